@@ -1,0 +1,646 @@
+"""Compile a SemanticQuery into one SQL query (a sqlglot tree), in small passes.
+
+resolve (names -> model objects, availability of every dimension for every metric)
+  -> plan (metrics -> the simple/snapshot "leaf" metrics they are computed from, grouped by table)
+  -> build (one aggregate CTE per table, joined on the dimensions; ratios and derived metrics on top;
+            `compare` runs the same plan on the shifted range and joins it back)
+  -> render (sqlglot -> the engine's dialect).
+
+Each table's metrics aggregate in their own CTE, joined along many-to-one relationships only, so a
+metric is never multiplied by another table's rows (no fan-out, no double counting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from sqlglot import exp
+
+from . import sql
+from .errors import QueryError, UnknownFieldError
+from .expressions import parse_expression, qualify
+from .identity import Identity, RowFilter, row_filters
+from .joins import Hop, find_path, paths_from
+from .model import (
+    Attribute,
+    DerivedMetric,
+    Dimension,
+    Metric,
+    RatioMetric,
+    SemanticModel,
+    SimpleMetric,
+    SnapshotMetric,
+    Text,
+)
+from .periods import add_months, comparison_shift, resolve_period
+from .query import DimensionRef, Filter, SemanticQuery, TimeRange
+
+DEFAULT_DETAIL_LIMIT = 1000
+Leaf = SimpleMetric | SnapshotMetric
+Role = Literal["dimension", "field", "metric", "previous", "change", "change_pct"]
+
+
+@dataclass(frozen=True)
+class OutputColumn:
+    name: str
+    role: Role
+    source: str
+    """The metric, dimension or attribute the column comes from."""
+    label: Text
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    query: SemanticQuery
+    """The query as compiled: the time range made absolute."""
+    expression: exp.Query
+    columns: tuple[OutputColumn, ...]
+    dialect: str
+
+    @property
+    def sql(self) -> str:
+        """The SQL as executed, values inlined, runnable on the same database."""
+        return self.expression.sql(dialect=self.dialect, pretty=True)
+
+
+# --- resolve -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedQuery:
+    query: SemanticQuery
+    metrics: tuple[Metric, ...]
+    leaves: tuple[Leaf, ...]
+    dimensions: tuple[tuple[DimensionRef, Dimension], ...]
+    root: str | None = None
+    """Detail queries: the table whose records are listed."""
+
+
+def leaf_metrics(model: SemanticModel, metric: Metric) -> list[Leaf]:
+    """The simple and snapshot metrics `metric` is computed from (itself if it is one)."""
+    if isinstance(metric, SimpleMetric | SnapshotMetric):
+        return [metric]
+    if isinstance(metric, RatioMetric):
+        refs = [metric.numerator, metric.denominator]
+    else:
+        refs = sorted(c.name for c in parse_expression(metric.expr).find_all(exp.Column))
+    leaves: list[Leaf] = []
+    for ref in refs:
+        for leaf in leaf_metrics(model, model.metric(ref)):
+            if leaf not in leaves:
+                leaves.append(leaf)
+    return leaves
+
+
+def resolve_query(model: SemanticModel, query: SemanticQuery) -> ResolvedQuery:
+    """Check every name in `query` against the model and that each metric can be cut as asked."""
+    if query.is_detail:
+        return _resolve_detail(model, query)
+    metrics = tuple(model.metric(name) for name in query.metrics)
+    leaves: list[Leaf] = []
+    for metric in metrics:
+        leaves += [leaf for leaf in leaf_metrics(model, metric) if leaf not in leaves]
+    dimensions = []
+    for ref in query.dimensions:
+        dim = model.dimension(ref.name)
+        if ref.grain and dim.type != "time":
+            raise QueryError(f"dimension '{dim.name}' is not a time dimension and takes no grain")
+        if ref.grain and ref.grain not in dim.grains:
+            raise QueryError(f"dimension '{dim.name}' has no grain '{ref.grain}'", suggestions=list(dim.grains))
+        dimensions.append((ref, dim))
+    for leaf in leaves:
+        for ref, dim in dimensions:
+            _require_path(model, leaf, dim)
+        for condition in query.filters:
+            if condition.metric is None:
+                _require_path(model, leaf, model.field(condition.target))
+        if query.time_range and _time_dimension(model, leaf.table) is None:
+            raise QueryError(f"metric '{leaf.name}' has no time dimension, so it cannot take a time range")
+    outputs = _output_names(model, query, metrics, dimensions)
+    for condition in query.filters:
+        if condition.metric is not None and condition.metric not in query.metrics:
+            model.metric(condition.metric)  # unknown names first
+            raise QueryError(f"filter on metric '{condition.metric}', which the query does not ask for")
+    _check_order(query, outputs)
+    if query.compare and not (query.time_range and (query.time_range.period or query.time_range.start)):
+        raise QueryError("'compare' needs a time range with a start to compare against")
+    return ResolvedQuery(query, metrics, tuple(leaves), tuple(dimensions))
+
+
+def _resolve_detail(model: SemanticModel, query: SemanticQuery) -> ResolvedQuery:
+    fields = [model.field(name) for name in query.fields]
+    fields += [model.field(f.target) for f in query.filters]
+    homes = {_home_tables(f) for f in fields}
+    # The root is a table from which every field is reachable; tables holding a field come first.
+    ordered = sorted(model.tables, key=lambda t: not any(t.name in home for home in homes))
+    for table in ordered:
+        reachable = paths_from(model, table.name)
+        if all(any(t in reachable for t in home) for home in homes):
+            _check_order(query, list(query.fields))
+            return ResolvedQuery(query, (), (), (), root=table.name)
+    raise QueryError("these fields are not connected by declared relationships: " + ", ".join(query.fields))
+
+
+def _home_tables(field: Dimension | Attribute) -> frozenset[str]:
+    return frozenset(field.on) if isinstance(field, Dimension) else frozenset({field.table})
+
+
+def _require_path(model: SemanticModel, leaf: Leaf, field: Dimension | Attribute) -> None:
+    if find_path(model, leaf.table, field) is None:
+        kind = "dimension" if isinstance(field, Dimension) else "field"
+        raise QueryError(
+            f"{kind} '{field.name}' is not available for metric '{leaf.name}' (table '{leaf.table}'); "
+            f"it is defined on {', '.join(sorted(_home_tables(field)))}"
+        )
+
+
+def _time_dimension(model: SemanticModel, table: str) -> Dimension | None:
+    name = model.table(table).time_dimension
+    return model.dimension(name) if name else None
+
+
+def _output_names(
+    model: SemanticModel, query: SemanticQuery, metrics: tuple[Metric, ...], dims: list[tuple[DimensionRef, Dimension]]
+) -> list[str]:
+    names = [ref.name for ref, _ in dims]
+    for metric in metrics:
+        names.append(metric.name)
+        if query.compare:
+            names += [f"{metric.name}__previous", f"{metric.name}__change", f"{metric.name}__change_pct"]
+    return names
+
+
+def _check_order(query: SemanticQuery, outputs: list[str]) -> None:
+    for order in query.order_by:
+        if order.field not in outputs:
+            raise UnknownFieldError("order_by field", order.field, outputs)
+
+
+# --- build -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Scope:
+    """FROM one table, plus the joins its column references need (added as they are used)."""
+
+    model: SemanticModel
+    table: str
+    hops: dict[str, Hop] = field(default_factory=dict)
+
+    def column(self, target: Dimension | Attribute) -> exp.Expression:
+        path = find_path(self.model, self.table, target)
+        if path is None:  # resolve_query rules this out
+            raise QueryError(f"'{target.name}' is not reachable from table '{self.table}'")
+        for hop in path.hops:
+            self.hops.setdefault(hop.right, hop)
+        sql_text = target.on[path.table] if isinstance(target, Dimension) else target.sql
+        return qualify(parse_expression(sql_text), path.table)
+
+    def from_(self, select: exp.Select) -> exp.Select:
+        select = select.from_(_source(self.model, self.table))
+        for hop in self.hops.values():
+            on = exp.EQ(
+                this=exp.column(hop.left_column, table=hop.left, quoted=True),
+                expression=exp.column(hop.right_column, table=hop.right, quoted=True),
+            )
+            select = select.join(_source(self.model, hop.right), on=on, join_type="left")
+        return select
+
+
+def _cte(name: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+
+def _source(model: SemanticModel, table: str) -> exp.Table:
+    source = exp.to_table(model.table(table).source)
+    source.set("alias", exp.TableAlias(this=exp.to_identifier(table, quoted=True)))
+    return source
+
+
+@dataclass(frozen=True)
+class _Side:
+    """The range one side of a query reads, and how far its periods move to line up with the current side."""
+
+    start: datetime | None
+    end: datetime | None
+    shift_months: int = 0
+    shift_days: int = 0
+    prefix: str = ""
+
+    def forward(self, value: exp.Expression) -> exp.Expression:
+        """A timestamp of this side moved onto the current side's calendar."""
+        if self.shift_months:
+            return exp.Add(this=value, expression=sql.interval(self.shift_months, "month"))
+        if self.shift_days:
+            return exp.Add(this=value, expression=sql.interval(self.shift_days, "day"))
+        return value
+
+    def back(self, moment: datetime) -> datetime:
+        if self.shift_months:
+            return datetime.combine(add_months(moment.date(), -self.shift_months), moment.time())
+        return moment - timedelta(days=self.shift_days)
+
+
+class _Compiler:
+    def __init__(self, model: SemanticModel, resolved: ResolvedQuery, policies: list[RowFilter], today: date | None):
+        self.model = model
+        self.resolved = resolved
+        self.query = resolved.query
+        self.policies = policies
+        self.today = today
+        self.week_start = model.calendar.week_start
+
+    # conditions shared by every path
+
+    def where(self, scope: _Scope, side: _Side) -> list[exp.Expression]:
+        conditions: list[exp.Expression] = []
+        time_dim = _time_dimension(self.model, scope.table)
+        if time_dim is not None and (side.start or side.end):
+            column = scope.column(time_dim)
+            if side.start:
+                conditions.append(exp.GTE(this=column.copy(), expression=sql.literal(side.start)))
+            if side.end:
+                conditions.append(exp.LT(this=column.copy(), expression=sql.literal(side.end)))
+        conditions += self.row_conditions(scope)
+        return conditions
+
+    def row_conditions(self, scope: _Scope) -> list[exp.Expression]:
+        """Dimension and field filters, then the identity's access policies."""
+        conditions = []
+        for condition in self.query.filters:
+            if condition.metric is None:
+                target = self.model.field(condition.target)
+                conditions.append(sql.condition(scope.column(target), condition.op, _coerce(target, condition)))
+        for policy in self.policies:
+            dim = self.model.dimension(policy.dimension)
+            if find_path(self.model, scope.table, dim) is None:
+                continue
+            if not policy.values:
+                conditions.append(exp.false())
+            else:
+                conditions.append(sql.condition(scope.column(dim), "in", policy.values))
+        return conditions
+
+    def dimension_column(self, scope: _Scope, ref: DimensionRef, dim: Dimension, side: _Side) -> exp.Expression:
+        column = scope.column(dim)
+        if ref.grain:
+            return sql.time_bucket(side.forward(column), ref.grain, self.week_start)
+        return column
+
+    # metric queries
+
+    def simple_cte(self, table: str, leaves: list[SimpleMetric], side: _Side) -> exp.Select:
+        scope = _Scope(self.model, table)
+        keys = [self.dimension_column(scope, ref, dim, side) for ref, dim in self.resolved.dimensions]
+        select = exp.select(
+            *[exp.alias_(key, ref.name, quoted=True) for key, (ref, _) in zip(keys, self.resolved.dimensions, strict=True)],
+            *[exp.alias_(_aggregate(leaf), leaf.name, quoted=True) for leaf in leaves],
+        )
+        conditions = self.where(scope, side)
+        select = scope.from_(select)
+        if conditions:
+            select = select.where(*conditions)
+        if keys:
+            select = select.group_by(*[k.copy() for k in keys])
+        return select
+
+    def snapshot_cte(self, leaf: SnapshotMetric, side: _Side) -> exp.Select:
+        """Records open at each moment: entered before it and not yet left (`end` NULL or later)."""
+        scope = _Scope(self.model, leaf.table)
+        start = qualify(parse_expression(leaf.start), leaf.table)
+        end = qualify(parse_expression(leaf.end), leaf.table)
+        grain_refs = [(ref, dim) for ref, dim in self.resolved.dimensions if ref.grain]
+        other_keys = [(ref, scope.column(dim)) for ref, dim in self.resolved.dimensions if not ref.grain]
+        conditions = self.row_conditions(scope)
+        if leaf.filter:
+            conditions.append(qualify(parse_expression(leaf.filter), leaf.table))
+
+        def open_at(moment: exp.Expression) -> exp.Expression:
+            left = exp.or_(exp.Is(this=end.copy(), expression=exp.null()), exp.GTE(this=end.copy(), expression=moment))
+            return exp.and_(exp.LT(this=start.copy(), expression=moment.copy()), exp.paren(left))
+
+        columns: list[exp.Expression] = []
+        if grain_refs:
+            ref = grain_refs[0][0]
+            assert ref.grain is not None
+            spine = self.spine(ref.grain, side, start)
+            columns.append(exp.alias_(exp.column("period", table="spine", quoted=True), ref.name, quoted=True))
+            conditions.append(open_at(exp.column("moment", table="spine", quoted=True)))
+        elif side.end is not None:
+            conditions.append(open_at(sql.literal(side.end)))
+        else:
+            conditions.append(exp.Is(this=end.copy(), expression=exp.null()))
+        columns += [exp.alias_(key, ref.name, quoted=True) for ref, key in other_keys]
+        columns.append(exp.alias_(exp.Count(this=exp.Star()), leaf.name, quoted=True))
+        select = scope.from_(exp.select(*columns))
+        if grain_refs:
+            select = select.join(spine, join_type="cross")
+        select = select.where(*conditions)
+        group = ([exp.column("period", table="spine", quoted=True)] if grain_refs else []) + [k.copy() for _, k in other_keys]
+        return select.group_by(*group) if group else select
+
+    def spine(self, grain: str, side: _Side, start: exp.Expression) -> exp.Expression:
+        """(period, moment) rows: each period of the range and the moment its snapshot is taken."""
+        if side.start is not None and side.end is not None:
+            rows = []
+            period = _bucket_start(_forward(side, side.start), grain, self.week_start)
+            current_end = _forward(side, side.end)
+            if self.today is not None:  # no snapshots of the future: the running period's is taken now
+                current_end = min(current_end, _midnight(self.today + timedelta(days=1)))
+            while datetime.combine(period, datetime.min.time()) < current_end:
+                following = _next_period(period, grain)
+                moment = min(datetime.combine(following, datetime.min.time()), current_end)
+                rows.append((period, side.back(moment)))
+                period = following
+            values = exp.values(
+                [exp.tuple_(exp.cast(exp.Literal.string(p.isoformat()), exp.DataType.Type.DATE), sql.literal(m)) for p, m in rows],
+                alias="spine",
+                columns=["period", "moment"],
+            )
+            return values
+        period = sql.time_bucket(start.copy(), grain, self.week_start)
+        moment = exp.Add(this=period.copy(), expression=sql.interval(1, grain))
+        inner = exp.select(
+            exp.alias_(period, "period", quoted=True), exp.alias_(exp.cast(moment, exp.DataType.Type.TIMESTAMP), "moment", quoted=True)
+        ).distinct()
+        inner = inner.from_(_source(self.model, self._snapshot_table()))
+        return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("spine", quoted=True)))
+
+    def _snapshot_table(self) -> str:
+        return next(leaf.table for leaf in self.resolved.leaves if isinstance(leaf, SnapshotMetric))
+
+    def side_ctes(self, side: _Side) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
+        """The aggregate CTEs of one side and the SELECT combining them into the query's metrics."""
+        ctes: list[tuple[str, exp.Select]] = []
+        cte_of: dict[str, str] = {}
+        by_table: dict[str, list[SimpleMetric]] = {}
+        for leaf in self.resolved.leaves:
+            if isinstance(leaf, SimpleMetric):
+                by_table.setdefault(leaf.table, []).append(leaf)
+        for table, leaves in by_table.items():
+            name = f"{side.prefix}{table}_metrics"
+            ctes.append((name, self.simple_cte(table, leaves, side)))
+            cte_of.update({leaf.name: name for leaf in leaves})
+        for leaf in self.resolved.leaves:
+            if isinstance(leaf, SnapshotMetric):
+                name = f"{side.prefix}{leaf.name}_snapshot"
+                ctes.append((name, self.snapshot_cte(leaf, side)))
+                cte_of[leaf.name] = name
+        names = [name for name, _ in ctes]
+        dim_names = [ref.name for ref, _ in self.resolved.dimensions]
+
+        def key(dim_name: str) -> exp.Expression:
+            refs = [exp.column(dim_name, table=n, quoted=True) for n in names]
+            return refs[0] if len(refs) == 1 else exp.Coalesce(this=refs[0], expressions=refs[1:])
+
+        select = exp.select(*[exp.alias_(key(d), d, quoted=True) for d in dim_names])
+        for metric in self.resolved.metrics:
+            value = _metric_expression(self.model, metric, lambda leaf: exp.column(leaf.name, table=cte_of[leaf.name], quoted=True))
+            select = select.select(exp.alias_(value, metric.name, quoted=True))
+        select = select.from_(_cte(names[0]))
+        for index, name in enumerate(names[1:], start=1):
+            if not dim_names:
+                select = select.join(_cte(name), join_type="cross")
+                continue
+            seen = names[:index]
+            on = exp.and_(
+                *[
+                    exp.NullSafeEQ(
+                        this=exp.Coalesce(this=exp.column(d, table=seen[0], quoted=True), expressions=[exp.column(d, table=s, quoted=True) for s in seen[1:]])
+                        if len(seen) > 1
+                        else exp.column(d, table=seen[0], quoted=True),
+                        expression=exp.column(d, table=name, quoted=True),
+                    )
+                    for d in dim_names
+                ]
+            )
+            select = select.join(_cte(name), on=on, join_type="full")
+        return ctes, select
+
+    def metric_query(self, current: _Side, previous: _Side | None) -> tuple[exp.Select, list[OutputColumn]]:
+        ctes, body = self.side_ctes(current)
+        dims = [ref.name for ref, _ in self.resolved.dimensions]
+        columns = [OutputColumn(ref.name, "dimension", ref.name, dim.label, "date" if ref.grain else None) for ref, dim in self.resolved.dimensions]
+        for metric in self.resolved.metrics:
+            columns.append(OutputColumn(metric.name, "metric", metric.name, metric.label, metric.format))
+        if previous is None:
+            query = body
+            value: Callable[[str], exp.Expression] = lambda name: exp.column(name, quoted=True)  # noqa: E731
+        else:
+            prev_ctes, prev_body = self.side_ctes(previous)
+            ctes = [*ctes, *prev_ctes, ("current_period", body), ("previous_period", prev_body)]
+            query = exp.select(*[exp.alias_(exp.column(d, table="current_period", quoted=True), d, quoted=True) for d in dims])
+            for metric in self.resolved.metrics:
+                now = exp.column(metric.name, table="current_period", quoted=True)
+                before = exp.column(metric.name, table="previous_period", quoted=True)
+                change = exp.Sub(this=now.copy(), expression=before.copy())
+                pct = exp.Div(
+                    this=exp.cast(exp.paren(change.copy()), exp.DataType.Type.DOUBLE),
+                    expression=exp.Nullif(this=exp.Abs(this=before.copy()), expression=exp.Literal.number(0)),
+                )
+                query = query.select(
+                    exp.alias_(now, metric.name, quoted=True),
+                    exp.alias_(before, f"{metric.name}__previous", quoted=True),
+                    exp.alias_(change, f"{metric.name}__change", quoted=True),
+                    exp.alias_(pct, f"{metric.name}__change_pct", quoted=True),
+                )
+                columns += [
+                    OutputColumn(f"{metric.name}__previous", "previous", metric.name, _labelled(metric.label, "上期{}", "{} (previous)"), metric.format),
+                    OutputColumn(f"{metric.name}__change", "change", metric.name, _labelled(metric.label, "{}变化", "{} change"), metric.format),
+                    OutputColumn(f"{metric.name}__change_pct", "change_pct", metric.name, _labelled(metric.label, "{}变化率", "{} change %"), "percent"),
+                ]
+            query = query.from_(_cte("current_period"))
+            on = exp.and_(*[exp.NullSafeEQ(this=exp.column(d, table="current_period", quoted=True), expression=exp.column(d, table="previous_period", quoted=True)) for d in dims]) if dims else None
+            query = query.join(_cte("previous_period"), on=on, join_type="left") if on else query.join(_cte("previous_period"), join_type="cross")
+            value = lambda name: exp.column(name, table="current_period", quoted=True)  # noqa: E731
+        having = [sql.condition(value(f.target), f.op, f.values) for f in self.query.filters if f.metric is not None]
+        if having:
+            query = query.where(*having)
+        query = _order_and_limit(query, self.query, dims, value, self.query.limit)
+        for name, cte in ctes:
+            query = query.with_(exp.to_identifier(name, quoted=True), as_=cte)
+        return query, columns
+
+    # detail queries
+
+    def detail_query(self, side: _Side, limit: int) -> tuple[exp.Select, list[OutputColumn]]:
+        root = self.resolved.root
+        assert root is not None
+        scope = _Scope(self.model, root)
+        columns = []
+        select = exp.select()
+        for name in self.query.fields:
+            target = self.model.field(name)
+            select = select.select(exp.alias_(scope.column(target), name, quoted=True))
+            fmt = target.format if isinstance(target, Attribute) else None
+            columns.append(OutputColumn(name, "field", name, target.label, fmt))
+        conditions = self.where(scope, side)
+        select = scope.from_(select)
+        if conditions:
+            select = select.where(*conditions)
+        table = self.model.table(root)
+        tiebreak = [table.primary_key] if table.primary_key else []
+        orders = [exp.Ordered(this=exp.column(o.field, quoted=True), desc=o.desc, nulls_first=False) for o in self.query.order_by]
+        orders += [exp.Ordered(this=exp.column(k, table=root, quoted=True), nulls_first=False) for k in tiebreak]
+        if orders:
+            select = select.order_by(*orders)
+        return select.limit(min(self.query.limit or limit, limit)), columns
+
+
+def _forward(side: _Side, moment: datetime) -> datetime:
+    if side.shift_months:
+        return datetime.combine(add_months(moment.date(), side.shift_months), moment.time())
+    return moment + timedelta(days=side.shift_days)
+
+
+def _bucket_start(moment: datetime, grain: str, week_start: str) -> date:
+    day = moment.date()
+    if grain == "day":
+        return day
+    if grain == "week":
+        from .periods import week_start as start_of_week
+
+        return start_of_week(day, week_start)
+    if grain == "month":
+        return day.replace(day=1)
+    if grain == "quarter":
+        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return date(day.year, 1, 1)
+
+
+def _next_period(period: date, grain: str) -> date:
+    steps = {"day": timedelta(days=1), "week": timedelta(days=7)}
+    if grain in steps:
+        return period + steps[grain]
+    return add_months(period, {"month": 1, "quarter": 3, "year": 12}[grain])
+
+
+def _aggregate(metric: SimpleMetric) -> exp.Expression:
+    value = qualify(parse_expression(metric.expr), metric.table) if metric.expr else None
+    if metric.filter:
+        condition = qualify(parse_expression(metric.filter), metric.table)
+        value = exp.Case().when(condition, value or exp.Literal.number(1))
+    agg = metric.agg
+    if agg == "count":
+        return exp.Count(this=value if value is not None else exp.Star())
+    assert value is not None  # the model requires an expr for every other aggregation
+    if agg == "count_distinct":
+        return exp.Count(this=exp.Distinct(expressions=[value]))
+    if agg == "median":
+        return exp.Median(this=value)
+    if agg == "percentile":
+        return exp.PercentileCont(this=value, expression=exp.Literal.number(metric.percentile))
+    functions: dict[str, type[exp.AggFunc]] = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
+    return functions[agg](this=value)
+
+
+def _metric_expression(model: SemanticModel, metric: Metric, leaf_ref: Callable[[Leaf], exp.Expression]) -> exp.Expression:
+    """A metric over the leaf columns of the aggregate CTEs: ratios divide, derived metrics compute."""
+    if isinstance(metric, SimpleMetric | SnapshotMetric):
+        return leaf_ref(metric)
+    if isinstance(metric, RatioMetric):
+        return sql.safe_divide(
+            _metric_expression(model, model.metric(metric.numerator), leaf_ref),
+            _metric_expression(model, model.metric(metric.denominator), leaf_ref),
+        )
+
+    def substitute(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column):
+            return exp.paren(_metric_expression(model, model.metric(node.name), leaf_ref))
+        return node
+
+    assert isinstance(metric, DerivedMetric)
+    return parse_expression(metric.expr).transform(substitute)
+
+
+def _order_and_limit(
+    query: exp.Select, semantic: SemanticQuery, dims: list[str], value: Callable[[str], exp.Expression], limit: int | None
+) -> exp.Select:
+    """ORDER BY the query's order, then every dimension ascending, so that ties come out the same every time."""
+    ordered = [o.field for o in semantic.order_by]
+    orders = [exp.Ordered(this=exp.column(o.field, quoted=True), desc=o.desc, nulls_first=False) for o in semantic.order_by]
+    orders += [exp.Ordered(this=exp.column(d, quoted=True), nulls_first=False) for d in dims if d not in ordered]
+    if orders:
+        query = query.order_by(*orders)
+    return query.limit(limit) if limit else query
+
+
+def _labelled(label: Text, zh_pattern: str, en_pattern: str) -> Text:
+    return Text(zh=zh_pattern.format(label.get("zh")), en=en_pattern.format(label.get("en")))
+
+
+def _coerce(target: Dimension | Attribute, condition: Filter) -> tuple[object, ...]:
+    """Filter values as the column stores them (`"true"` for a boolean dimension is True)."""
+    is_bool = (isinstance(target, Dimension) and target.type == "boolean") or (isinstance(target, Attribute) and target.type == "boolean")
+    if not is_bool:
+        return condition.values
+    truthy = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    return tuple(truthy.get(str(v).lower(), v) if isinstance(v, str) else v for v in condition.values)
+
+
+def absolute_time_range(model: SemanticModel, time_range: TimeRange | None, today: date | None) -> tuple[date | None, date | None]:
+    if time_range is None:
+        return None, None
+    if time_range.period is None:
+        return time_range.start, time_range.end
+    if today is None:
+        raise QueryError(f"the relative period '{time_range.period}' needs today's date to resolve")
+    return resolve_period(time_range.period, today, model.calendar.week_start)
+
+
+def compile_query(
+    model: SemanticModel,
+    query: SemanticQuery,
+    *,
+    identity: Identity | None = None,
+    today: date | None = None,
+    dialect: str = "duckdb",
+    detail_limit: int = DEFAULT_DETAIL_LIMIT,
+) -> CompiledQuery:
+    """Compile `query` for `identity` (None: no access policies apply) into the engine's SQL.
+
+    `today` resolves relative periods and caps the comparison range of a period still running
+    (this month so far is compared with the same days of last month).
+    """
+    resolved = resolve_query(model, query)
+    start, end = absolute_time_range(model, query.time_range, today)
+    if start is not None or end is not None:
+        query = query.model_copy(update={"time_range": TimeRange(start=start, end=end)})
+        resolved = ResolvedQuery(query, resolved.metrics, resolved.leaves, resolved.dimensions, resolved.root)
+    policies = row_filters(model, identity) if identity is not None else []
+    compiler = _Compiler(model, resolved, policies, today)
+    current = _Side(_at_midnight(start), _at_midnight(end))
+    if query.is_detail:
+        expression, columns = compiler.detail_query(current, detail_limit)
+    else:
+        previous = None
+        if query.compare:
+            assert start is not None
+            previous = _comparison_side(start, end, query.compare, today)
+        expression, columns = compiler.metric_query(current, previous)
+    return CompiledQuery(query, expression, tuple(columns), dialect)
+
+
+def _comparison_side(start: date, end: date | None, compare: str, today: date | None) -> _Side:
+    """The range `compare` reads: shifted by the full range's own length, and ending as many days
+    after its start as the current range has run so far (this month so far -> the same days of last
+    month), so that a period still in progress is compared like with like."""
+    nominal_end = end if end is not None else (today or start) + timedelta(days=1)
+    months, days = comparison_shift(start, max(nominal_end, start + timedelta(days=1)), compare)
+    elapsed_end = min(nominal_end, today + timedelta(days=1)) if today is not None else nominal_end
+    elapsed_end = max(elapsed_end, start + timedelta(days=1))
+    shifted = _Side(None, None, months, days)
+    return _Side(shifted.back(_midnight(start)), shifted.back(_midnight(elapsed_end)), months, days, "previous_")
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
+
+
+def _at_midnight(day: date | None) -> datetime | None:
+    return _midnight(day) if day is not None else None
+
