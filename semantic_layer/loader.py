@@ -188,7 +188,8 @@ def _pick(annotation: Any, node: Any) -> Any:
     if origin in (tuple, list):
         return typing.get_args(annotation)[0]
     if origin in (Union, types.UnionType):
-        models = [a for a in typing.get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        members = [_pick(a, node) if typing.get_origin(a) is typing.Annotated else a for a in typing.get_args(annotation)]
+        models = [a for a in members if isinstance(a, type) and issubclass(a, BaseModel)]
         tag = node.get("type", "simple") if isinstance(node, dict) else None
         for candidate in models:
             field = candidate.model_fields.get("type")

@@ -1,0 +1,216 @@
+"""`chatbi`: generate demo data, check a model, run semantic queries and serve the app."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from semantic_layer.errors import ModelError, SemanticLayerError
+
+from .settings import DEFAULT_DEMO_DB, Settings
+
+app = typer.Typer(
+    name="chatbi",
+    help="Conversational analytics for after-sales service: semantic layer, demo data and server.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default: CHATBI_DB or the demo database).")]
+ModelOption = Annotated[Path | None, typer.Option("--model", help="Semantic model YAML (default: the bundled after-sales model).")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Fix 'today' as YYYY-MM-DD.")]
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} must be a date written YYYY-MM-DD, got '{value}'", 2)
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="DuckDB file to write (replaced atomically).")] = DEFAULT_DEMO_DB,
+    tickets: Annotated[int, typer.Option("--tickets", min=1000, help="Number of tickets.")] = 200_000,
+    as_of: AsOfOption = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed and as-of, same data.")] = 42,
+) -> None:
+    """Write the demo database: 24 months of after-sales tickets, surveys, customers and agents."""
+    from semantic_layer.demo.generate import generate_demo_database
+
+    day = _parse_date(as_of, "--as-of")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with typer.progressbar(length=tickets, label="Generating tickets", file=sys.stderr) as bar:
+        done = 0
+
+        def advance(finished: int, _total: int) -> None:
+            nonlocal done
+            bar.update(finished - done)
+            done = finished
+
+        summary = generate_demo_database(out, tickets=tickets, as_of=day, seed=seed, progress=advance)
+    size_mb = out.stat().st_size / 1e6
+    typer.echo(
+        f"Wrote {out}: {summary.tickets:,} tickets, {summary.surveys:,} surveys, {summary.customers:,} customers, "
+        f"{summary.agents:,} agents, as of {summary.as_of} ({size_mb:,.1f} MB in {summary.seconds:.1f} s)"
+    )
+
+
+@app.command()
+def check(model: ModelOption = None, db: DbOption = None) -> None:
+    """Validate a semantic model; with --db, also check every expression against the database."""
+    from semantic_layer.loader import load_model
+
+    try:
+        semantic_model = load_model(model)
+    except ModelError as error:
+        _fail(str(error))
+    counts = f"{len(semantic_model.metrics)} metrics, {len(semantic_model.dimensions)} dimensions, {len(semantic_model.attributes)} fields"
+    if db is not None:
+        from semantic_layer.validation import check_against_database
+
+        try:
+            from semantic_layer.engine import DuckDBEngine
+
+            problems = check_against_database(semantic_model, DuckDBEngine(db))
+        except SemanticLayerError as error:
+            _fail(str(error))
+        if problems:
+            for problem in problems:
+                typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1)
+        counts += f"; every expression runs on {db}"
+    typer.echo(f"OK: model '{semantic_model.name}' ({counts})")
+
+
+@app.command()
+def query(
+    query_text: Annotated[str, typer.Argument(metavar="QUERY", help="A SemanticQuery as inline JSON (starting with '{') or a file path.")],
+    db: DbOption = None,
+    model: ModelOption = None,
+    as_of: AsOfOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the QueryResult as JSON.")] = False,
+    user: Annotated[list[str] | None, typer.Option("--user", help="Act as a user with this attribute (key=value; repeatable) to try access policies.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Column labels in zh or en.")] = None,
+) -> None:
+    """Run a semantic query and print the result table (or JSON)."""
+    from pydantic import ValidationError
+
+    from semantic_layer.query import SemanticQuery
+
+    from .state import open_state
+
+    settings = _settings(db=db, model=model, as_of=_parse_date(as_of, "--as-of"))
+    text = query_text if query_text.lstrip().startswith("{") else _read_file(query_text)
+    try:
+        semantic_query = SemanticQuery.model_validate_json(text)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        _fail(f"invalid query: {where + ': ' if where else ''}{first['msg'].removeprefix('Value error, ')}", 2)
+    if lang not in (None, "zh", "en"):
+        _fail("--lang must be zh or en", 2)
+    try:
+        state = open_state(settings)
+        result = state.layer.query(semantic_query, _identity(user), language=lang)  # type: ignore[arg-type]
+    except SemanticLayerError as error:
+        _fail(str(error))
+    if as_json:
+        typer.echo(json.dumps(result.model_dump(include={"columns", "rows", "sql", "truncated"}), ensure_ascii=False, indent=2))
+        return
+    from .text_table import render_table
+
+    typer.echo(render_table([c.label for c in result.columns], result.rows))
+    note = f"{len(result.rows)} rows" + (" (cut at the row cap)" if result.truncated else "")
+    typer.echo(f"\n{note}\n\n{result.sql}", err=False)
+
+
+def _read_file(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot read query file {path}: {error.strerror}", 2)
+
+
+def _identity(user: list[str] | None) -> Any:
+    from semantic_layer.identity import LOCAL_IDENTITY, Identity
+
+    if not user:
+        return LOCAL_IDENTITY
+    attributes: dict[str, str] = {}
+    for item in user:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"--user takes key=value, got '{item}'", 2)
+        attributes[key.strip()] = value.strip()
+    roles = tuple(r for r in attributes.pop("role", "").split(",") if r)
+    return Identity(user_id=attributes.get("user", "cli"), attributes=attributes, roles=roles)
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    model: ModelOption = None,
+    host: Annotated[str | None, typer.Option("--host", help="Listen address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Listen port (default 8000).")] = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """Serve the HTTP API (and, later, the chat page)."""
+    settings = _settings(db=db, model=model, host=host, port=port, as_of=_parse_date(as_of, "--as-of"))
+    _serve(settings)
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from .app import create_app
+    from .state import open_state
+
+    try:  # fail fast, with a clear message, before the server starts listening
+        open_state(settings).close()
+    except SemanticLayerError as error:
+        _fail(str(error))
+    typer.secho(
+        "WARNING: no identity token key is configured: every request runs as the local anonymous user, "
+        "who sees all data. Configure a token key before exposing this server to others.",
+        fg=typer.colors.YELLOW,
+        err=True,
+    )
+    typer.echo(f"chatbi serving {settings.db} on http://{settings.host}:{settings.port}", err=True)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def demo(
+    host: Annotated[str | None, typer.Option("--host")] = None,
+    port: Annotated[int | None, typer.Option("--port")] = None,
+    db: DbOption = None,
+) -> None:
+    """Generate the demo database if it is missing or stale, then serve it."""
+    from semantic_layer.demo.metadata import demo_database_as_of
+
+    settings = _settings(host=host, port=port, db=db)
+    path = Path(settings.db)
+    today = date.today()
+    current = demo_database_as_of(path) if path.exists() else None
+    if current is None or current < today:
+        reason = "missing" if not path.exists() else f"stale (as of {current})"
+        typer.echo(f"Demo database {path} is {reason}; generating {settings.demo_tickets:,} tickets as of {today}.")
+        generate(out=path, tickets=settings.demo_tickets, as_of=today.isoformat(), seed=42)
+    _serve(settings)

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health(request: Request) -> JSONResponse:
+    """200 `{"status": "ready"}` once the model is loaded and the database is open; 503 before."""
+    state = request.app.state.server
+    if state is None:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    return JSONResponse(
+        {"status": "ready", "model": state.layer.model.name, "data_as_of": state.data_as_of}
+    )
