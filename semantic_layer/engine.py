@@ -45,6 +45,24 @@ class DuckDBSettings:
     """e.g. "4GB"; None leaves DuckDB's default (80% of RAM)."""
 
 
+def open_read_only(path: str | Path, settings: DuckDBSettings | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection that cannot reach files, the network or extensions, and cannot be
+    reconfigured. In one process, every connection to a file must use the same settings (DuckDB
+    shares one instance per file), so tests that read the raw data open it through here too."""
+    settings = settings or DuckDBSettings()
+    config: dict[str, Any] = {
+        "enable_external_access": False,
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "lock_configuration": True,
+    }
+    if settings.threads:
+        config["threads"] = settings.threads
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    return duckdb.connect(str(path), read_only=True, config=config)
+
+
 class DuckDBEngine:
     dialect = "duckdb"
 
@@ -52,19 +70,8 @@ class DuckDBEngine:
         self.path = Path(path)
         if not self.path.is_file():
             raise ExecutionError(f"database file not found: {self.path}")
-        settings = settings or DuckDBSettings()
-        config: dict[str, Any] = {
-            "enable_external_access": False,
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-        }
-        if settings.threads:
-            config["threads"] = settings.threads
-        if settings.memory_limit:
-            config["memory_limit"] = settings.memory_limit
         try:
-            self._connection = duckdb.connect(str(self.path), read_only=True, config=config)
-            self._connection.execute("SET lock_configuration = true")
+            self._connection = open_read_only(self.path, settings or DuckDBSettings())
         except duckdb.Error as error:
             raise ExecutionError(f"cannot open database {self.path}: {_first_line(error)}") from None
         self._lock = threading.Lock()
