@@ -12,11 +12,14 @@ from collections.abc import Iterable
 
 
 def closest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """The valid names closest to `name`, best first (for "did you mean ...?")."""
+    """The valid names closest to `name`, best first (for "did you mean ...?"); only near-ties of the best."""
     pool = list(dict.fromkeys(candidates))
-    matches = difflib.get_close_matches(name, pool, n=n, cutoff=0.5)
+    lowered = name.lower()
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, lowered, c.lower()).ratio(), c) for c in pool), key=lambda p: -p[0]
+    )
+    matches = [c for score, c in scored if score >= 0.6 and score >= scored[0][0] - 0.08][:n]
     if not matches:
-        lowered = name.lower()
         matches = [c for c in pool if lowered and (lowered in c.lower() or c.lower() in lowered)][:n]
     return matches
 

@@ -73,7 +73,7 @@ def test_query_returns_typed_columns_rows_and_sql(client: TestClient, demo_db: P
     ("query", "status", "code", "message", "suggestions"),
     [
         ({"metrics": ["xyzzy"]}, 400, "unknown_field", "unknown metric 'xyzzy'", []),
-        ({"metrics": ["avg_csta"]}, 400, "unknown_field", "unknown metric 'avg_csta'", ["avg_csat", "avg_close_hours"]),
+        ({"metrics": ["avg_csta"]}, 400, "unknown_field", "unknown metric 'avg_csta'", ["avg_csat"]),
         (
             {"metrics": ["repurchase_rate"], "dimensions": ["channel"]},
             400,
