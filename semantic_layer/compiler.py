@@ -110,10 +110,12 @@ def resolve_query(model: SemanticModel, query: SemanticQuery) -> ResolvedQuery:
         if ref.grain and dim.type != "time":
             raise QueryError(f"dimension '{dim.name}' is not a time dimension and takes no grain")
         if ref.grain and ref.grain not in dim.grains:
-            raise QueryError(f"dimension '{dim.name}' has no grain '{ref.grain}'", suggestions=list(dim.grains))
+            raise QueryError(
+                f"dimension '{dim.name}' has no grain '{ref.grain}'", suggestions=list(dim.grains)
+            )
         dimensions.append((ref, dim))
     for leaf in leaves:
-        for ref, dim in dimensions:
+        for _, dim in dimensions:
             _require_path(model, leaf, dim)
         for condition in query.filters:
             if condition.metric is None:
@@ -164,7 +166,10 @@ def _time_dimension(model: SemanticModel, table: str) -> Dimension | None:
 
 
 def _output_names(
-    model: SemanticModel, query: SemanticQuery, metrics: tuple[Metric, ...], dims: list[tuple[DimensionRef, Dimension]]
+    model: SemanticModel,
+    query: SemanticQuery,
+    metrics: tuple[Metric, ...],
+    dims: list[tuple[DimensionRef, Dimension]],
 ) -> list[str]:
     names = [ref.name for ref, _ in dims]
     for metric in metrics:
@@ -191,7 +196,7 @@ class _Scope:
     table: str
     hops: dict[str, Hop] = field(default_factory=dict)
 
-    def column(self, target: Dimension | Attribute) -> exp.Expression:
+    def column(self, target: Dimension | Attribute) -> exp.Expr:
         path = find_path(self.model, self.table, target)
         if path is None:  # resolve_query rules this out
             raise QueryError(f"'{target.name}' is not reachable from table '{self.table}'")
@@ -231,7 +236,7 @@ class _Side:
     shift_days: int = 0
     prefix: str = ""
 
-    def forward(self, value: exp.Expression) -> exp.Expression:
+    def forward(self, value: exp.Expr) -> exp.Expr:
         """A timestamp of this side moved onto the current side's calendar."""
         if self.shift_months:
             return exp.Add(this=value, expression=sql.interval(self.shift_months, "month"))
@@ -246,7 +251,9 @@ class _Side:
 
 
 class _Compiler:
-    def __init__(self, model: SemanticModel, resolved: ResolvedQuery, policies: list[RowFilter], today: date | None):
+    def __init__(
+        self, model: SemanticModel, resolved: ResolvedQuery, policies: list[RowFilter], today: date | None
+    ):
         self.model = model
         self.resolved = resolved
         self.query = resolved.query
@@ -256,8 +263,8 @@ class _Compiler:
 
     # conditions shared by every path
 
-    def where(self, scope: _Scope, side: _Side) -> list[exp.Expression]:
-        conditions: list[exp.Expression] = []
+    def where(self, scope: _Scope, side: _Side) -> list[exp.Expr]:
+        conditions: list[exp.Expr] = []
         time_dim = _time_dimension(self.model, scope.table)
         if time_dim is not None and (side.start or side.end):
             column = scope.column(time_dim)
@@ -268,13 +275,15 @@ class _Compiler:
         conditions += self.row_conditions(scope)
         return conditions
 
-    def row_conditions(self, scope: _Scope) -> list[exp.Expression]:
+    def row_conditions(self, scope: _Scope) -> list[exp.Expr]:
         """Dimension and field filters, then the identity's access policies."""
         conditions = []
         for condition in self.query.filters:
             if condition.metric is None:
                 target = self.model.field(condition.target)
-                conditions.append(sql.condition(scope.column(target), condition.op, _coerce(target, condition)))
+                conditions.append(
+                    sql.condition(scope.column(target), condition.op, _coerce(target, condition))
+                )
         for policy in self.policies:
             dim = self.model.dimension(policy.dimension)
             if find_path(self.model, scope.table, dim) is None:
@@ -285,7 +294,7 @@ class _Compiler:
                 conditions.append(sql.condition(scope.column(dim), "in", policy.values))
         return conditions
 
-    def dimension_column(self, scope: _Scope, ref: DimensionRef, dim: Dimension, side: _Side) -> exp.Expression:
+    def dimension_column(self, scope: _Scope, ref: DimensionRef, dim: Dimension, side: _Side) -> exp.Expr:
         column = scope.column(dim)
         if ref.grain:
             return sql.time_bucket(side.forward(column), ref.grain, self.week_start)
@@ -297,7 +306,10 @@ class _Compiler:
         scope = _Scope(self.model, table)
         keys = [self.dimension_column(scope, ref, dim, side) for ref, dim in self.resolved.dimensions]
         select = exp.select(
-            *[exp.alias_(key, ref.name, quoted=True) for key, (ref, _) in zip(keys, self.resolved.dimensions, strict=True)],
+            *[
+                exp.alias_(key, ref.name, quoted=True)
+                for key, (ref, _) in zip(keys, self.resolved.dimensions, strict=True)
+            ],
             *[exp.alias_(_aggregate(leaf), leaf.name, quoted=True) for leaf in leaves],
         )
         conditions = self.where(scope, side)
@@ -319,16 +331,20 @@ class _Compiler:
         if leaf.filter:
             conditions.append(qualify(parse_expression(leaf.filter), leaf.table))
 
-        def open_at(moment: exp.Expression) -> exp.Expression:
-            left = exp.or_(exp.Is(this=end.copy(), expression=exp.null()), exp.GTE(this=end.copy(), expression=moment))
+        def open_at(moment: exp.Expr) -> exp.Expr:
+            left = exp.or_(
+                exp.Is(this=end.copy(), expression=exp.null()), exp.GTE(this=end.copy(), expression=moment)
+            )
             return exp.and_(exp.LT(this=start.copy(), expression=moment.copy()), exp.paren(left))
 
-        columns: list[exp.Expression] = []
+        columns: list[exp.Expr] = []
         if grain_refs:
             ref = grain_refs[0][0]
             assert ref.grain is not None
             spine = self.spine(ref.grain, side, start)
-            columns.append(exp.alias_(exp.column("period", table="spine", quoted=True), ref.name, quoted=True))
+            columns.append(
+                exp.alias_(exp.column("period", table="spine", quoted=True), ref.name, quoted=True)
+            )
             conditions.append(open_at(exp.column("moment", table="spine", quoted=True)))
         elif side.end is not None:
             conditions.append(open_at(sql.literal(side.end)))
@@ -340,10 +356,12 @@ class _Compiler:
         if grain_refs:
             select = select.join(spine, join_type="cross")
         select = select.where(*conditions)
-        group = ([exp.column("period", table="spine", quoted=True)] if grain_refs else []) + [k.copy() for _, k in other_keys]
+        group = ([exp.column("period", table="spine", quoted=True)] if grain_refs else []) + [
+            k.copy() for _, k in other_keys
+        ]
         return select.group_by(*group) if group else select
 
-    def spine(self, grain: str, side: _Side, start: exp.Expression) -> exp.Expression:
+    def spine(self, grain: str, side: _Side, start: exp.Expr) -> exp.Expr:
         """(period, moment) rows: each period of the range and the moment its snapshot is taken."""
         if side.start is not None and side.end is not None:
             rows = []
@@ -357,15 +375,22 @@ class _Compiler:
                 rows.append((period, side.back(moment)))
                 period = following
             values = exp.values(
-                [exp.tuple_(exp.cast(exp.Literal.string(p.isoformat()), exp.DataType.Type.DATE), sql.literal(m)) for p, m in rows],
+                [
+                    exp.tuple_(
+                        exp.cast(exp.Literal.string(p.isoformat()), exp.DataType.Type.DATE), sql.literal(m)
+                    )
+                    for p, m in rows
+                ],
                 alias="spine",
                 columns=["period", "moment"],
             )
             return values
-        period = sql.time_bucket(start.copy(), grain, self.week_start)
-        moment = exp.Add(this=period.copy(), expression=sql.interval(1, grain))
+        # No range: the periods in which records started, each snapshot taken at the period's end.
+        bucket = sql.time_bucket(start.copy(), grain, self.week_start)
+        bucket_end = exp.Add(this=bucket.copy(), expression=sql.interval(1, grain))
         inner = exp.select(
-            exp.alias_(period, "period", quoted=True), exp.alias_(exp.cast(moment, exp.DataType.Type.TIMESTAMP), "moment", quoted=True)
+            exp.alias_(bucket, "period", quoted=True),
+            exp.alias_(exp.cast(bucket_end, exp.DataType.Type.TIMESTAMP), "moment", quoted=True),
         ).distinct()
         inner = inner.from_(_source(self.model, self._snapshot_table()))
         return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("spine", quoted=True)))
@@ -393,13 +418,15 @@ class _Compiler:
         names = [name for name, _ in ctes]
         dim_names = [ref.name for ref, _ in self.resolved.dimensions]
 
-        def key(dim_name: str) -> exp.Expression:
+        def key(dim_name: str) -> exp.Expr:
             refs = [exp.column(dim_name, table=n, quoted=True) for n in names]
             return refs[0] if len(refs) == 1 else exp.Coalesce(this=refs[0], expressions=refs[1:])
 
         select = exp.select(*[exp.alias_(key(d), d, quoted=True) for d in dim_names])
         for metric in self.resolved.metrics:
-            value = _metric_expression(self.model, metric, lambda leaf: exp.column(leaf.name, table=cte_of[leaf.name], quoted=True))
+            value = _metric_expression(
+                self.model, metric, lambda leaf: exp.column(leaf.name, table=cte_of[leaf.name], quoted=True)
+            )
             select = select.select(exp.alias_(value, metric.name, quoted=True))
         select = select.from_(_cte(names[0]))
         for index, name in enumerate(names[1:], start=1):
@@ -410,7 +437,10 @@ class _Compiler:
             on = exp.and_(
                 *[
                     exp.NullSafeEQ(
-                        this=exp.Coalesce(this=exp.column(d, table=seen[0], quoted=True), expressions=[exp.column(d, table=s, quoted=True) for s in seen[1:]])
+                        this=exp.Coalesce(
+                            this=exp.column(d, table=seen[0], quoted=True),
+                            expressions=[exp.column(d, table=s, quoted=True) for s in seen[1:]],
+                        )
                         if len(seen) > 1
                         else exp.column(d, table=seen[0], quoted=True),
                         expression=exp.column(d, table=name, quoted=True),
@@ -424,16 +454,24 @@ class _Compiler:
     def metric_query(self, current: _Side, previous: _Side | None) -> tuple[exp.Select, list[OutputColumn]]:
         ctes, body = self.side_ctes(current)
         dims = [ref.name for ref, _ in self.resolved.dimensions]
-        columns = [OutputColumn(ref.name, "dimension", ref.name, dim.label, "date" if ref.grain else None) for ref, dim in self.resolved.dimensions]
+        columns = [
+            OutputColumn(ref.name, "dimension", ref.name, dim.label, "date" if ref.grain else None)
+            for ref, dim in self.resolved.dimensions
+        ]
         for metric in self.resolved.metrics:
             columns.append(OutputColumn(metric.name, "metric", metric.name, metric.label, metric.format))
         if previous is None:
             query = body
-            value: Callable[[str], exp.Expression] = lambda name: exp.column(name, quoted=True)  # noqa: E731
+            value: Callable[[str], exp.Expr] = lambda name: exp.column(name, quoted=True)  # noqa: E731
         else:
             prev_ctes, prev_body = self.side_ctes(previous)
             ctes = [*ctes, *prev_ctes, ("current_period", body), ("previous_period", prev_body)]
-            query = exp.select(*[exp.alias_(exp.column(d, table="current_period", quoted=True), d, quoted=True) for d in dims])
+            query = exp.select(
+                *[
+                    exp.alias_(exp.column(d, table="current_period", quoted=True), d, quoted=True)
+                    for d in dims
+                ]
+            )
             for metric in self.resolved.metrics:
                 now = exp.column(metric.name, table="current_period", quoted=True)
                 before = exp.column(metric.name, table="previous_period", quoted=True)
@@ -449,15 +487,51 @@ class _Compiler:
                     exp.alias_(pct, f"{metric.name}__change_pct", quoted=True),
                 )
                 columns += [
-                    OutputColumn(f"{metric.name}__previous", "previous", metric.name, _labelled(metric.label, "上期{}", "{} (previous)"), metric.format),
-                    OutputColumn(f"{metric.name}__change", "change", metric.name, _labelled(metric.label, "{}变化", "{} change"), metric.format),
-                    OutputColumn(f"{metric.name}__change_pct", "change_pct", metric.name, _labelled(metric.label, "{}变化率", "{} change %"), "percent"),
+                    OutputColumn(
+                        f"{metric.name}__previous",
+                        "previous",
+                        metric.name,
+                        _labelled(metric.label, "上期{}", "{} (previous)"),
+                        metric.format,
+                    ),
+                    OutputColumn(
+                        f"{metric.name}__change",
+                        "change",
+                        metric.name,
+                        _labelled(metric.label, "{}变化", "{} change"),
+                        metric.format,
+                    ),
+                    OutputColumn(
+                        f"{metric.name}__change_pct",
+                        "change_pct",
+                        metric.name,
+                        _labelled(metric.label, "{}变化率", "{} change %"),
+                        "percent",
+                    ),
                 ]
             query = query.from_(_cte("current_period"))
-            on = exp.and_(*[exp.NullSafeEQ(this=exp.column(d, table="current_period", quoted=True), expression=exp.column(d, table="previous_period", quoted=True)) for d in dims]) if dims else None
-            query = query.join(_cte("previous_period"), on=on, join_type="left") if on else query.join(_cte("previous_period"), join_type="cross")
+            on = (
+                exp.and_(
+                    *[
+                        exp.NullSafeEQ(
+                            this=exp.column(d, table="current_period", quoted=True),
+                            expression=exp.column(d, table="previous_period", quoted=True),
+                        )
+                        for d in dims
+                    ]
+                )
+                if dims
+                else None
+            )
+            query = (
+                query.join(_cte("previous_period"), on=on, join_type="left")
+                if on
+                else query.join(_cte("previous_period"), join_type="cross")
+            )
             value = lambda name: exp.column(name, table="current_period", quoted=True)  # noqa: E731
-        having = [sql.condition(value(f.target), f.op, f.values) for f in self.query.filters if f.metric is not None]
+        having = [
+            sql.condition(value(f.target), f.op, f.values) for f in self.query.filters if f.metric is not None
+        ]
         if having:
             query = query.where(*having)
         query = _order_and_limit(query, self.query, dims, value, self.query.limit)
@@ -484,8 +558,13 @@ class _Compiler:
             select = select.where(*conditions)
         table = self.model.table(root)
         tiebreak = [table.primary_key] if table.primary_key else []
-        orders = [exp.Ordered(this=exp.column(o.field, quoted=True), desc=o.desc, nulls_first=False) for o in self.query.order_by]
-        orders += [exp.Ordered(this=exp.column(k, table=root, quoted=True), nulls_first=False) for k in tiebreak]
+        orders = [
+            exp.Ordered(this=exp.column(o.field, quoted=True), desc=o.desc, nulls_first=False)
+            for o in self.query.order_by
+        ]
+        orders += [
+            exp.Ordered(this=exp.column(k, table=root, quoted=True), nulls_first=False) for k in tiebreak
+        ]
         if orders:
             select = select.order_by(*orders)
         return select.limit(min(self.query.limit or limit, limit)), columns
@@ -519,7 +598,7 @@ def _next_period(period: date, grain: str) -> date:
     return add_months(period, {"month": 1, "quarter": 3, "year": 12}[grain])
 
 
-def _aggregate(metric: SimpleMetric) -> exp.Expression:
+def _aggregate(metric: SimpleMetric) -> exp.Expr:
     value = qualify(parse_expression(metric.expr), metric.table) if metric.expr else None
     if metric.filter:
         condition = qualify(parse_expression(metric.filter), metric.table)
@@ -538,7 +617,9 @@ def _aggregate(metric: SimpleMetric) -> exp.Expression:
     return functions[agg](this=value)
 
 
-def _metric_expression(model: SemanticModel, metric: Metric, leaf_ref: Callable[[Leaf], exp.Expression]) -> exp.Expression:
+def _metric_expression(
+    model: SemanticModel, metric: Metric, leaf_ref: Callable[[Leaf], exp.Expr]
+) -> exp.Expr:
     """A metric over the leaf columns of the aggregate CTEs: ratios divide, derived metrics compute."""
     if isinstance(metric, SimpleMetric | SnapshotMetric):
         return leaf_ref(metric)
@@ -548,7 +629,7 @@ def _metric_expression(model: SemanticModel, metric: Metric, leaf_ref: Callable[
             _metric_expression(model, model.metric(metric.denominator), leaf_ref),
         )
 
-    def substitute(node: exp.Expression) -> exp.Expression:
+    def substitute(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column):
             return exp.paren(_metric_expression(model, model.metric(node.name), leaf_ref))
         return node
@@ -558,12 +639,21 @@ def _metric_expression(model: SemanticModel, metric: Metric, leaf_ref: Callable[
 
 
 def _order_and_limit(
-    query: exp.Select, semantic: SemanticQuery, dims: list[str], value: Callable[[str], exp.Expression], limit: int | None
+    query: exp.Select,
+    semantic: SemanticQuery,
+    dims: list[str],
+    value: Callable[[str], exp.Expr],
+    limit: int | None,
 ) -> exp.Select:
     """ORDER BY the query's order, then every dimension ascending, so that ties come out the same every time."""
     ordered = [o.field for o in semantic.order_by]
-    orders = [exp.Ordered(this=exp.column(o.field, quoted=True), desc=o.desc, nulls_first=False) for o in semantic.order_by]
-    orders += [exp.Ordered(this=exp.column(d, quoted=True), nulls_first=False) for d in dims if d not in ordered]
+    orders = [
+        exp.Ordered(this=exp.column(o.field, quoted=True), desc=o.desc, nulls_first=False)
+        for o in semantic.order_by
+    ]
+    orders += [
+        exp.Ordered(this=exp.column(d, quoted=True), nulls_first=False) for d in dims if d not in ordered
+    ]
     if orders:
         query = query.order_by(*orders)
     return query.limit(limit) if limit else query
@@ -575,14 +665,18 @@ def _labelled(label: Text, zh_pattern: str, en_pattern: str) -> Text:
 
 def _coerce(target: Dimension | Attribute, condition: Filter) -> tuple[object, ...]:
     """Filter values as the column stores them (`"true"` for a boolean dimension is True)."""
-    is_bool = (isinstance(target, Dimension) and target.type == "boolean") or (isinstance(target, Attribute) and target.type == "boolean")
+    is_bool = (isinstance(target, Dimension) and target.type == "boolean") or (
+        isinstance(target, Attribute) and target.type == "boolean"
+    )
     if not is_bool:
         return condition.values
     truthy = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
     return tuple(truthy.get(str(v).lower(), v) if isinstance(v, str) else v for v in condition.values)
 
 
-def absolute_time_range(model: SemanticModel, time_range: TimeRange | None, today: date | None) -> tuple[date | None, date | None]:
+def absolute_time_range(
+    model: SemanticModel, time_range: TimeRange | None, today: date | None
+) -> tuple[date | None, date | None]:
     if time_range is None:
         return None, None
     if time_range.period is None:
@@ -634,7 +728,9 @@ def _comparison_side(start: date, end: date | None, compare: str, today: date | 
     elapsed_end = min(nominal_end, today + timedelta(days=1)) if today is not None else nominal_end
     elapsed_end = max(elapsed_end, start + timedelta(days=1))
     shifted = _Side(None, None, months, days)
-    return _Side(shifted.back(_midnight(start)), shifted.back(_midnight(elapsed_end)), months, days, "previous_")
+    return _Side(
+        shifted.back(_midnight(start)), shifted.back(_midnight(elapsed_end)), months, days, "previous_"
+    )
 
 
 def _midnight(day: date) -> datetime:
@@ -643,4 +739,3 @@ def _midnight(day: date) -> datetime:
 
 def _at_midnight(day: date | None) -> datetime | None:
     return _midnight(day) if day is not None else None
-

@@ -108,7 +108,17 @@ def _column_type(duckdb_type: str) -> ColumnType:
     name = duckdb_type.upper()
     if name in ("BOOLEAN", "BOOL"):
         return "boolean"
-    if name in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"):
+    if name in (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+    ):
         return "integer"
     if name.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC")):
         return "number"

@@ -44,13 +44,13 @@ class ExpressionError(ValueError):
     """A model expression is not valid SQL or uses something it may not."""
 
 
-def parse_expression(sql: str, *, allow_aggregates: bool = False) -> exp.Expression:
+def parse_expression(sql: str, *, allow_aggregates: bool = False) -> exp.Expr:
     """Parse one scalar SQL expression (DuckDB dialect) and refuse anything but plain computation."""
     return _parse_expression(sql, allow_aggregates).copy()
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse_expression(sql: str, allow_aggregates: bool) -> exp.Expression:
+def _parse_expression(sql: str, allow_aggregates: bool) -> exp.Expr:
     try:
         if any(token.token_type == TokenType.SEMICOLON for token in sqlglot.tokenize(sql, MODEL_DIALECT)):
             raise ExpressionError("must be a single expression (found ';')")
@@ -81,14 +81,14 @@ def _parse_expression(sql: str, allow_aggregates: bool) -> exp.Expression:
     return tree
 
 
-def columns_of(tree: exp.Expression) -> set[str]:
+def columns_of(tree: exp.Expr) -> set[str]:
     return {column.name for column in tree.find_all(exp.Column)}
 
 
-def qualify(tree: exp.Expression, table_alias: str) -> exp.Expression:
+def qualify(tree: exp.Expr, table_alias: str) -> exp.Expr:
     """A copy of `tree` whose bare columns refer to `table_alias`."""
 
-    def attach(node: exp.Expression) -> exp.Expression:
+    def attach(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table:
             return exp.column(node.name, table=table_alias, quoted=True)
         return node

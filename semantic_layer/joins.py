@@ -30,9 +30,13 @@ class JoinPath:
 
 
 def _edges(relationship: Relationship) -> list[Hop]:
-    forward = Hop(relationship.from_table, relationship.from_column, relationship.to_table, relationship.to_column)
+    forward = Hop(
+        relationship.from_table, relationship.from_column, relationship.to_table, relationship.to_column
+    )
     if relationship.type == "one_to_one":
-        backward = Hop(relationship.to_table, relationship.to_column, relationship.from_table, relationship.from_column)
+        backward = Hop(
+            relationship.to_table, relationship.to_column, relationship.from_table, relationship.from_column
+        )
         return [forward, backward]
     return [forward]
 

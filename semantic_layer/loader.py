@@ -48,7 +48,9 @@ def parse_model(text: str, *, file: str = "<model>") -> SemanticModel:
     """Build and check a SemanticModel from YAML text; `file` is only used in error messages."""
     data, lines = _read_yaml(text, file)
     if not isinstance(data, dict):
-        raise ModelError("the model must be a YAML mapping (name:, tables:, metrics:, ...)", file=file, line=1)
+        raise ModelError(
+            "the model must be a YAML mapping (name:, tables:, metrics:, ...)", file=file, line=1
+        )
     try:
         model = SemanticModel.model_validate(data)
     except ValidationError as error:
@@ -85,7 +87,10 @@ def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: st
             key = key_node.value
             if key in seen:
                 raise ModelError(
-                    f"duplicate key '{key}'", file=file, line=key_node.start_mark.line + 1, field=_dotted(path)
+                    f"duplicate key '{key}'",
+                    file=file,
+                    line=key_node.start_mark.line + 1,
+                    field=_dotted(path),
                 )
             seen.add(key)
             lines[(*path, key)] = key_node.start_mark.line + 1
@@ -128,13 +133,18 @@ def _shape_error(error: ValidationError, data: Any, lines: dict[Path_, int], fil
     elif first["type"] == "missing":
         message = f"missing required field '{path[-1]}'"
     elif first["type"] in ("literal_error", "enum") and isinstance(first.get("input"), str):
-        expected = [e.strip(" '") for e in str(first.get("ctx", {}).get("expected", "")).replace(" or ", ",").split(",")]
+        expected = [
+            e.strip(" '")
+            for e in str(first.get("ctx", {}).get("expected", "")).replace(" or ", ",").split(",")
+        ]
         suggestions = closest(first["input"], [e for e in expected if e])
         message = f"'{first['input']}' is not one of {', '.join(expected)}"
     elif first["type"] == "union_tag_invalid":
         message = f"unknown metric type '{first.get('input', {}).get('type')}'"
         suggestions = closest(str(first.get("input", {}).get("type")), METRIC_TYPES)
-    return ModelError(message, file=file, line=_line_of(path, lines), field=_dotted(path), suggestions=suggestions)
+    return ModelError(
+        message, file=file, line=_line_of(path, lines), field=_dotted(path), suggestions=suggestions
+    )
 
 
 def _data_path(loc: tuple[Any, ...], data: Any) -> Path_:
@@ -142,10 +152,9 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path_:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             node = node[part]
             path.append(part)
         elif isinstance(node, dict) and part in METRIC_TYPES:
@@ -161,7 +170,12 @@ def _field_names_at(path: Path_, data: Any) -> list[str]:
     cls: Any = SemanticModel
     node = data
     for part in path:
-        node = node[part] if isinstance(node, dict | list) else None
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int):
+            node = node[part]
+        else:
+            node = None
         cls = _element_type(cls, part, node)
         if cls is None:
             return []
@@ -188,7 +202,10 @@ def _pick(annotation: Any, node: Any) -> Any:
     if origin in (tuple, list):
         return typing.get_args(annotation)[0]
     if origin in (Union, types.UnionType):
-        members = [_pick(a, node) if typing.get_origin(a) is typing.Annotated else a for a in typing.get_args(annotation)]
+        members = [
+            _pick(a, node) if typing.get_origin(a) is typing.Annotated else a
+            for a in typing.get_args(annotation)
+        ]
         models = [a for a in members if isinstance(a, type) and issubclass(a, BaseModel)]
         tag = node.get("type", "simple") if isinstance(node, dict) else None
         for candidate in models:
@@ -238,14 +255,18 @@ class _ReferenceCheck:
             for index, item in enumerate(getattr(self.model, section)):
                 key = ("table:" if section == "tables" else "field:") + item.name
                 if key in seen:
-                    raise self.fail((section, index, "name"), f"duplicate name '{item.name}' (also in {seen[key]})")
+                    raise self.fail(
+                        (section, index, "name"), f"duplicate name '{item.name}' (also in {seen[key]})"
+                    )
                 seen[key] = section
 
     def check_calendar(self) -> None:
         try:
             ZoneInfo(self.model.calendar.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise self.fail(("calendar", "timezone"), f"unknown timezone '{self.model.calendar.timezone}'") from None
+            raise self.fail(
+                ("calendar", "timezone"), f"unknown timezone '{self.model.calendar.timezone}'"
+            ) from None
         if self.model.default_time_range:
             try:
                 check_period(self.model.default_time_range)
@@ -264,11 +285,17 @@ class _ReferenceCheck:
             dim = dims.get(table.time_dimension)
             if dim is None or dim.type != "time":
                 valid = [d.name for d in self.model.dimensions if d.type == "time"]
-                raise self.fail(path, f"'{table.time_dimension}' is not a time dimension", closest(table.time_dimension, valid))
+                raise self.fail(
+                    path,
+                    f"'{table.time_dimension}' is not a time dimension",
+                    closest(table.time_dimension, valid),
+                )
             from .joins import find_path  # late import: joins needs a loaded model
 
             if find_path(self.model, table.name, dim) is None:
-                raise self.fail(path, f"time dimension '{dim.name}' is not defined on or reachable from '{table.name}'")
+                raise self.fail(
+                    path, f"time dimension '{dim.name}' is not defined on or reachable from '{table.name}'"
+                )
 
     def check_dimensions_and_attributes(self) -> None:
         for index, dim in enumerate(self.model.dimensions):

@@ -63,7 +63,9 @@ def week_start(day: date, first_weekday: str = "monday") -> date:
     return day - timedelta(days=offset)
 
 
-def resolve_period(period: str, today: date, first_weekday: str = "monday") -> tuple[date | None, date | None]:
+def resolve_period(
+    period: str, today: date, first_weekday: str = "monday"
+) -> tuple[date | None, date | None]:
     """The half-open range [start, end) of `period` as seen on `today`; (None, None) for all_time.
 
     "last_N_days/weeks/months" end with the current day/week/month included, as BI tools do.

@@ -10,7 +10,7 @@ from sqlglot import exp
 from .query import FilterValue
 
 
-def literal(value: FilterValue | date | datetime) -> exp.Expression:
+def literal(value: FilterValue | date | datetime) -> exp.Expr:
     if value is None:
         return exp.null()
     if isinstance(value, bool):
@@ -28,11 +28,15 @@ def interval(amount: int, unit: str) -> exp.Interval:
     return exp.Interval(this=exp.Literal.string(str(amount)), unit=exp.Var(this=unit.upper()))
 
 
-def condition(target: exp.Expression, op: str, values: tuple[Any, ...]) -> exp.Expression:
+def condition(target: exp.Expr, op: str, values: tuple[Any, ...]) -> exp.Expr:
     """`target op values` with SQL's NULLs handled as people expect: `ne`/`not_in` keep NULL rows."""
     first = values[0] if values else None
     if op == "eq":
-        return exp.Is(this=target, expression=exp.null()) if first is None else exp.EQ(this=target, expression=literal(first))
+        return (
+            exp.Is(this=target, expression=exp.null())
+            if first is None
+            else exp.EQ(this=target, expression=literal(first))
+        )
     if op == "ne":
         return exp.NullSafeNEQ(this=target, expression=literal(first))
     if op == "in":
@@ -50,17 +54,19 @@ def condition(target: exp.Expression, op: str, values: tuple[Any, ...]) -> exp.E
     return comparisons[op](this=target, expression=literal(first))
 
 
-def time_bucket(value: exp.Expression, grain: str, week_start: str) -> exp.Expression:
+def time_bucket(value: exp.Expr, grain: str, week_start: str) -> exp.Expr:
     """The first day of the `grain` period containing `value`, as a DATE."""
     if grain == "week" and week_start == "sunday":
         shifted = exp.Add(this=value, expression=interval(1, "day"))
-        truncated = exp.Sub(this=exp.TimestampTrunc(this=shifted, unit=exp.Var(this="WEEK")), expression=interval(1, "day"))
+        truncated: exp.Expr = exp.Sub(
+            this=exp.TimestampTrunc(this=shifted, unit=exp.Var(this="WEEK")), expression=interval(1, "day")
+        )
     else:
         truncated = exp.TimestampTrunc(this=value, unit=exp.Var(this=grain.upper()))
     return exp.cast(truncated, exp.DataType.Type.DATE)
 
 
-def safe_divide(numerator: exp.Expression, denominator: exp.Expression) -> exp.Expression:
+def safe_divide(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
     """numerator / denominator as a float, NULL when the denominator is 0."""
     return exp.Div(
         this=exp.cast(numerator, exp.DataType.Type.DOUBLE),
@@ -68,5 +74,5 @@ def safe_divide(numerator: exp.Expression, denominator: exp.Expression) -> exp.E
     )
 
 
-def and_all(conditions: list[exp.Expression]) -> exp.Expression | None:
+def and_all(conditions: list[exp.Expr]) -> exp.Expr | None:
     return exp.and_(*conditions) if conditions else None

@@ -26,8 +26,16 @@ def check_against_database(model: SemanticModel, engine: Engine) -> list[str]:
             problems.append(f"{what}: {error.message}")
 
     for relationship in model.relationships:
-        probe(f"relationship {relationship.from_} -> {relationship.to}", relationship.from_table, relationship.from_column)
-        probe(f"relationship {relationship.from_} -> {relationship.to}", relationship.to_table, relationship.to_column)
+        probe(
+            f"relationship {relationship.from_} -> {relationship.to}",
+            relationship.from_table,
+            relationship.from_column,
+        )
+        probe(
+            f"relationship {relationship.from_} -> {relationship.to}",
+            relationship.to_table,
+            relationship.to_column,
+        )
     for dimension in model.dimensions:
         for table, sql_text in dimension.on.items():
             probe(f"dimension '{dimension.name}' on {table}", table, sql_text)

@@ -21,8 +21,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default: CHATBI_DB or the demo database).")]
-ModelOption = Annotated[Path | None, typer.Option("--model", help="Semantic model YAML (default: the bundled after-sales model).")]
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="DuckDB file (default: CHATBI_DB or the demo database).")
+]
+ModelOption = Annotated[
+    Path | None, typer.Option("--model", help="Semantic model YAML (default: the bundled after-sales model).")
+]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Fix 'today' as YYYY-MM-DD.")]
 
 
@@ -46,7 +50,9 @@ def _settings(**overrides: Any) -> Settings:
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Option("--out", help="DuckDB file to write (replaced atomically).")] = DEFAULT_DEMO_DB,
+    out: Annotated[
+        Path, typer.Option("--out", help="DuckDB file to write (replaced atomically).")
+    ] = DEFAULT_DEMO_DB,
     tickets: Annotated[int, typer.Option("--tickets", min=1000, help="Number of tickets.")] = 200_000,
     as_of: AsOfOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed and as-of, same data.")] = 42,
@@ -101,12 +107,22 @@ def check(model: ModelOption = None, db: DbOption = None) -> None:
 
 @app.command()
 def query(
-    query_text: Annotated[str, typer.Argument(metavar="QUERY", help="A SemanticQuery as inline JSON (starting with '{') or a file path.")],
+    query_text: Annotated[
+        str,
+        typer.Argument(
+            metavar="QUERY", help="A SemanticQuery as inline JSON (starting with '{') or a file path."
+        ),
+    ],
     db: DbOption = None,
     model: ModelOption = None,
     as_of: AsOfOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the QueryResult as JSON.")] = False,
-    user: Annotated[list[str] | None, typer.Option("--user", help="Act as a user with this attribute (key=value; repeatable) to try access policies.")] = None,
+    user: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--user", help="Act as a user with this attribute (key=value; repeatable) to try access policies."
+        ),
+    ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Column labels in zh or en.")] = None,
 ) -> None:
     """Run a semantic query and print the result table (or JSON)."""
@@ -123,7 +139,9 @@ def query(
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        _fail(f"invalid query: {where + ': ' if where else ''}{first['msg'].removeprefix('Value error, ')}", 2)
+        _fail(
+            f"invalid query: {where + ': ' if where else ''}{first['msg'].removeprefix('Value error, ')}", 2
+        )
     if lang not in (None, "zh", "en"):
         _fail("--lang must be zh or en", 2)
     try:
@@ -132,7 +150,13 @@ def query(
     except SemanticLayerError as error:
         _fail(str(error))
     if as_json:
-        typer.echo(json.dumps(result.model_dump(include={"columns", "rows", "sql", "truncated"}), ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                result.model_dump(include={"columns", "rows", "sql", "truncated"}),
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     from .text_table import render_table
 
@@ -211,6 +235,8 @@ def demo(
     current = demo_database_as_of(path) if path.exists() else None
     if current is None or current < today:
         reason = "missing" if not path.exists() else f"stale (as of {current})"
-        typer.echo(f"Demo database {path} is {reason}; generating {settings.demo_tickets:,} tickets as of {today}.")
+        typer.echo(
+            f"Demo database {path} is {reason}; generating {settings.demo_tickets:,} tickets as of {today}."
+        )
         generate(out=path, tickets=settings.demo_tickets, as_of=today.isoformat(), seed=42)
     _serve(settings)

@@ -6,7 +6,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from semantic_layer.errors import AccessDeniedError, ExecutionError, ModelError, QueryError, SemanticLayerError
+from semantic_layer.errors import (
+    AccessDeniedError,
+    ExecutionError,
+    ModelError,
+    QueryError,
+    SemanticLayerError,
+)
 
 STATUS_BY_ERROR: list[tuple[type[SemanticLayerError], int]] = [
     (AccessDeniedError, 403),

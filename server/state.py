@@ -25,7 +25,11 @@ class ServerState:
 def open_state(settings: Settings) -> ServerState:
     """Load the model and open the database read-only; raises a SemanticLayerError if either fails."""
     model = load_model(settings.model)
-    engine = DuckDBEngine(settings.db, DuckDBSettings(threads=settings.threads, memory_limit=settings.memory_limit))
+    engine = DuckDBEngine(
+        settings.db, DuckDBSettings(threads=settings.threads, memory_limit=settings.memory_limit)
+    )
     clock = FixedClock(settings.as_of) if settings.as_of else SystemClock(model.calendar.timezone)
-    layer = SemanticLayer(model, engine, clock=clock, detail_limit=settings.detail_limit, max_rows=settings.max_rows)
+    layer = SemanticLayer(
+        model, engine, clock=clock, detail_limit=settings.detail_limit, max_rows=settings.max_rows
+    )
     return ServerState(layer=layer, data_as_of=data_as_of(model, engine))

@@ -12,6 +12,4 @@ def health(request: Request) -> JSONResponse:
     state = request.app.state.server
     if state is None:
         return JSONResponse({"status": "starting"}, status_code=503)
-    return JSONResponse(
-        {"status": "ready", "model": state.layer.model.name, "data_as_of": state.data_as_of}
-    )
+    return JSONResponse({"status": "ready", "model": state.layer.model.name, "data_as_of": state.data_as_of})

@@ -15,6 +15,8 @@ router = APIRouter(tags=["query"])
 
 
 @router.post("/query")
-async def run_query(query: SemanticQuery, state: StateDep, lang: Literal["zh", "en"] | None = None) -> QueryResult:
+async def run_query(
+    query: SemanticQuery, state: StateDep, lang: Literal["zh", "en"] | None = None
+) -> QueryResult:
     """The headless semantic API: a SemanticQuery in, a QueryResult (columns, rows, SQL) out."""
     return await run_in_threadpool(state.layer.query, query, LOCAL_IDENTITY, language=lang)

@@ -74,7 +74,10 @@ def test_the_base_model_loads(tmp_path: Path) -> None:
             id="duplicate-name",
         ),
         pytest.param(
-            ("    expr: amount\n", "    expr: amount\n  - {name: aov, type: ratio, numerator: revenu, denominator: order_count}\n"),
+            (
+                "    expr: amount\n",
+                "    expr: amount\n  - {name: aov, type: ratio, numerator: revenu, denominator: order_count}\n",
+            ),
             "shop.yaml:21: metrics[2].numerator: unknown metric 'revenu'; did you mean 'revenue'?",
             id="unknown-metric-reference",
         ),
@@ -99,7 +102,10 @@ def test_the_base_model_loads(tmp_path: Path) -> None:
             id="bad-time-dimension",
         ),
         pytest.param(
-            ("  - name: store\n    table: orders\n", "  - name: store\n    table: orders\n    type: categoric\n"),
+            (
+                "  - name: store\n    table: orders\n",
+                "  - name: store\n    table: orders\n    type: categoric\n",
+            ),
             "shop.yaml:13: dimensions[1].type: 'categoric' is not one of categorical, time, boolean, number; "
             "did you mean 'categorical'?",
             id="bad-dimension-type",
@@ -120,7 +126,10 @@ def test_the_base_model_loads(tmp_path: Path) -> None:
             id="yaml-syntax-error",
         ),
         pytest.param(
-            ("  - name: order_count\n    table: orders\n    agg: count\n", "  - name: order_count\n    table: orders\n"),
+            (
+                "  - name: order_count\n    table: orders\n    agg: count\n",
+                "  - name: order_count\n    table: orders\n",
+            ),
             "shop.yaml:14: metrics[0].agg: missing required field 'agg'",
             id="missing-field",
         ),
@@ -135,7 +144,10 @@ def test_malformed_model(change: tuple[str, str], expected: str, tmp_path: Path)
 
 
 def test_verified_question_names_are_checked(tmp_path: Path) -> None:
-    text = BASE + "verified_questions:\n  - question: {en: Revenue by shop}\n    query: {metrics: [revenue], dimensions: [stor]}\n"
+    text = (
+        BASE
+        + "verified_questions:\n  - question: {en: Revenue by shop}\n    query: {metrics: [revenue], dimensions: [stor]}\n"
+    )
     error = error_for(text, tmp_path)
     assert str(error).endswith(
         "shop.yaml:23: verified_questions[0].query: unknown dimension 'stor'; did you mean 'store'?"
@@ -143,7 +155,7 @@ def test_verified_question_names_are_checked(tmp_path: Path) -> None:
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="nowhere.yaml: cannot read the model file"):
+    with pytest.raises(ModelError, match=r"nowhere\.yaml: cannot read the model file"):
         load_model(tmp_path / "nowhere.yaml")
 
 
@@ -174,4 +186,6 @@ def test_the_demo_model_loads() -> None:
     assert fields <= set(model.attributes_by_name)
     for metric in model.metrics:
         assert metric.label.zh and metric.label.en, metric.name
-        assert metric.hidden or (metric.description and metric.description.zh and metric.description.en), metric.name
+        assert metric.hidden or (metric.description and metric.description.zh and metric.description.en), (
+            metric.name
+        )

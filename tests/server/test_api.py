@@ -55,7 +55,11 @@ def test_catalog_lists_public_metrics_in_the_requested_language(client: TestClie
 
 
 def test_query_returns_typed_columns_rows_and_sql(client: TestClient, demo_db: Path) -> None:
-    query = {"metrics": ["ticket_count"], "dimensions": ["channel"], "order_by": [{"field": "ticket_count", "desc": True}]}
+    query = {
+        "metrics": ["ticket_count"],
+        "dimensions": ["channel"],
+        "order_by": [{"field": "ticket_count", "desc": True}],
+    }
     body = client.post("/api/query", json=query, params={"lang": "en"}).json()
     assert [(c["name"], c["type"], c["label"]) for c in body["columns"]] == [
         ("channel", "string", "Channel"),
@@ -82,8 +86,20 @@ def test_query_returns_typed_columns_rows_and_sql(client: TestClient, demo_db: P
             "it is defined on tickets",
             [],
         ),
-        ({"metrics": []}, 422, "invalid_request", "a query names either 'metrics' (aggregates) or 'fields' (a detail list)", []),
-        ({"metrics": ["ticket_count"], "limit": 0}, 422, "invalid_request", "limit: Input should be greater than 0", []),
+        (
+            {"metrics": []},
+            422,
+            "invalid_request",
+            "a query names either 'metrics' (aggregates) or 'fields' (a detail list)",
+            [],
+        ),
+        (
+            {"metrics": ["ticket_count"], "limit": 0},
+            422,
+            "invalid_request",
+            "limit: Input should be greater than 0",
+            [],
+        ),
     ],
 )
 def test_errors_have_one_shape(
@@ -128,7 +144,9 @@ def test_chatbi_serve_answers_over_real_http(demo_db: Path) -> None:
                         break
             except (urllib.error.URLError, ConnectionError):
                 pass
-            assert process.poll() is None, process.stdout.read().decode() if process.stdout else "server exited"
+            assert process.poll() is None, (
+                process.stdout.read().decode() if process.stdout else "server exited"
+            )
             assert time.monotonic() < deadline, "server did not become ready"
             time.sleep(0.2)
         request = urllib.request.Request(

@@ -40,19 +40,25 @@ def test_check_rejects_a_broken_model_with_its_location(tmp_path: Path) -> None:
 
 def test_check_reports_expressions_the_database_cannot_run(tmp_path: Path, demo_db: Path) -> None:
     model = tmp_path / "wrong_column.yaml"
-    model.write_text("name: x\ntables: [{name: tickets, source: tickets}]\nmetrics:\n  - {name: n, table: tickets, agg: sum, expr: no_such_column}\n")
+    model.write_text(
+        "name: x\ntables: [{name: tickets, source: tickets}]\nmetrics:\n  - {name: n, table: tickets, agg: sum, expr: no_such_column}\n"
+    )
     code, _, err = run("check", "--model", str(model), "--db", str(demo_db))
     assert code == 1
     assert "metric 'n'" in err and "no_such_column" in err
 
 
 def test_query_prints_a_table_with_labels_and_the_sql(demo_db: Path) -> None:
-    code, out, _ = run("query", '{"metrics": ["ticket_count"], "dimensions": ["priority"]}', "--db", str(demo_db))
+    code, out, _ = run(
+        "query", '{"metrics": ["ticket_count"], "dimensions": ["priority"]}', "--db", str(demo_db)
+    )
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["优先级", "工单量"]
     with open_read_only(demo_db) as connection:
-        expected = connection.execute("SELECT priority, count(*) FROM tickets GROUP BY 1 ORDER BY 1").fetchall()
+        expected = connection.execute(
+            "SELECT priority, count(*) FROM tickets GROUP BY 1 ORDER BY 1"
+        ).fetchall()
     printed = [line.split() for line in lines[2 : 2 + len(expected)]]
     assert printed == [[p, f"{n:,}"] for p, n in expected]
     assert "SELECT" in out
@@ -61,10 +67,22 @@ def test_query_prints_a_table_with_labels_and_the_sql(demo_db: Path) -> None:
 def test_query_from_a_file_as_json(tmp_path: Path, demo_db: Path) -> None:
     query_file = tmp_path / "q.json"
     query_file.write_text(json.dumps({"metrics": ["complaint_rate"], "time_range": {"period": "last_month"}}))
-    code, out, _ = run("query", str(query_file), "--db", str(demo_db), "--json", "--as-of", DEMO_AS_OF.isoformat(), "--lang", "en")
+    code, out, _ = run(
+        "query",
+        str(query_file),
+        "--db",
+        str(demo_db),
+        "--json",
+        "--as-of",
+        DEMO_AS_OF.isoformat(),
+        "--lang",
+        "en",
+    )
     assert code == 0
     body = json.loads(out)
-    assert body["columns"] == [{"name": "complaint_rate", "type": "number", "label": "Complaint rate", "format": "percent"}]
+    assert body["columns"] == [
+        {"name": "complaint_rate", "type": "number", "label": "Complaint rate", "format": "percent"}
+    ]
     with open_read_only(demo_db) as connection:
         (rate,) = connection.execute(
             "SELECT avg(is_complaint::INT) FROM tickets WHERE created_at >= '2026-10-01' AND created_at < '2026-11-01'"
@@ -73,23 +91,47 @@ def test_query_from_a_file_as_json(tmp_path: Path, demo_db: Path) -> None:
 
 
 def test_query_as_a_user_sees_only_their_region(demo_db: Path) -> None:
-    code, out, _ = run("query", '{"metrics": ["ticket_count"], "dimensions": ["region"]}', "--db", str(demo_db), "--json", "--user", "region=华南")
+    code, out, _ = run(
+        "query",
+        '{"metrics": ["ticket_count"], "dimensions": ["region"]}',
+        "--db",
+        str(demo_db),
+        "--json",
+        "--user",
+        "region=华南",
+    )
     assert code == 0
     assert [row[0] for row in json.loads(out)["rows"]] == ["华南"]
-    code, out, _ = run("query", '{"metrics": ["ticket_count"]}', "--db", str(demo_db), "--json", "--user", "team=x")
+    code, out, _ = run(
+        "query", '{"metrics": ["ticket_count"]}', "--db", str(demo_db), "--json", "--user", "team=x"
+    )
     assert json.loads(out)["rows"] == [[0]]  # no region attribute: default deny
 
 
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (['{"metrics": ["ticket_cnt"]}'], 1, "error: unknown metric 'ticket_cnt'; did you mean 'ticket_count'?"),
-        (['{"metrics": ["ticket_count"], "limit": "many"}'], 2, "error: invalid query: limit: Input should be a valid integer"),
+        (
+            ['{"metrics": ["ticket_cnt"]}'],
+            1,
+            "error: unknown metric 'ticket_cnt'; did you mean 'ticket_count'?",
+        ),
+        (
+            ['{"metrics": ["ticket_count"], "limit": "many"}'],
+            2,
+            "error: invalid query: limit: Input should be a valid integer",
+        ),
         (["missing.json"], 2, "error: cannot read query file missing.json"),
-        (['{"metrics": ["ticket_count"]}', "--as-of", "15/11/2026"], 2, "error: --as-of must be a date written YYYY-MM-DD"),
+        (
+            ['{"metrics": ["ticket_count"]}', "--as-of", "15/11/2026"],
+            2,
+            "error: --as-of must be a date written YYYY-MM-DD",
+        ),
     ],
 )
-def test_query_errors_exit_non_zero_with_a_message(args: list[str], code: int, message: str, demo_db: Path) -> None:
+def test_query_errors_exit_non_zero_with_a_message(
+    args: list[str], code: int, message: str, demo_db: Path
+) -> None:
     exit_code, _, err = run("query", *args, "--db", str(demo_db))
     assert exit_code == code
     assert err.startswith(message), err
@@ -104,7 +146,20 @@ def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
 def test_generate_writes_a_database_and_reports_it(tmp_path: Path) -> None:
     out = tmp_path / "small.duckdb"
     result = subprocess.run(
-        [sys.executable, "-m", "server", "generate", "--out", str(out), "--tickets", "5000", "--as-of", "2026-01-31", "--seed", "3"],
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "generate",
+            "--out",
+            str(out),
+            "--tickets",
+            "5000",
+            "--as-of",
+            "2026-01-31",
+            "--seed",
+            "3",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -113,4 +168,6 @@ def test_generate_writes_a_database_and_reports_it(tmp_path: Path) -> None:
     assert result.stdout.startswith(f"Wrote {out}: 5,000 tickets")
     with open_read_only(out) as connection:
         assert connection.execute("SELECT count(*) FROM tickets").fetchone() == (5000,)
-        assert connection.execute("SELECT value FROM demo_metadata WHERE key = 'as_of'").fetchone() == ("2026-01-31",)
+        assert connection.execute("SELECT value FROM demo_metadata WHERE key = 'as_of'").fetchone() == (
+            "2026-01-31",
+        )
