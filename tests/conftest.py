@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -20,3 +21,13 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     generate_demo_database(path, tickets=DEMO_TICKETS, as_of=DEMO_AS_OF, seed=DEMO_SEED)
     return path
+
+
+def require_system(what: str, available: bool) -> None:
+    """Skip loudly when a system package is missing; under CI=true a missing package fails instead."""
+    if available:
+        return
+    message = f"!!! {what} is not installed (make test installs it with apt when run as root)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + "; CI must have it")
+    pytest.skip(message)
