@@ -423,10 +423,15 @@ class _Compiler:
             return refs[0] if len(refs) == 1 else exp.Coalesce(this=refs[0], expressions=refs[1:])
 
         select = exp.select(*[exp.alias_(key(d), d, quoted=True) for d in dim_names])
+
+        def leaf_ref(leaf: Leaf) -> exp.Expr:
+            column = _ref(cte_of[leaf.name], leaf.name)
+            if len(names) > 1 and _is_count(leaf):  # a group missing from this table's CTE had no rows
+                return exp.Coalesce(this=column, expressions=[exp.Literal.number(0)])
+            return column
+
         for metric in self.resolved.metrics:
-            value = _metric_expression(
-                self.model, metric, lambda leaf: exp.column(leaf.name, table=cte_of[leaf.name], quoted=True)
-            )
+            value = _metric_expression(self.model, metric, leaf_ref)
             select = select.select(exp.alias_(value, metric.name, quoted=True))
         select = select.from_(_cte(names[0]))
         for index, name in enumerate(names[1:], start=1):
@@ -458,77 +463,36 @@ class _Compiler:
             OutputColumn(ref.name, "dimension", ref.name, dim.label, "date" if ref.grain else None)
             for ref, dim in self.resolved.dimensions
         ]
-        for metric in self.resolved.metrics:
-            columns.append(OutputColumn(metric.name, "metric", metric.name, metric.label, metric.format))
+        value: Callable[[str], exp.Expr]
         if previous is None:
             query = body
-            value: Callable[[str], exp.Expr] = lambda name: exp.column(name, quoted=True)  # noqa: E731
+            columns += [
+                OutputColumn(m.name, "metric", m.name, m.label, m.format) for m in self.resolved.metrics
+            ]
+
+            def value(name: str) -> exp.Expr:
+                return exp.column(name, quoted=True)
+
         else:
             prev_ctes, prev_body = self.side_ctes(previous)
             ctes = [*ctes, *prev_ctes, ("current_period", body), ("previous_period", prev_body)]
-            query = exp.select(
-                *[
-                    exp.alias_(exp.column(d, table="current_period", quoted=True), d, quoted=True)
+            query = exp.select(*[exp.alias_(_ref("current_period", d), d, quoted=True) for d in dims])
+            for metric in self.resolved.metrics:
+                query = query.select(*self.compared(metric))
+                columns += _compared_columns(metric)
+            query = query.from_(_cte("current_period"))
+            if dims:
+                same_group = [
+                    exp.NullSafeEQ(this=_ref("current_period", d), expression=_ref("previous_period", d))
                     for d in dims
                 ]
-            )
-            for metric in self.resolved.metrics:
-                now = exp.column(metric.name, table="current_period", quoted=True)
-                before = exp.column(metric.name, table="previous_period", quoted=True)
-                change = exp.Sub(this=now.copy(), expression=before.copy())
-                pct = exp.Div(
-                    this=exp.cast(exp.paren(change.copy()), exp.DataType.Type.DOUBLE),
-                    expression=exp.Nullif(this=exp.Abs(this=before.copy()), expression=exp.Literal.number(0)),
-                )
-                query = query.select(
-                    exp.alias_(now, metric.name, quoted=True),
-                    exp.alias_(before, f"{metric.name}__previous", quoted=True),
-                    exp.alias_(change, f"{metric.name}__change", quoted=True),
-                    exp.alias_(pct, f"{metric.name}__change_pct", quoted=True),
-                )
-                columns += [
-                    OutputColumn(
-                        f"{metric.name}__previous",
-                        "previous",
-                        metric.name,
-                        _labelled(metric.label, "上期{}", "{} (previous)"),
-                        metric.format,
-                    ),
-                    OutputColumn(
-                        f"{metric.name}__change",
-                        "change",
-                        metric.name,
-                        _labelled(metric.label, "{}变化", "{} change"),
-                        metric.format,
-                    ),
-                    OutputColumn(
-                        f"{metric.name}__change_pct",
-                        "change_pct",
-                        metric.name,
-                        _labelled(metric.label, "{}变化率", "{} change %"),
-                        "percent",
-                    ),
-                ]
-            query = query.from_(_cte("current_period"))
-            on = (
-                exp.and_(
-                    *[
-                        exp.NullSafeEQ(
-                            this=exp.column(d, table="current_period", quoted=True),
-                            expression=exp.column(d, table="previous_period", quoted=True),
-                        )
-                        for d in dims
-                    ]
-                )
-                if dims
-                else None
-            )
-            query = (
-                query.join(_cte("previous_period"), on=on, join_type="left")
-                if on
-                else query.join(_cte("previous_period"), join_type="cross")
-            )
-            value = lambda name: exp.column(name, table="current_period", quoted=True)  # noqa: E731
+                query = query.join(_cte("previous_period"), on=exp.and_(*same_group), join_type="left")
+            else:
+                query = query.join(_cte("previous_period"), join_type="cross")
+
+            def value(name: str) -> exp.Expr:
+                return _ref("current_period", name)
+
         having = [
             sql.condition(value(f.target), f.op, f.values) for f in self.query.filters if f.metric is not None
         ]
@@ -538,6 +502,24 @@ class _Compiler:
         for name, cte in ctes:
             query = query.with_(exp.to_identifier(name, quoted=True), as_=cte)
         return query, columns
+
+    def compared(self, metric: Metric) -> list[exp.Expr]:
+        """m, m__previous, m__change, m__change_pct; a count with no rows last period was 0, not unknown."""
+        now = _ref("current_period", metric.name)
+        before: exp.Expr = _ref("previous_period", metric.name)
+        if _is_count(metric):
+            before = exp.Coalesce(this=before, expressions=[exp.Literal.number(0)])
+        change = exp.Sub(this=now.copy(), expression=before.copy())
+        pct = exp.Div(
+            this=exp.cast(exp.paren(change.copy()), exp.DataType.Type.DOUBLE),
+            expression=exp.Nullif(this=exp.Abs(this=before.copy()), expression=exp.Literal.number(0)),
+        )
+        return [
+            exp.alias_(now, metric.name, quoted=True),
+            exp.alias_(before, f"{metric.name}__previous", quoted=True),
+            exp.alias_(change, f"{metric.name}__change", quoted=True),
+            exp.alias_(pct, f"{metric.name}__change_pct", quoted=True),
+        ]
 
     # detail queries
 
@@ -568,6 +550,29 @@ class _Compiler:
         if orders:
             select = select.order_by(*orders)
         return select.limit(min(self.query.limit or limit, limit)), columns
+
+
+def _ref(table: str, column: str) -> exp.Column:
+    return exp.column(column, table=table, quoted=True)
+
+
+def _is_count(metric: Metric) -> bool:
+    """Counts are 0, not NULL, for a group with no rows."""
+    return isinstance(metric, SnapshotMetric) or (
+        isinstance(metric, SimpleMetric) and metric.agg in ("count", "count_distinct")
+    )
+
+
+def _compared_columns(metric: Metric) -> list[OutputColumn]:
+    def column(suffix: str, role: Role, zh: str, en: str, fmt: str | None) -> OutputColumn:
+        return OutputColumn(metric.name + suffix, role, metric.name, _labelled(metric.label, zh, en), fmt)
+
+    return [
+        OutputColumn(metric.name, "metric", metric.name, metric.label, metric.format),
+        column("__previous", "previous", "上期{}", "{} (previous)", metric.format),
+        column("__change", "change", "{}变化", "{} change", metric.format),
+        column("__change_pct", "change_pct", "{}变化率", "{} change %", "percent"),
+    ]
 
 
 def _forward(side: _Side, moment: datetime) -> datetime:

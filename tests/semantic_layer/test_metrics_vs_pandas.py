@@ -41,9 +41,12 @@ def db_path(demo_db: Path) -> Path:
     return demo_db
 
 
+MODEL = load_model()
+
+
 @pytest.fixture(scope="module")
 def model() -> SemanticModel:
-    return load_model()
+    return MODEL
 
 
 @pytest.fixture(scope="module")
@@ -720,6 +723,11 @@ def test_tie_cases_really_have_ties(layer: SemanticLayer) -> None:
 # --- 8. compare -------------------------------------------------------------------------------------
 
 
+def _counts_records(metric: str) -> bool:
+    definition = MODEL.metrics_by_name[metric]
+    return definition.type == "snapshot" or getattr(definition, "agg", None) in ("count", "count_distinct")
+
+
 def expected_compare(
     pandas_ref: Reference,
     spec: dict[str, Any],
@@ -751,6 +759,8 @@ def expected_compare(
         out = {n: row[n] for n in names}
         for metric in query.metrics:
             value, prior = row[metric], match.get(metric)
+            if not match and _counts_records(metric):
+                prior = 0  # no rows in the previous period: a count of 0, not unknown
             change = None if value is None or prior is None else value - prior
             out[metric] = value
             out[f"{metric}__previous"] = prior
@@ -835,17 +845,9 @@ def test_compare_each_metric(
         assert any(row[f"{metric}__previous"] is not None for row in result.records())
 
 
-COMPARE_COLUMNS_BUG = (
-    "compiler.metric_query lists the output columns as [m1, m2, ..., m1__previous, m1__change, "
-    "m1__change_pct, m2__previous, ...] while its SELECT yields [m1, m1__previous, m1__change, "
-    "m1__change_pct, m2, ...]: with several compared metrics, values sit under the wrong names"
-)
-
-
 SEVERAL = [c for c in COMPARE_CASES if len(c[4]) > 1]
 
 
-@pytest.mark.xfail(strict=True, reason=COMPARE_COLUMNS_BUG)
 @pytest.mark.parametrize(
     ("time_range", "compare", "dimensions", "metrics", "current", "previous", "shift"),
     [c[1:] for c in SEVERAL],
@@ -870,7 +872,6 @@ def test_compare_several_metrics(
     assert_same(result, expected, [name for name, _ in dims_of(spec)], columns)
 
 
-@pytest.mark.xfail(strict=True, reason=COMPARE_COLUMNS_BUG)
 def test_compare_columns_hold_their_own_values(layer: SemanticLayer) -> None:
     """The smallest case: ticket_count and avg_csat for July vs June; each column as when asked alone."""
     base = {"time_range": {"start": "2026-07-01", "end": "2026-08-01"}, "compare": "previous_period"}
@@ -1066,13 +1067,6 @@ def test_multi_metric_equals_each_alone(
             assert close_to(metric, combined[key][metric], row[metric]), (metric, key)
 
 
-EMPTY_GROUP_BUG = (
-    "compiler.side_ctes FULL JOINs one aggregate CTE per table on the dimensions and reads each "
-    "count straight from its CTE: a group that has rows in one table but none in another gets NULL "
-    "instead of 0 for the other table's counts, and NULL instead of 0 for ratios over them"
-)
-
-
 def _first_spec_with(
     pandas_ref: Reference, candidates: list[dict[str, Any]], wanted: Any
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -1087,7 +1081,6 @@ def _first_spec_with(
 RECENT_DAYS = [{"start": d, "end": "2026-11-16"} for d in ("2026-11-15", "2026-11-14", "2026-11-09")]
 
 
-@pytest.mark.xfail(strict=True, reason=EMPTY_GROUP_BUG)
 def test_survey_response_rate_of_a_group_without_surveys_is_zero(
     layer: SemanticLayer, pandas_ref: Reference
 ) -> None:
@@ -1109,7 +1102,6 @@ def test_survey_response_rate_of_a_group_without_surveys_is_zero(
     check(layer, pandas_ref, spec)
 
 
-@pytest.mark.xfail(strict=True, reason=EMPTY_GROUP_BUG)
 def test_backlog_of_a_group_without_open_tickets_is_zero(layer: SemanticLayer, pandas_ref: Reference) -> None:
     """Resolved and closed tickets are never in the backlog: by status, their backlog is 0."""
     spec = {"metrics": ["ticket_count", "backlog_count"], "dimensions": ["status"]}
@@ -1119,7 +1111,6 @@ def test_backlog_of_a_group_without_open_tickets_is_zero(layer: SemanticLayer, p
     check(layer, pandas_ref, spec)
 
 
-@pytest.mark.xfail(strict=True, reason=EMPTY_GROUP_BUG)
 def test_customer_count_of_a_tier_without_signups_is_zero(
     layer: SemanticLayer, pandas_ref: Reference
 ) -> None:

@@ -22,17 +22,17 @@ WITH "tickets_metrics" AS (
 )
 SELECT
   COALESCE("tickets_metrics"."region", "surveys_metrics"."region") AS "region",
-  "tickets_metrics"."ticket_count" AS "ticket_count",
+  COALESCE("tickets_metrics"."ticket_count", 0) AS "ticket_count",
   "surveys_metrics"."avg_csat" AS "avg_csat",
-  CAST("surveys_metrics"."survey_count" AS DOUBLE PRECISION) / NULLIF("tickets_metrics"."resolved_ticket_count", 0) AS "survey_response_rate",
+  CAST(COALESCE("surveys_metrics"."survey_count", 0) AS DOUBLE PRECISION) / NULLIF(COALESCE("tickets_metrics"."resolved_ticket_count", 0), 0) AS "survey_response_rate",
   CAST(100.0 * (
     (
-      "surveys_metrics"."promoter_count"
+      COALESCE("surveys_metrics"."promoter_count", 0)
     ) - (
-      "surveys_metrics"."detractor_count"
+      COALESCE("surveys_metrics"."detractor_count", 0)
     )
   ) AS DOUBLE PRECISION) / NULLIF((
-    "surveys_metrics"."nps_response_count"
+    COALESCE("surveys_metrics"."nps_response_count", 0)
   ), 0) AS "nps"
 FROM "tickets_metrics"
 FULL JOIN "surveys_metrics"
