@@ -344,8 +344,8 @@ class _ReferenceCheck:
                 )  # fmt: skip
 
     def check_verified_questions(self) -> None:
-        from .compiler import resolve_query  # late import: the compiler needs a loaded model
         from .query import SemanticQuery
+        from .resolve import resolve_query  # late import: resolution needs a loaded model
 
         for index, verified in enumerate(self.model.verified_questions):
             path: Path_ = ("verified_questions", index, "query")
