@@ -1,0 +1,74 @@
+"""What a planner makes of a question: an Intent (public, JSON-serialisable) and the state it carries.
+
+Kinds:
+- `metric`: `query` is a SemanticQuery with metrics (a KPI, breakdown, trend, top-N or comparison).
+- `detail`: `query` lists records (`fields`), e.g. low-score VIP surveys this week.
+- `distribution`: `query.fields` names one numeric record field to bin (e.g. first_response_minutes),
+  with the query's filters and time range.
+- `explain_change`: `query.metrics` names one metric; `query.time_range` is the period to explain and
+  `query.compare` the baseline (`previous_period` or `same_period_last_year`); with no compare, what
+  drives the metric's level ("why is first response slow?"). `query.dimensions` may narrow the
+  candidate drivers (empty: every dimension of the metric).
+- `concentration`: `query.metrics[0]` concentrated over `query.dimensions[0]` ("which regions account
+  for most SLA breaches").
+- `clarify`: `clarification` asks a question with 2-4 options, each a complete Intent or a text.
+- `unsupported`: `reason` says why; `alternatives` are up to three questions the model can answer.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from semantic_layer.model import Language
+from semantic_layer.query import SemanticQuery
+
+IntentKind = Literal["metric", "detail", "distribution", "explain_change", "concentration", "clarify", "unsupported"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ClarifyOption(_Spec):
+    id: str
+    label: str
+    intent: Intent | None = None
+    """The complete intent this option stands for; or None with `text` to re-plan as a follow-up."""
+    text: str | None = None
+
+
+class Clarification(_Spec):
+    question: str
+    options: tuple[ClarifyOption, ...]
+
+
+class Intent(_Spec):
+    kind: IntentKind
+    query: SemanticQuery | None = None
+    confidence: float = Field(ge=0, le=1)
+    language: Language
+    clarification: Clarification | None = None
+    reason: str | None = None
+    alternatives: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """What the planner assumed, said to the user (e.g. the default time range it used)."""
+
+
+class ConversationState(_Spec):
+    """Carried between turns so that follow-ups change the previous intent instead of starting over."""
+
+    last: Intent | None = None
+    """The last intent that was answered (not a clarification)."""
+    pending: Intent | None = None
+    """A clarification waiting for the user's choice."""
+    turns: int = 0
+
+
+class Plan(_Spec):
+    intent: Intent
+    state: ConversationState
+
+
+ClarifyOption.model_rebuild()
