@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench install system-deps clean
+.PHONY: demo test lint format bench eval install system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Accuracy of the built-in parser on the eval question set, per language and category.
+eval: install
+	@test -f data/demo.duckdb || $(BIN)/chatbi generate --out data/demo.duckdb
+	$(BIN)/chatbi eval --db data/demo.duckdb --failures
 
 bench: install
 	$(BIN)/python -m bench.run

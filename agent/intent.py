@@ -24,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from semantic_layer.model import Language
 from semantic_layer.query import SemanticQuery
 
-IntentKind = Literal["metric", "detail", "distribution", "explain_change", "concentration", "clarify", "unsupported"]
+IntentKind = Literal[
+    "metric", "detail", "distribution", "explain_change", "concentration", "clarify", "unsupported"
+]
 
 
 class _Spec(BaseModel):

@@ -187,6 +187,47 @@ def _identity(user: list[str] | None) -> Any:
     return Identity(user_id=attributes.get("user", "cli"), attributes=attributes, roles=roles)
 
 
+@app.command(name="eval")
+def evaluate(
+    cases: Annotated[Path, typer.Option("--cases", help="Folder of eval YAML files.")] = Path(
+        "tests/agent/eval"
+    ),
+    db: DbOption = None,
+    model: ModelOption = None,
+    failures: Annotated[
+        bool, typer.Option("--failures", help="List every question answered wrongly.")
+    ] = False,
+    minimum: Annotated[
+        float, typer.Option("--min", help="Exit non-zero when a language's accuracy is below this.")
+    ] = 0.95,
+) -> None:
+    """Score the built-in parser on the eval question set: accuracy per language and category."""
+    from agent.evaluation import EVAL_TODAY, accuracy_table, load_cases, run_cases
+    from agent.parser import Planner
+    from agent.value_index import build_value_index
+    from semantic_layer.periods import FixedClock
+
+    from .state import open_state
+
+    try:
+        state = open_state(_settings(db=db, model=model, as_of=EVAL_TODAY))
+    except SemanticLayerError as error:
+        _fail(str(error))
+    planner = Planner(state.layer.model, build_value_index(state.layer), FixedClock(EVAL_TODAY))
+    results = run_cases(planner, load_cases(cases))
+    if not results:
+        _fail(f"no eval cases found in {cases}", 2)
+    accuracy, table = accuracy_table(results)
+    if failures:
+        for result in results:
+            if not result.passed:
+                typer.echo(f"[{result.case_id}] {result.question}\n    " + "\n    ".join(result.problems))
+        typer.echo("")
+    typer.echo(table)
+    if any(value < minimum for value in accuracy.values()):
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve(
     db: DbOption = None,

@@ -1,0 +1,106 @@
+"""Words that say what shape of answer a question wants, in Chinese and English (regular expressions
+over normalised text). Model terms (metrics, dimensions, values) are not here: they come from the model."""
+
+from __future__ import annotations
+
+import re
+
+UNSAFE = re.compile(
+    r"\b(delete|drop|truncate|update|insert|alter|grant|modify|overwrite|wipe)\b.*\b(tickets?|tables?|data|records?|rows?|database)\b"
+    r"|删除|删掉|清空|修改数据|更新数据|篡改|写入|插入数据|drop table"
+    r"|(write|give|generate|show) (me )?(the |a |an )?(raw )?sql|sql (query|statement)|写.{0,4}sql|sql语句|执行.{0,6}(sql|语句|命令)"
+    r"|ignore (all |any |your |the )?(previous |prior |above )?(instructions|rules)|忽略.{0,6}(指令|指示|规则|设定)"
+    r"|(把|将).{0,20}(改成|改为|设为|设置为|标记为|调成)|\b(set|change|mark|reassign|move|update|switch)\b.{0,40}\b(to|as)\b\s*(p[1-4]|closed|resolved|vip|done|open)\b"
+    r"|password|密码|api key|secret|系统提示|system prompt|/etc/|read_csv|read_text"
+)
+WHY = re.compile(
+    r"为什么|为何|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
+    r"|\bwhy\b|what drove|what drives|what is driving|what's driving|what caused|what causes|what is causing|what's causing"
+    r"|\bdrivers?\b|\breasons?\b|root cause|\bexplain\b|what'?s behind|what is behind|contributors?"
+)
+CHANGE = re.compile(
+    r"下降|下滑|降低|降了|掉了|掉|跌|差了|变差|变低|恶化|上升|上涨|增加|增长|升高|提高|提升|涨了|多了|少了|变化|波动|暴涨|激增|飙升|骤降"
+    r"|\bdrop(ped|s)?\b|\bfell\b|\bfall(en|ing|s)?\b|declin|decreas|worse|\brise\b|\brose\b|\brisen\b|\brising\b|increas|\bgr[eo]w|jump|spike|surge|\bdip\b|change[ds]?\b|went (up|down)|go(ne)? (up|down)|deteriorat|improv"
+)
+CONCENTRATION = re.compile(
+    r"集中在|集中于|主要集中|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八"
+    r"|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|are) from|concentrat|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
+)
+DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distributed|buckets?")
+DETAIL = re.compile(
+    r"列出|列一下|列个|罗列|明细|清单|名单|列表|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
+    r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
+    r"|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list"
+)
+TREND = re.compile(
+    r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日"
+    r"|\btrend|over time|\bevolution\b|how has .{0,40} changed|how did .{0,40} change|time series|month by month|week by week|day by day"
+)
+LOW_SCORE = re.compile(
+    r"低分|差评|打低分|不满意|评分很低|评分低|低评分|\blow[- ]scor|\bbad (review|rating|score)s?|\bunhappy\b|dissatisfied|detractors?|poor (rating|score)s?"
+)
+RANK = re.compile(r"排名|排行|排序|\brank|\branking|\bleaderboard|sorted by|order by")
+FOLLOW_UP = re.compile(
+    r"呢[?？.。!！]*$|^那|^那么|^换成|^改成|^改为|^换为|^只看|^仅看|^再|^同样|^也|^还有|^如果|^分别"
+    r"|^(and|what about|how about|same for|same but|same thing for|now|then|also|only|just|ok,? (now|and)|and for|and in|what if|instead|but)\b"
+    r"|\binstead\b|\bas well\b|\bsame (for|but|thing)\b|^(for|in|by|with) "
+)
+EXCLUDE = re.compile(
+    r"(除了?|不含|不包括|排除|去掉|剔除|除去|excluding|except( for)?|other than|apart from|not including|without|besides|ignoring)\s*$"
+)
+NEGATION_AFTER = re.compile(r"^\s*(以外|之外|外)")
+GENERIC_TOP = re.compile(r"\btop\b|前列|头部|\bbottom\b")
+
+# Superlatives: (pattern, "high" | "low" | "good" | "bad")
+SUPERLATIVES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"最多|最高|最大|最长|最慢|最久|最频繁|最严重|\bmost\b|\bhighest\b|\blargest\b|\bbiggest\b|\blongest\b|\bslowest\b|\bgreatest\b|\bmax(imum)?\b|\btop\b|\bheaviest\b"
+        ),
+        "high",
+    ),
+    (
+        re.compile(
+            r"最少|最低|最小|最短|最快|\bleast\b|\bfewest\b|\blowest\b|\bsmallest\b|\bshortest\b|\bfastest\b|\bquickest\b|\bmin(imum)?\b|\bbottom\b"
+        ),
+        "low",
+    ),
+    (re.compile(r"最好|最佳|最优|表现最好|\bbest\b|\btop[- ]performing\b"), "good"),
+    (re.compile(r"最差|最糟|最烂|表现最差|\bworst\b|\bpoorest\b|\bunderperforming\b"), "bad"),
+]
+SINGULAR_WHICH = re.compile(
+    r"哪个|哪一个|哪家|哪位|哪款|哪一款|哪条|哪种|哪类|哪一类|谁|\bwhich (?!\w+s\b)(?!\d)\w+|\bwhat (?!\w+s\b)\w+ (has|had|is|was|gets?|got)\b|\bwho\b"
+)
+
+TOP_N = [
+    re.compile(r"前\s*(\d+)\s*(?:个|名|位|款|家|大|条)?"),
+    re.compile(
+        r"(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差|最佳)的?\s*(\d+)\s*(?:个|名|位|款|家|条)"
+    ),
+    re.compile(
+        r"(\d+)\s*(?:个|名|位|款|家|条)\s*\S{0,6}?(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差)"
+    ),
+    re.compile(r"\b(?:top|bottom|best|worst|first|last)\s*(\d+)\b"),
+    re.compile(r"\bwhich (\d+)\b|哪\s*(\d+)\s*(?:个|名|位|款|家)"),
+    re.compile(
+        r"\b(\d+)\s+(?:\w+\s+){0,2}?(?:with|by|having) the (?:most|highest|fewest|lowest|least|longest|shortest|largest|worst|best)"
+    ),
+    re.compile(r"\b(\d+)\s+(?:most|least|highest|lowest|worst|best|slowest|fastest|largest|biggest)\b"),
+]
+
+THRESHOLD = re.compile(
+    r"(>=|<=|≥|≤|>|<|=|等于|为|score of|rating of|rated|gave (?:a |an |us a |us an )?|of exactly|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
+    r"|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
+    r"\s*(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|小时|hours?|分|points?|个|张|件|tickets?|单)?"
+)
+THRESHOLD_OPS = {
+    ">=": "gte", "≥": "gte", "不低于": "gte", "不少于": "gte", "不小于": "gte", "至少": "gte", "大于等于": "gte",
+    "at least": "gte", "no less than": "gte",
+    ">": "gt", "高于": "gt", "超过": "gt", "大于": "gt", "多于": "gt", "more than": "gt", "greater than": "gt",
+    "higher than": "gt", "above": "gt", "over": "gt", "exceeds": "gt", "exceed": "gt", "exceeding": "gt",
+    "<=": "lte", "≤": "lte", "不超过": "lte", "不高于": "lte", "不大于": "lte", "至多": "lte", "小于等于": "lte",
+    "at most": "lte", "no more than": "lte",
+    "<": "lt", "低于": "lt", "小于": "lt", "少于": "lt", "less than": "lt", "lower than": "lt", "below": "lt",
+    "under": "lt", "fewer than": "lt", "=": "eq", "等于": "eq", "为": "eq", "score of": "eq", "rating of": "eq",
+    "rated": "eq", "gave": "eq", "gave a": "eq", "gave an": "eq", "gave us a": "eq", "gave us an": "eq", "of exactly": "eq",
+}  # fmt: skip

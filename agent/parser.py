@@ -1,0 +1,721 @@
+"""The built-in bilingual planner: a question (zh/en) and the conversation so far -> an Intent.
+
+It works from the semantic model alone (labels, synonyms, value aliases and the data's own values),
+so any model a user writes gets the same understanding. Reading a question happens in passes over
+normalised text: comparisons, time, grain, top-N and thresholds are found and blanked out first,
+then model terms are matched (longest first, typos forgiven), then cue words decide the shape.
+Follow-ups change the previous intent instead of starting over.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from rapidfuzz import fuzz
+
+from semantic_layer.errors import SemanticLayerError
+from semantic_layer.model import Attribute, Language, SemanticModel
+from semantic_layer.periods import Clock, resolve_period
+from semantic_layer.query import DimensionRef, Filter, OrderBy, SemanticQuery, TimeRange
+from semantic_layer.resolve import leaf_metrics
+
+from . import cues
+from .intent import Clarification, ClarifyOption, ConversationState, Intent, Plan
+from .text import language_of, normalize
+from .time_expressions import TimeMatch, find_comparison, find_grain, find_time
+from .value_index import ValueIndex
+from .vocabulary import Match, Vocabulary
+
+_AVERAGE = re.compile(r"平均|均值|\baverage\b|\bavg\b|\bmean\b")
+_MEDIAN = re.compile(r"中位|\bmedian\b|\bp50\b")
+_PERCENTILE = re.compile(r"\bp9\d\b|90分位|九十分位|90%分位|\b90th\b")
+_WHICH_TIME = [(re.compile(r"哪个?月|哪一个?月|which month"), "month"), (re.compile(r"哪一?天|哪日|which day"), "day"),
+               (re.compile(r"哪一?周|哪个星期|which week"), "week"), (re.compile(r"哪个?季度|which quarter"), "quarter")]  # fmt: skip
+_CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\bplus\b|as well as|\bvs\b")
+_UNIT_FORMATS = {"分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
+                 "小时": "hours", "hour": "hours", "hours": "hours", "分": "score", "points": "score", "point": "score"}  # fmt: skip
+_SEPARATOR = re.compile(r"^[\s,、和与及跟以及或and&/+的]*$")
+
+
+@dataclass
+class Reading:
+    """What one question says, before it is assembled into an intent."""
+
+    text: str
+    metrics: list[str] = field(default_factory=list)
+    ambiguous: list[list[str]] = field(default_factory=list)
+    dimensions: list[str] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    time: TimeMatch | None = None
+    grain: str | None = None
+    compare: str | None = None
+    top_n: int | None = None
+    direction: str | None = None
+    singular: bool = False
+    thresholds: list[tuple[str, float, str | None, int]] = field(default_factory=list)
+    metric_positions: dict[str, int] = field(default_factory=dict)
+    field_positions: dict[str, int] = field(default_factory=dict)
+    """Every record field the words could name (also when a metric reading ranked first)."""
+    fuzzy: bool = False
+
+    def has(self, pattern: re.Pattern[str]) -> bool:
+        return bool(pattern.search(self.text))
+
+
+class Planner:
+    """Plans questions against one model; build once (the vocabulary), then call `plan` per question."""
+
+    def __init__(self, model: SemanticModel, values: ValueIndex, clock: Clock) -> None:
+        self.model = model
+        self.clock = clock
+        self.vocabulary = Vocabulary(model, values)
+
+    def plan(self, question: str, state: ConversationState | None = None) -> Plan:
+        state = state or ConversationState()
+        try:
+            intent = self.understand(question, state)
+        except (ValueError, SemanticLayerError):  # a reading that makes no valid query: say so, never crash
+            lang: Language = "zh" if language_of(question) == "zh" else "en"
+            intent = self.unsupported(lang, normalize(question), "no_metric")
+        if intent.kind == "clarify":
+            new_state = state.model_copy(update={"pending": intent, "turns": state.turns + 1})
+        elif intent.kind == "unsupported":
+            new_state = state.model_copy(update={"pending": None, "turns": state.turns + 1})
+        else:
+            new_state = ConversationState(last=intent, pending=None, turns=state.turns + 1)
+        return Plan(intent=intent, state=new_state)
+
+    def choose(self, state: ConversationState, option_id: str) -> Plan:
+        """The user picked a clarification option: its intent becomes the answer (and the context)."""
+        pending = state.pending
+        options = pending.clarification.options if pending and pending.clarification else ()
+        option = next((o for o in options if o.id == option_id), None)
+        if option is None:
+            raise KeyError(option_id)
+        if option.intent is None:
+            return self.plan(option.text or option.label, state.model_copy(update={"pending": None}))
+        return Plan(intent=option.intent, state=ConversationState(last=option.intent, turns=state.turns + 1))
+
+    # --- understanding -------------------------------------------------------------------------------
+
+    def understand(self, question: str, state: ConversationState) -> Intent:
+        lang: Language = "zh" if language_of(question) == "zh" else "en"
+        text = normalize(question)
+        if not text.strip(" ?!.,"):
+            return self.unsupported(lang, text, "empty")
+        if cues.UNSAFE.search(text):
+            return self.unsupported(lang, text, "unsafe")
+        reading = self.read(text)
+        last = state.last
+        follow_up = (
+            last is not None
+            and last.query is not None
+            and (cues.FOLLOW_UP.search(text) is not None or (not reading.metrics and not reading.ambiguous))
+        )
+        if reading.ambiguous and not reading.metrics:
+            return self.clarify_metric(lang, reading, last if follow_up else None)
+        if follow_up and last is not None:
+            intent = self.follow_up(lang, reading, last)
+            if intent is not None:
+                return intent
+        return self.fresh(lang, reading)
+
+    def read(self, text: str) -> Reading:
+        reading = Reading(text=text)
+        work = list(text)
+
+        def blank(span: tuple[int, int]) -> None:
+            for i in range(*span):
+                work[i] = " "
+
+        comparison = find_comparison(text)
+        if comparison:
+            reading.compare = comparison.compare
+            blank(comparison.span)
+        reading.time = find_time("".join(work), self.clock.today(), self.model.calendar.week_start)
+        if reading.time:
+            blank(reading.time.span)
+        grain = find_grain("".join(work))
+        if grain:
+            reading.grain = grain[0]
+            blank(grain[1])
+        for pattern, which_grain in _WHICH_TIME:
+            match = pattern.search("".join(work))
+            if match:
+                reading.grain = which_grain
+                reading.singular = True
+                blank(match.span())
+        for pattern in cues.TOP_N:
+            match = pattern.search("".join(work))
+            if match:
+                group = next(i for i, g in enumerate(match.groups(), start=1) if g)
+                reading.top_n = int(match.group(group))
+                blank(match.span(group))
+                break
+        for match in cues.THRESHOLD.finditer("".join(work)):
+            op = cues.THRESHOLD_OPS.get(match.group(1).strip())
+            if op is None:
+                continue
+            reading.thresholds.append((op, float(match.group(2)), match.group(3), match.start()))
+            blank(match.span())
+        concentration = cues.CONCENTRATION.search(text)
+        if concentration:  # "account for" is not the account category
+            blank(concentration.span())
+        for pattern, direction in cues.SUPERLATIVES:
+            if pattern.search(text):
+                reading.direction = direction
+                break
+        reading.singular = reading.singular or bool(cues.SINGULAR_WHICH.search(text))
+        matches = self.vocabulary.find("".join(work))
+        reading.fuzzy = any(m.fuzzy for m in matches)
+        self.read_terms(reading, matches, "".join(work))
+        return reading
+
+    def read_terms(self, reading: Reading, matches: list[Match], work: str) -> None:
+        values = [m for m in matches if m.kind == "value"]
+        for index, match in enumerate(matches):
+            for name in match.names("field"):
+                reading.field_positions.setdefault(name, match.start)
+            if match.kind == "metric":
+                names = match.names("metric")
+                if len(names) == 1:
+                    # the words between the neighbouring terms qualify this one ("首响P90", "median FRT")
+                    left = matches[index - 1].end if index > 0 else 0
+                    right = matches[index + 1].start if index + 1 < len(matches) else len(work)
+                    names = self.sibling_by_aggregation(names[0], work[left:right])
+                if len(names) > 1:
+                    names = self.disambiguate(names, reading.text)
+                if len(names) == 1:
+                    if names[0] not in reading.metrics:
+                        reading.metrics.append(names[0])
+                        reading.metric_positions[names[0]] = match.start
+                else:
+                    reading.ambiguous.append(names)
+            elif match.kind == "field":
+                reading.fields += [n for n in match.names("field") if n not in reading.fields]
+            elif match.kind == "dimension":
+                name = match.names("dimension")[0]
+                if not _qualifies_value(match, name, values, work) and name not in reading.dimensions:
+                    reading.dimensions.append(name)
+        reading.filters += self.value_filters(values, work, reading)
+        self.drop_subject_counts(reading, matches, work)
+
+    def drop_subject_counts(self, reading: Reading, matches: list[Match], work: str) -> None:
+        """ "P1工单的平均解决时长", "resolution time of P1 tickets": a plain count next to another metric
+        names the records, not a second metric, unless a conjunction joins them ("工单量和投诉率")."""
+        metric_matches = [m for m in matches if m.kind == "metric" and len(m.names("metric")) == 1]
+        for index, match in enumerate(metric_matches):
+            name = match.names("metric")[0]
+            if not self.is_plain_count(name) or len(reading.metrics) < 2:
+                continue
+            neighbours = metric_matches[max(0, index - 1) : index] + metric_matches[index + 1 : index + 2]
+            joined = any(
+                _CONJUNCTION.search(work[min(match.end, other.end) : max(match.start, other.start)])
+                for other in neighbours
+            )
+            if not joined and name in reading.metrics:
+                reading.metrics.remove(name)
+                reading.metric_positions.pop(name, None)
+
+    def is_plain_count(self, name: str) -> bool:
+        metric = self.model.metrics_by_name.get(name)
+        return getattr(metric, "agg", None) == "count" and getattr(metric, "filter", None) is None
+
+    def sibling_by_aggregation(self, name: str, text: str) -> list[str]:
+        """ "p90 first response time": the metric of the same measure with the aggregation the words just
+        before it ask for (`text`)."""
+        metric = self.model.metrics_by_name[name]
+        expr, table = getattr(metric, "expr", None), getattr(metric, "table", None)
+        if not expr:
+            return [name]
+        for pattern, aggs in ((_MEDIAN, ("median",)), (_PERCENTILE, ("percentile",)), (_AVERAGE, ("avg",))):
+            if not pattern.search(text):
+                continue
+            for other in self.model.metrics:
+                if (
+                    getattr(other, "agg", None) in aggs
+                    and getattr(other, "table", None) == table
+                    and _squash(getattr(other, "expr", "") or "") == _squash(expr)
+                ):
+                    return [other.name]
+        return [name]
+
+    def disambiguate(self, names: list[str], text: str) -> list[str]:
+        """Several metrics share a word ("response time"): words like average or median decide."""
+        for pattern, hints in (
+            (_MEDIAN, ("median", "中位")),
+            (_PERCENTILE, ("p90", "90")),
+            (_AVERAGE, ("avg", "average", "平均")),
+        ):
+            if pattern.search(text):
+                chosen = [
+                    n
+                    for n in names
+                    if any(h in n or h in self.model.metric(n).label.get("zh") for h in hints)
+                ]
+                if len(chosen) == 1:
+                    return chosen
+        return names
+
+    def value_filters(self, values: list[Match], work: str, reading: Reading) -> list[Filter]:
+        chosen: dict[str, list[tuple[str, bool]]] = {}
+        previous_end = 0
+        negating = False
+        for match in values:
+            dimension = self.pick_dimension(match, reading)
+            value = next(t.value for t in match.terms if t.kind == "value" and t.name == dimension)
+            between = work[previous_end : match.start]
+            if cues.EXCLUDE.search(between):
+                negating = True
+            elif not _SEPARATOR.match(between):
+                negating = False
+            after = work[match.end : match.end + 4]
+            negated = negating or bool(cues.NEGATION_AFTER.match(after))
+            if value is not None and (value, negated) not in chosen.setdefault(dimension, []):
+                chosen[dimension].append((value, negated))
+            previous_end = match.end
+        filters = []
+        for dimension, items in chosen.items():
+            for negated in (False, True):
+                picked = [v for v, n in items if n == negated]
+                if not picked:
+                    continue
+                if negated:
+                    op = "ne" if len(picked) == 1 else "not_in"
+                else:
+                    op = "eq" if len(picked) == 1 else "in"
+                filters.append(Filter(dimension=dimension, op=op, values=tuple(picked)))  # type: ignore[arg-type]
+        return filters
+
+    def pick_dimension(self, match: Match, reading: Reading) -> str:
+        """A value several dimensions share (北京 the province and the city): the one the question names."""
+        names = match.names("value")
+        named = [n for n in names if n in reading.dimensions]
+        return named[0] if named else names[0]
+
+    # --- assembling ----------------------------------------------------------------------------------
+
+    def fresh(self, lang: Language, reading: Reading) -> Intent:
+        metrics = list(reading.metrics)
+        low_score = reading.has(cues.LOW_SCORE)
+        wants_detail = reading.has(cues.DETAIL) or (low_score and not metrics)
+        if wants_detail:
+            return self.detail(lang, reading)
+        if not metrics:
+            if reading.has(cues.DISTRIBUTION) and reading.field_positions:
+                return self.distribution(lang, reading, next(iter(reading.field_positions)))
+            return self.unsupported(lang, reading.text, "no_metric")
+        filters = list(reading.filters)
+        if low_score:
+            filters += self.low_score_filters()
+        metrics, record_filters, metric_filters = self.thresholds(reading, metrics, detail=False)
+        filters += record_filters
+        dims = [DimensionRef(name=d) for d in reading.dimensions]
+        if reading.has(cues.DISTRIBUTION) and not dims:
+            attribute = self.attribute_for(metrics[0]) or next(iter(reading.field_positions), None)
+            if attribute is not None:
+                return self.distribution(lang, reading, attribute)
+        if reading.has(cues.CONCENTRATION) and dims:
+            return self.concentration(lang, reading, metrics, filters)
+        if reading.has(cues.WHY):
+            return self.explain(lang, reading, metrics, filters)
+        time_range, notes = self.time_range(lang, reading, default_this_month=reading.compare is not None)
+        trend = reading.grain is not None or reading.has(cues.TREND)
+        if trend:
+            grain = reading.grain or _grain_for(time_range)
+            time_dimension = self.time_dimension(metrics[0])
+            dims = [d for d in dims if d.name != time_dimension]
+            dims.append(DimensionRef(name=time_dimension, grain=grain))  # type: ignore[arg-type]
+        order_by, limit = self.ranking(reading, metrics, dims)
+        query = SemanticQuery(
+            metrics=tuple(metrics),
+            dimensions=tuple(dims),
+            filters=tuple(filters + metric_filters),
+            time_range=time_range,
+            compare=reading.compare,  # type: ignore[arg-type]
+            order_by=tuple(order_by),
+            limit=limit,
+        )
+        return Intent(
+            kind="metric", query=query, confidence=self.confidence(reading), language=lang, notes=tuple(notes)
+        )
+
+    def ranking(
+        self, reading: Reading, metrics: list[str], dims: list[DimensionRef]
+    ) -> tuple[list[OrderBy], int | None]:
+        categorical = [d for d in dims if d.grain is None] or ([d for d in dims] if reading.singular else [])
+        if not categorical:
+            return [], None
+        direction = reading.direction
+        wants_order = direction is not None or reading.top_n is not None or reading.has(cues.RANK)
+        if not wants_order:
+            return [], None
+        metric = self.model.metric(metrics[0])
+        if direction in ("good", "bad"):
+            lower_is_good = metric.polarity == "lower_is_better"
+            desc = (direction == "good") != lower_is_good
+        else:
+            desc = direction != "low"
+            if direction is None and re.search(r"\bbottom\b|倒数|末尾", reading.text):
+                desc = False
+        limit = reading.top_n
+        if limit is None and direction is not None and reading.singular:
+            limit = 1
+        elif limit is None and cues.GENERIC_TOP.search(reading.text) and not reading.has(cues.RANK):
+            limit = 10
+        return [OrderBy(field=metrics[0], desc=desc)], limit
+
+    def thresholds(
+        self, reading: Reading, metrics: list[str], *, detail: bool
+    ) -> tuple[list[str], list[Filter], list[Filter]]:
+        """Comparisons with numbers become metric filters (on groups) or record filters (on rows)."""
+        record: list[Filter] = []
+        on_groups: list[Filter] = []
+        remaining = list(metrics)
+        for op, number, unit, position in reading.thresholds:
+            target = self.threshold_target(reading, position, unit, detail=detail)
+            if target is None:
+                continue
+            metric = self.model.metrics_by_name.get(target)
+            value = number
+            is_percent = unit in ("%", "percent", "个百分点")
+            if is_percent or (metric is not None and metric.format == "percent" and number > 1):
+                value = number / 100
+            attribute = self.attribute_for(target) if metric is not None else target
+            if attribute is not None and (detail or not reading.dimensions):
+                record.append(Filter(field=attribute, op=op, values=(_number(value),)))  # type: ignore[arg-type]
+                if target in remaining and len(remaining) > 1:
+                    remaining.remove(target)
+            elif metric is not None and target in remaining:
+                on_groups.append(Filter(metric=target, op=op, values=(_number(value),)))  # type: ignore[arg-type]
+        return remaining, record, on_groups
+
+    def threshold_target(
+        self, reading: Reading, position: int, unit: str | None = None, *, detail: bool = False
+    ) -> str | None:
+        """The metric (or, in a detail list, the field) a number compares: the nearest one before it."""
+        candidates = dict(reading.metric_positions)
+        if detail:
+            candidates = {**candidates, **reading.field_positions}
+        unit_format = _UNIT_FORMATS.get((unit or "").strip())
+        if unit_format:  # "more than 72 hours": only a measure in hours can be meant
+            candidates = {name: p for name, p in candidates.items() if self.format_of(name) == unit_format}
+        before = [(p, name) for name, p in candidates.items() if p <= position]
+        if before:
+            return max(before)[1]
+        if candidates:
+            return min((p, name) for name, p in candidates.items())[1]
+        by_unit = [a.name for a in self.model.attributes if unit_format and a.format == unit_format]
+        return by_unit[0] if by_unit else None
+
+    def format_of(self, name: str) -> str | None:
+        item = self.model.metrics_by_name.get(name) or self.model.attributes_by_name.get(name)
+        return getattr(item, "format", None)
+
+    def attribute_for(self, metric_name: str) -> str | None:
+        """The record field holding the measure a metric aggregates (avg FRT -> first_response_minutes)."""
+        metric = self.model.metrics_by_name.get(metric_name)
+        expr = getattr(metric, "expr", None)
+        table = getattr(metric, "table", None)
+        if not expr:
+            return None
+        wanted = _squash(expr)
+        for attribute in self.model.attributes:
+            if attribute.table == table and _squash(attribute.sql) == wanted:
+                return attribute.name
+        return None
+
+    def low_score_filters(self) -> list[Filter]:
+        score = next((a for a in self.model.attributes if a.format == "score"), None)
+        return [Filter(field=score.name, op="lte", values=(2,))] if score else []
+
+    def time_range(
+        self, lang: Language, reading: Reading, *, default_this_month: bool = False
+    ) -> tuple[TimeRange | None, list[str]]:
+        if reading.time is not None:
+            if reading.time.start is None and reading.time.end is None:
+                return None, []
+            return TimeRange(start=reading.time.start, end=reading.time.end), []
+        period = "this_month" if default_this_month else self.model.default_time_range
+        if period is None:
+            return None, []
+        start, end = resolve_period(period, self.clock.today(), self.model.calendar.week_start)
+        if start is None and end is None:
+            return None, []
+        note = {
+            "zh": f"未指定时间，按{_period_words(period, 'zh')}统计",
+            "en": f"No time given: using {_period_words(period, 'en')}",
+        }[lang]
+        return TimeRange(start=start, end=end), [note]
+
+    def time_dimension(self, metric_name: str) -> str:
+        leaf = leaf_metrics(self.model, self.model.metric(metric_name))[0]
+        name = self.model.table(leaf.table).time_dimension
+        if name is None:
+            return next(d.name for d in self.model.dimensions if d.type == "time")
+        return name
+
+    def confidence(self, reading: Reading) -> float:
+        confidence = 0.9
+        if reading.fuzzy:
+            confidence -= 0.1
+        return round(confidence, 2)
+
+    # --- other kinds ---------------------------------------------------------------------------------
+
+    def detail(self, lang: Language, reading: Reading) -> Intent:
+        filters = list(reading.filters)
+        if reading.has(cues.LOW_SCORE):
+            filters += self.low_score_filters()
+        _, record, _ = self.thresholds(reading, list(reading.metrics), detail=True)
+        filters += record
+        fields = self.detail_fields(reading, filters)
+        time_range, notes = self.time_range(lang, reading)
+        query = SemanticQuery(
+            fields=tuple(fields), filters=tuple(filters), time_range=time_range, limit=reading.top_n
+        )
+        return Intent(
+            kind="detail", query=query, confidence=self.confidence(reading), language=lang, notes=tuple(notes)
+        )
+
+    def detail_fields(self, reading: Reading, filters: list[Filter]) -> list[str]:
+        attributes = self.model.attributes_by_name
+        fields = [f for f in [*reading.fields, *reading.field_positions] if f in attributes]
+        fields += [self.attribute_for(m) or "" for m in reading.metrics]
+        fields += [f.field for f in filters if f.field]
+        tables = {attributes[f].table for f in fields if f in attributes}
+        for condition in filters:  # who the rows belong to: a filter on customers lists customer fields
+            if condition.dimension:
+                tables |= set(self.model.dimension(condition.dimension).on) & {
+                    a.table for a in self.model.attributes
+                }
+        keys = [
+            a.name for a in self.model.attributes if any(a.name == t.primary_key for t in self.model.tables)
+        ]
+        chosen = [k for k in keys if k in attributes][:1]
+        for table in sorted(tables):
+            chosen += [a.name for a in self.model.attributes if a.table == table and a.type != "timestamp"]
+        if not tables:
+            chosen += [a.name for a in self.model.attributes][:5]
+        return list(dict.fromkeys(f for f in [*chosen, *fields] if f))
+
+    def distribution(self, lang: Language, reading: Reading, attribute: str) -> Intent:
+        time_range, notes = self.time_range(lang, reading)
+        query = SemanticQuery(fields=(attribute,), filters=tuple(reading.filters), time_range=time_range)
+        return Intent(
+            kind="distribution",
+            query=query,
+            confidence=self.confidence(reading),
+            language=lang,
+            notes=tuple(notes),
+        )
+
+    def concentration(
+        self, lang: Language, reading: Reading, metrics: list[str], filters: list[Filter]
+    ) -> Intent:
+        metric = self.model.metric(metrics[0])
+        name = getattr(metric, "numerator", None) or metric.name  # shares of a rate are shares of its count
+        time_range, notes = self.time_range(lang, reading)
+        query = SemanticQuery(
+            metrics=(name,),
+            dimensions=(DimensionRef(name=reading.dimensions[0]),),
+            filters=tuple(filters),
+            time_range=time_range,
+        )
+        return Intent(
+            kind="concentration",
+            query=query,
+            confidence=self.confidence(reading),
+            language=lang,
+            notes=tuple(notes),
+        )
+
+    def explain(self, lang: Language, reading: Reading, metrics: list[str], filters: list[Filter]) -> Intent:
+        changed = reading.has(cues.CHANGE) or reading.compare is not None
+        compare = (reading.compare or "previous_period") if changed else None
+        time_range, notes = self.time_range(lang, reading, default_this_month=changed)
+        query = SemanticQuery(
+            metrics=(metrics[0],),
+            dimensions=tuple(DimensionRef(name=d) for d in reading.dimensions),
+            filters=tuple(filters),
+            time_range=time_range,
+            compare=compare,  # type: ignore[arg-type]
+        )
+        return Intent(
+            kind="explain_change",
+            query=query,
+            confidence=self.confidence(reading),
+            language=lang,
+            notes=tuple(notes),
+        )
+
+    def clarify_metric(self, lang: Language, reading: Reading, last: Intent | None) -> Intent:
+        names = reading.ambiguous[0]
+        options = []
+        for index, name in enumerate(names[:4]):
+            resolved = Reading(**{**reading.__dict__, "metrics": [name], "ambiguous": []})
+            option_intent = self.follow_up(lang, resolved, last) if last is not None else None
+            option_intent = option_intent or self.fresh(lang, resolved)
+            label = self.model.metric(name).label.get(lang)
+            options.append(ClarifyOption(id=f"option{index + 1}", label=label, intent=option_intent))
+        question = {"zh": "您指的是哪个指标？", "en": "Which measure do you mean?"}[lang]
+        return Intent(
+            kind="clarify",
+            confidence=0.5,
+            language=lang,
+            clarification=Clarification(question=question, options=tuple(options)),
+        )
+
+    def unsupported(self, lang: Language, text: str, why: str) -> Intent:
+        reasons = {
+            "unsafe": {"zh": "我只能回答关于数据的问题，不能修改数据、执行SQL或透露系统信息。", "en": "I can only answer questions about the data; I cannot change data, run SQL or reveal system details."},
+            "no_metric": {"zh": "这个问题在现有数据中找不到对应的指标。", "en": "The data has no measure that answers this question."},
+            "empty": {"zh": "请输入一个问题。", "en": "Please ask a question."},
+        }  # fmt: skip
+        return Intent(
+            kind="unsupported",
+            confidence=0.2,
+            language=lang,
+            reason=reasons[why][lang],
+            alternatives=tuple(self.alternatives(lang, text)),
+        )
+
+    def alternatives(self, lang: Language, text: str) -> list[str]:
+        """Three questions about the metrics closest to the words used (or the model's examples)."""
+        scored = []
+        for metric in self.model.metrics:
+            if metric.hidden:
+                continue
+            words = [metric.label.get(lang), *metric.synonyms.all()]
+            scored.append((max(fuzz.partial_ratio(normalize(w), text) for w in words if w), metric))
+        scored.sort(key=lambda pair: -pair[0])
+        template = {"zh": "本月{}是多少？", "en": "What is the {} this month?"}[lang]
+        if scored and scored[0][0] >= 60:
+            return [template.format(m.label.get(lang)) for _, m in scored[:3]]
+        examples = [q.question.get(lang) for q in self.model.verified_questions]
+        return examples[:3] or [template.format(m.label.get(lang)) for _, m in scored[:3]]
+
+    # --- follow-ups ----------------------------------------------------------------------------------
+
+    def follow_up(self, lang: Language, reading: Reading, last: Intent) -> Intent | None:
+        """The previous intent with what this turn changes; None when the turn changes nothing."""
+        base = last.query
+        if base is None:
+            return None
+        if reading.has(cues.WHY) and base.metrics:
+            metrics = reading.metrics or list(base.metrics[:1])
+            merged = Reading(**{**reading.__dict__, "metrics": metrics})
+            if merged.time is None and base.time_range:
+                merged.time = TimeMatch(base.time_range.start, base.time_range.end, (0, 0))
+            return self.explain(lang, merged, metrics, list(base.filters) + reading.filters)
+        changes: dict[str, object] = {}
+        kind = last.kind
+        metrics = list(base.metrics)
+        if reading.metrics and base.metrics:
+            metrics = reading.metrics
+            changes["metrics"] = tuple(metrics)
+            changes["order_by"] = tuple(OrderBy(field=metrics[0], desc=o.desc) for o in base.order_by[:1])
+        filters = [f for f in base.filters if not (f.metric and f.metric not in metrics)]
+        touched = {f.dimension for f in reading.filters if f.dimension}
+        if touched:
+            filters = [f for f in filters if f.dimension not in touched] + reading.filters
+        if reading.has(cues.LOW_SCORE):
+            filters += [f for f in self.low_score_filters() if f not in filters]
+        changes["filters"] = tuple(filters)
+        dims = list(base.dimensions)
+        single = {f.dimension for f in reading.filters if f.op == "eq" and f.dimension}
+        dims = [d for d in dims if d.name not in single]
+        if reading.dimensions:
+            dims = [d for d in dims if d.grain is not None] + [
+                DimensionRef(name=n) for n in reading.dimensions
+            ]
+        if reading.grain:
+            if any(d.grain for d in dims):
+                dims = [d.model_copy(update={"grain": reading.grain}) if d.grain else d for d in dims]
+            elif metrics:
+                dims.append(DimensionRef(name=self.time_dimension(metrics[0]), grain=reading.grain))  # type: ignore[arg-type]
+        elif reading.has(cues.TREND) and metrics and not any(d.grain for d in dims):
+            time_range = base.time_range
+            dims.append(DimensionRef(name=self.time_dimension(metrics[0]), grain=_grain_for(time_range)))  # type: ignore[arg-type]
+        changes["dimensions"] = tuple(dims)
+        if reading.time is not None:
+            start, end = reading.time.start, reading.time.end
+            changes["time_range"] = TimeRange(start=start, end=end) if (start or end) else None
+        if reading.compare:
+            changes["compare"] = reading.compare
+            if base.time_range is None and reading.time is None:
+                changes["time_range"] = self.time_range(lang, reading, default_this_month=True)[0]
+        if reading.top_n is not None or (reading.direction and reading.singular):
+            limit = reading.top_n or 1
+            changes["limit"] = limit
+            if not base.order_by and metrics:
+                desc = reading.direction not in ("low",)
+                changes["order_by"] = (OrderBy(field=metrics[0], desc=desc),)
+        if not any(d.name for d in dims) and "order_by" in changes and not dims:
+            changes.pop("order_by")
+            changes.pop("limit", None)
+        if base.is_detail:
+            changes.pop("dimensions", None)
+            changes.pop("metrics", None)
+            changes.pop("order_by", None)
+        query = base.model_copy(update=changes)
+        try:
+            query = SemanticQuery.model_validate(query.model_dump())
+        except ValueError:
+            return None
+        if query == base and reading.metrics == list(base.metrics):
+            return None if not (reading.time or reading.filters) else last
+        return Intent(kind=kind, query=query, confidence=0.85, language=lang)
+
+
+def _qualifies_value(match: Match, dimension: str, values: list[Match], work: str) -> bool:
+    """ "电话渠道", "South China region": a dimension word next to one of its own values names no grouping."""
+    for value in values:
+        if dimension not in value.names("value"):
+            continue
+        gap = work[value.end : match.start] if value.end <= match.start else work[match.end : value.start]
+        if len(gap.strip(" 的")) == 0 and len(gap) <= 3:
+            return True
+    return False
+
+
+def _grain_for(time_range: TimeRange | None) -> str:
+    if time_range is None or time_range.start is None or time_range.end is None:
+        return "month"
+    days = (time_range.end - time_range.start).days
+    return "day" if days <= 31 else "week" if days <= 92 else "month"
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 10)
+
+
+def _squash(sql: str) -> str:
+    return re.sub(r"\s+", "", sql.lower())
+
+
+def _period_words(period: str, lang: str) -> str:
+    match = re.match(r"last_(\d+)_(days|weeks|months)$", period)
+    if match:
+        n, unit = match.groups()
+        if lang == "zh":
+            return f"最近{n}{ {'days': '天', 'weeks': '周', 'months': '个月'}[unit] }"
+        return f"the last {n} {unit}"
+    words = {
+        "this_month": ("本月", "this month"), "this_week": ("本周", "this week"), "this_year": ("今年", "this year"),
+        "this_quarter": ("本季度", "this quarter"), "year_to_date": ("今年以来", "the year to date"),
+        "all_time": ("全部时间", "all time"),
+    }  # fmt: skip
+    zh, en = words.get(period, (period, period.replace("_", " ")))
+    return zh if lang == "zh" else en
+
+
+def today_plus(days: int, today: date) -> date:
+    return today + timedelta(days=days)
+
+
+def attributes_of(model: SemanticModel, table: str) -> list[Attribute]:
+    return [a for a in model.attributes if a.table == table]

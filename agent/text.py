@@ -1,0 +1,77 @@
+"""Text normalisation for matching: full-width to half-width, lower case, Chinese numerals to digits."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "俩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMBER = re.compile(r"[零〇一二两俩三四五六七八九十百千]+")
+_EN_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "a couple of": 2,
+    "a few": 3, "several": 3,
+}  # fmt: skip
+_EN_NUMBER = re.compile(r"\b(" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True)) + r")\b")
+
+
+def chinese_number(text: str) -> int | None:
+    """三 -> 3, 十二 -> 12, 二十 -> 20, 一百零五 -> 105; None if `text` is not a Chinese numeral."""
+    if not text or any(ch not in _DIGITS and ch not in _UNITS for ch in text):
+        return None
+    total, current = 0, 0
+    for ch in text:
+        if ch in _DIGITS:
+            current = _DIGITS[ch]
+        else:
+            total += (current or 1) * _UNITS[ch]
+            current = 0
+    return total + current
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters, digits and punctuation to ASCII), lower case, single spaces;
+    Chinese numerals followed by a counter word and English number words become digits."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("，", ",").replace("。", ".").replace("？", "?").replace("、", ",")
+    text = _EN_NUMBER.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
+
+    def cn(match: re.Match[str]) -> str:
+        value = chinese_number(match.group(0))
+        return str(value) if value is not None else match.group(0)
+
+    # Only numerals used as numbers: before counters and units, after 前/最近/过去/近/第.
+    text = re.sub(
+        r"(?<=[前近去第])[零〇一二两三四五六七八九十百]+|[零〇一二两三四五六七八九十百]+(?=\s*(个|名|位|天|日|周|星期|月|年|季度|家|款|条|%|倍|小时|分钟))",
+        cn,
+        text,
+    )
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def has_cjk(text: str) -> bool:
+    return any(is_cjk(ch) for ch in text)
+
+
+def language_of(text: str) -> str:
+    """zh when the text has Chinese characters, else en."""
+    return "zh" if has_cjk(text) else "en"

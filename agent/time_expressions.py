@@ -1,0 +1,318 @@
+"""Find time expressions in a normalised question and resolve them against today and the calendar.
+
+Each recogniser returns the span it used so the parser can remove it before matching other terms
+("7月" must not be read as a number, "上月" in "比上月" is a comparison, not the range).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from semantic_layer.periods import add_months, resolve_period
+
+MONTHS_EN = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
+    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+_MONTH_EN = "(" + "|".join(sorted(MONTHS_EN, key=len, reverse=True)) + r")\b\.?"
+_ORDINAL_EN = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "last": 4,
+}
+
+
+@dataclass(frozen=True)
+class TimeMatch:
+    start: date | None
+    end: date | None
+    span: tuple[int, int]
+    period: str | None = None
+    """The relative period's name when the expression was one (kept for notes and follow-ups)."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    compare: str
+    span: tuple[int, int]
+
+
+_COMPARE_PATTERNS: list[tuple[str, str]] = [
+    (r"同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ]over[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to)|compares (with|to)|than|against) (the )?(same (period|month|quarter|time) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|time) last year|same period a year ago", "same_period_last_year"),
+    (r"环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to)|compares (with|to)|than|against|over) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|previous period|prior period|period over period", "previous_period"),
+]  # fmt: skip
+
+
+def find_comparison(text: str) -> Comparison | None:
+    for pattern, compare in _COMPARE_PATTERNS:
+        match = re.search(pattern, text)
+        if match:
+            return Comparison(compare, match.span())
+    return None
+
+
+def _month_range(year: int, month: int) -> tuple[date, date]:
+    start = date(year, month, 1)
+    return start, add_months(start, 1)
+
+
+def _recent_month(month: int, today: date) -> int:
+    """The year of the most recent `month` that has begun."""
+    return today.year if month <= today.month else today.year - 1
+
+
+def _quarter_range(year: int, quarter: int) -> tuple[date, date]:
+    start = date(year, 3 * (quarter - 1) + 1, 1)
+    return start, add_months(start, 3)
+
+
+def _recent_quarter(quarter: int, today: date) -> int:
+    return today.year if 3 * (quarter - 1) + 1 <= today.month else today.year - 1
+
+
+class _Finder:
+    def __init__(self, text: str, today: date, week_start: str) -> None:
+        self.text = text
+        self.today = today
+        self.week_start = week_start
+
+    def period(self, name: str, span: tuple[int, int]) -> TimeMatch:
+        start, end = resolve_period(name, self.today, self.week_start)
+        return TimeMatch(start, end, span, period=name)
+
+    def absolute(self, start: date | None, end: date | None, span: tuple[int, int]) -> TimeMatch:
+        return TimeMatch(start, end, span)
+
+    def find(self) -> TimeMatch | None:
+        recognisers: list[Callable[[], TimeMatch | None]] = [
+            self.ranges, self.since, self.last_n, self.named_quarter, self.named_month, self.named_year, self.fixed,
+        ]  # fmt: skip
+        found = [m for m in (r() for r in recognisers) if m is not None]
+        if not found:
+            return None
+        # The longest expression wins ("2025年7月" over "2025年"); then the earliest.
+        return max(found, key=lambda m: (m.span[1] - m.span[0], -m.span[0]))
+
+    # "3月到5月", "from March to May", "2025年3月至2025年5月"
+    def ranges(self) -> TimeMatch | None:
+        zh = re.search(
+            r"(?:(\d{4})年)?(\d{1,2})月(?:份)?\s*(?:到|至|-|~|—)\s*(?:(\d{4})年)?(\d{1,2})月(?:份)?",
+            self.text,
+        )
+        if zh:
+            m1, m2 = int(zh.group(2)), int(zh.group(4))
+            if 1 <= m1 <= 12 and 1 <= m2 <= 12:
+                y2 = (
+                    int(zh.group(3))
+                    if zh.group(3)
+                    else (int(zh.group(1)) if zh.group(1) else _recent_month(m2, self.today))
+                )
+                y1 = int(zh.group(1)) if zh.group(1) else (y2 if m1 <= m2 else y2 - 1)
+                return self.absolute(date(y1, m1, 1), add_months(date(y2, m2, 1), 1), zh.span())
+        en = re.search(
+            rf"(?:from |between )?{_MONTH_EN}(?: (\d{{4}}))?\s*(?:to|through|until|till|-|and)\s*{_MONTH_EN}(?: (\d{{4}}))?",
+            self.text,
+        )
+        if en:
+            m1, m2 = MONTHS_EN[en.group(1)], MONTHS_EN[en.group(3)]
+            y2 = (
+                int(en.group(4))
+                if en.group(4)
+                else (int(en.group(2)) if en.group(2) else _recent_month(m2, self.today))
+            )
+            y1 = int(en.group(2)) if en.group(2) else (y2 if m1 <= m2 else y2 - 1)
+            return self.absolute(date(y1, m1, 1), add_months(date(y2, m2, 1), 1), en.span())
+        return None
+
+    # "3月以来", "自3月起", "since March", "since 2025"
+    def since(self) -> TimeMatch | None:
+        tomorrow = self.today + timedelta(days=1)
+        zh = re.search(r"(?:自|从)?(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:以来|起|开始|至今|到现在)", self.text)
+        if zh and 1 <= int(zh.group(2)) <= 12:
+            month = int(zh.group(2))
+            year = int(zh.group(1)) if zh.group(1) else _recent_month(month, self.today)
+            return self.absolute(date(year, month, 1), tomorrow, zh.span())
+        en = re.search(rf"since (?:the (?:start|beginning) of )?{_MONTH_EN}(?: (\d{{4}}))?", self.text)
+        if en:
+            month = MONTHS_EN[en.group(1)]
+            year = int(en.group(2)) if en.group(2) else _recent_month(month, self.today)
+            return self.absolute(date(year, month, 1), tomorrow, en.span())
+        year_since = re.search(r"since (\d{4})\b|(\d{4})年(?:以来|起|至今)", self.text)
+        if year_since:
+            year = int(year_since.group(1) or year_since.group(2))
+            return self.absolute(date(year, 1, 1), tomorrow, year_since.span())
+        return None
+
+    # "最近7天", "过去3个月", "近半年", "last 6 months", "past two weeks", "the last 30 days"
+    def last_n(self) -> TimeMatch | None:
+        zh = re.search(r"(?:最近|过去|近|前)\s*(\d+|半)\s*(?:个)?\s*(天|日|周|星期|个月|月|年)", self.text)
+        if zh:
+            n_text, unit = zh.group(1), zh.group(2)
+            if n_text == "半":
+                if unit != "年":
+                    return None
+                return self.period("last_6_months", zh.span())
+            n = int(n_text)
+            if n <= 0:
+                return None
+            kind = {
+                "天": "days",
+                "日": "days",
+                "周": "weeks",
+                "星期": "weeks",
+                "个月": "months",
+                "月": "months",
+                "年": "months",
+            }[unit]
+            return self.period(f"last_{n * 12 if unit == '年' else n}_{kind}", zh.span())
+        if re.search(r"(?:最近|过去|近)\s*(?:一)?段时间", self.text):
+            return None
+        en = re.search(
+            r"(?:in |over |during |for )?(?:the )?(?:last|past|previous|recent|trailing)\s+(\d+|half a|a half)?\s*(day|week|month|year|quarter)s?\b",
+            self.text,
+        )
+        if en:
+            unit = en.group(2)
+            count = en.group(1)
+            if count in ("half a", "a half"):
+                return self.period("last_6_months", en.span()) if unit == "year" else None
+            if count is None:
+                # "last week" and "previous month" are fixed periods; "the past week" is the last 1 week
+                if re.search(r"\b(last|previous)\b", en.group(0)):
+                    return None
+                n = 1
+            else:
+                n = int(count)
+            if unit == "quarter":
+                return self.period(f"last_{3 * n}_months", en.span())
+            if unit == "year":
+                return self.period(f"last_{12 * n}_months", en.span())
+            return self.period(f"last_{n}_{unit}s", en.span())
+        return None
+
+    # "第三季度", "2025年第3季度", "Q3", "q3 2025", "the third quarter"
+    def named_quarter(self) -> TimeMatch | None:
+        zh = re.search(r"(?:(\d{4})年)?\s*(?:第)?([1-4])\s*季度", self.text)
+        if zh:
+            quarter = int(zh.group(2))
+            year = int(zh.group(1)) if zh.group(1) else _recent_quarter(quarter, self.today)
+            return self.absolute(*_quarter_range(year, quarter), zh.span())
+        q = re.search(r"(?:(\d{4})\s*)?(?<![a-z0-9])q([1-4])(?![a-z0-9])(?:\s*(?:of\s*)?(\d{4}))?", self.text)
+        if q:
+            quarter = int(q.group(2))
+            year_text = q.group(1) or q.group(3)
+            year = int(year_text) if year_text else _recent_quarter(quarter, self.today)
+            return self.absolute(*_quarter_range(year, quarter), q.span())
+        en = re.search(
+            r"(?:the )?(first|1st|second|2nd|third|3rd|fourth|4th) quarter(?: of (\d{4}))?", self.text
+        )
+        if en:
+            quarter = _ORDINAL_EN[en.group(1)]
+            year = int(en.group(2)) if en.group(2) else _recent_quarter(quarter, self.today)
+            return self.absolute(*_quarter_range(year, quarter), en.span())
+        return None
+
+    # "7月", "2025年7月", "七月份", "July", "july 2025", "in jul"
+    def named_month(self) -> TimeMatch | None:
+        zh = re.search(
+            r"(?:(\d{4})年|去年|今年|前年)?\s*(\d{1,2}|[一二三四五六七八九十]{1,3})月(?:份)?(?!\d)", self.text
+        )
+        if zh:
+            raw = zh.group(2)
+            from .text import chinese_number
+
+            month = int(raw) if raw.isdigit() else (chinese_number(raw) or 0)
+            prefix = zh.group(0)
+            if 1 <= month <= 12 and not re.match(r"\d+个", raw):
+                if zh.group(1):
+                    year = int(zh.group(1))
+                elif prefix.startswith("去年"):
+                    year = self.today.year - 1
+                elif prefix.startswith("前年"):
+                    year = self.today.year - 2
+                elif prefix.startswith("今年"):
+                    year = self.today.year
+                else:
+                    year = _recent_month(month, self.today)
+                return self.absolute(*_month_range(year, month), zh.span())
+        en = re.search(rf"(?<![a-z]){_MONTH_EN}(?:,? (\d{{4}}))?", self.text)
+        if en and not (
+            en.group(1) == "may" and not en.group(2) and not re.search(r"(in|of|during|for) may\b", self.text)
+        ):
+            month = MONTHS_EN[en.group(1)]
+            year_text = en.group(2)
+            if year_text:
+                year = int(year_text)
+            elif re.search(rf"last year'?s? {en.group(1)}|{en.group(1)} (of )?last year", self.text):
+                year = self.today.year - 1
+            else:
+                year = _recent_month(month, self.today)
+            return self.absolute(*_month_range(year, month), en.span())
+        return None
+
+    # "2025年", "in 2025", "2025 full year"
+    def named_year(self) -> TimeMatch | None:
+        match = re.search(r"(\d{4})\s*年(?:度|全年)?|(?:in |for |during )?(?<!\d)(20\d{2})(?!\d)", self.text)
+        if match:
+            year = int(match.group(1) or match.group(2))
+            if 2000 <= year <= 2100:
+                return self.absolute(date(year, 1, 1), date(year + 1, 1, 1), match.span())
+        return None
+
+    def fixed(self) -> TimeMatch | None:
+        patterns: list[tuple[str, str]] = [
+            (r"今年以来|年初至今|年初以来|今年迄今|本年迄今|year[- ]to[- ]date|\bytd\b|so far this year|this year so far", "year_to_date"),
+            (r"今天|今日|today", "today"),
+            (r"昨天|昨日|yesterday", "yesterday"),
+            (r"本周|这周|这个?星期|本星期|this week|current week|week to date", "this_week"),
+            (r"上周|上个?星期|上一周|last week|previous week|prior week", "last_week"),
+            (r"本月|这个月|当月|本月份|this month|current month|month[- ]to[- ]date|\bmtd\b", "this_month"),
+            (r"上个?月|上一个?月|last month|previous month|prior month", "last_month"),
+            (r"本季度|这个?季度|本季|当季|this quarter|current quarter|quarter[- ]to[- ]date", "this_quarter"),
+            (r"上个?季度|上一季度|上季|last quarter|previous quarter|prior quarter", "last_quarter"),
+            (r"今年|本年|本年度|this year|current year", "this_year"),
+            (r"去年|上一年|上年|last year|previous year", "last_year"),
+            (r"历史以来|有史以来|所有时间|全部时间|历史上|历史|迄今为止|all[- ]time|ever\b|since the beginning|since inception", "all_time"),
+        ]  # fmt: skip
+        for pattern, name in patterns:
+            match = re.search(pattern, self.text)
+            if match:
+                return self.period(name, match.span())
+        if re.search(r"前年", self.text):
+            span = re.search(r"前年", self.text)
+            assert span is not None
+            year = self.today.year - 2
+            return self.absolute(date(year, 1, 1), date(year + 1, 1, 1), span.span())
+        return None
+
+
+def find_time(text: str, today: date, week_start: str = "monday") -> TimeMatch | None:
+    """The time expression in `text` (normalised), resolved to a half-open date range."""
+    return _Finder(text, today, week_start).find()
+
+
+GRAIN_PATTERNS: list[tuple[str, str]] = [
+    (r"按天|按日|每天|每日|日度|逐日|分天|daily|by day|per day|each day|day by day", "day"),
+    (r"按周|每周|周度|逐周|分周|每个?星期|weekly|by week|per week|each week|week by week", "week"),
+    (r"按月|每月|月度|逐月|分月|每个月|monthly|by month|per month|each month|month by month", "month"),
+    (r"按季度?|每季度?|季度(?:趋势|走势|变化)|逐季|分季度|quarterly|by quarter|per quarter|each quarter", "quarter"),
+    (r"按年|每年|年度趋势|逐年|分年|yearly|annually|by year|per year|each year|year by year", "year"),
+]  # fmt: skip
+
+
+def find_grain(text: str) -> tuple[str, tuple[int, int]] | None:
+    for pattern, grain in GRAIN_PATTERNS:
+        match = re.search(pattern, text)
+        if match:
+            return grain, match.span()
+    return None

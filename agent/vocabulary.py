@@ -1,0 +1,168 @@
+"""The words a model gives people: metric, dimension and field names, labels, synonyms and data values
+in both languages, and how to find them in a question (longest match first, typos forgiven)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from semantic_layer.model import SemanticModel
+
+from .text import has_cjk, normalize
+from .value_index import ValueIndex
+
+TermKind = Literal["metric", "dimension", "value", "field"]
+# When one span names several things, prefer the more specific reading.
+_KIND_RANK = {"value": 0, "metric": 1, "field": 2, "dimension": 3}
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    kind: TermKind
+    name: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    terms: tuple[Term, ...]
+    """Every reading of the span (several when the words are ambiguous)."""
+    fuzzy: bool = False
+
+    @property
+    def kind(self) -> TermKind:
+        return self.terms[0].kind
+
+    def names(self, kind: TermKind) -> list[str]:
+        return list(dict.fromkeys(t.name for t in self.terms if t.kind == kind))
+
+
+def _variants(text: str) -> set[str]:
+    base = normalize(text)
+    variants = {base}
+    if not has_cjk(base):
+        variants.add(base.replace("_", " "))
+        variants.add(base.replace("-", " "))
+        if len(base) > 3 and not base.endswith("s"):
+            variants.add(base[:-1] + "ies" if base.endswith("y") and base[-2] not in "aeiou" else base + "s")
+    return {v for v in variants if v}
+
+
+class Vocabulary:
+    def __init__(self, model: SemanticModel, values: ValueIndex) -> None:
+        self.model = model
+        terms: list[Term] = []
+
+        def add(kind: TermKind, name: str, texts: Iterable[str], value: str | None = None) -> None:
+            for text in texts:
+                terms.extend(Term(v, kind, name, value) for v in _variants(text))
+
+        for metric in model.metrics:
+            if metric.hidden:
+                continue
+            add(
+                "metric",
+                metric.name,
+                [metric.name, *filter(None, (metric.label.zh, metric.label.en)), *metric.synonyms.all()],
+            )
+        for dimension in model.dimensions:
+            add(
+                "dimension",
+                dimension.name,
+                [
+                    dimension.name,
+                    *filter(None, (dimension.label.zh, dimension.label.en)),
+                    *dimension.synonyms.all(),
+                ],
+            )
+            known = dict.fromkeys(
+                [*dimension.values, *dimension.sample_values, *values.get(dimension.name, ())]
+            )
+            for value in known:
+                info = dimension.values.get(value)
+                # Aliases, not display labels: a label such as "low" is too common a word to match.
+                texts = [value, *info.zh, *info.en] if info else [value]
+                add("value", dimension.name, texts, value)
+        for attribute in model.attributes:
+            add(
+                "field",
+                attribute.name,
+                [
+                    attribute.name,
+                    *filter(None, (attribute.label.zh, attribute.label.en)),
+                    *attribute.synonyms.all(),
+                ],
+            )
+        # Single characters would match everywhere (a letter; 高/低 as labels of priorities), except
+        # the model's own one-character words for metrics and dimensions (省, 市).
+        self.terms = [
+            t
+            for t in dict.fromkeys(terms)
+            if len(t.text) >= 2 or (has_cjk(t.text) and t.kind in ("metric", "dimension"))
+        ]
+        self._by_text: dict[str, list[Term]] = {}
+        for term in self.terms:
+            self._by_text.setdefault(term.text, []).append(term)
+        # Typos are forgiven in the words for metrics, dimensions and fields, not in data values.
+        self._english = sorted(
+            {t.text for t in self.terms if not has_cjk(t.text) and len(t.text) >= 5 and t.kind != "value"}
+        )
+
+    def find(self, text: str) -> list[Match]:
+        """Non-overlapping matches in `text` (normalised), longest first, in reading order."""
+        candidates: list[tuple[int, int, str]] = []
+        for term_text in self._by_text:
+            start = text.find(term_text)
+            while start != -1:
+                end = start + len(term_text)
+                if has_cjk(term_text) or _word_bounded(text, start, end):
+                    candidates.append((start, end, term_text))
+                start = text.find(term_text, start + 1)
+        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
+        taken = [False] * len(text)
+        matches: list[Match] = []
+        for start, end, term_text in candidates:
+            if any(taken[start:end]):
+                continue
+            for i in range(start, end):
+                taken[i] = True
+            readings = sorted(self._by_text[term_text], key=lambda t: _KIND_RANK[t.kind])
+            matches.append(Match(start, end, tuple(readings)))
+        matches += self._fuzzy(text, taken)
+        return sorted(matches, key=lambda m: m.start)
+
+    def _fuzzy(self, text: str, taken: list[bool]) -> list[Match]:
+        """English words left over that are a typo away from a term ("complants", "satisfation")."""
+        found: list[Match] = []
+        words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[a-z][a-z\-']+", text)]
+        for size in (3, 2, 1):
+            for i in range(len(words) - size + 1):
+                start, end = words[i][0], words[i + size - 1][1]
+                if any(taken[start:end]):
+                    continue
+                phrase = text[start:end]
+                if len(phrase) < 5:
+                    continue
+                best = process.extractOne(phrase, self._english, scorer=fuzz.ratio, score_cutoff=86)
+                if best is None:
+                    continue
+                for j in range(start, end):
+                    taken[j] = True
+                readings = sorted(
+                    (t for t in self._by_text[best[0]] if t.kind != "value"), key=lambda t: _KIND_RANK[t.kind]
+                )
+                found.append(Match(start, end, tuple(readings), fuzzy=True))
+        return found
+
+
+def _word_bounded(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
