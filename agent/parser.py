@@ -314,6 +314,10 @@ class Planner:
         metrics, record_filters, metric_filters = self.thresholds(reading, metrics, detail=False)
         filters += record_filters
         dims = [DimensionRef(name=d) for d in reading.dimensions]
+        if reading.has(cues.SIDE_BY_SIDE):  # "比较华东和华南": the values side by side
+            for condition in reading.filters:
+                if condition.op == "in" and condition.dimension and condition.dimension not in reading.dimensions:
+                    dims.append(DimensionRef(name=condition.dimension))
         if reading.has(cues.DISTRIBUTION) and not dims:
             attribute = self.attribute_for(metrics[0]) or next(iter(reading.field_positions), None)
             if attribute is not None:
@@ -322,8 +326,12 @@ class Planner:
             return self.concentration(lang, reading, metrics, filters)
         if reading.has(cues.WHY):
             return self.explain(lang, reading, metrics, filters)
-        time_range, notes = self.time_range(lang, reading, default_this_month=reading.compare is not None)
         trend = reading.grain is not None or reading.has(cues.TREND)
+        snapshot_now = not trend and all(self.model.metric(m).type == "snapshot" for m in metrics)
+        if snapshot_now and reading.time is None and reading.compare is None:
+            time_range, notes = None, []  # "what's the backlog": a snapshot with no time is taken now
+        else:
+            time_range, notes = self.time_range(lang, reading, default_this_month=reading.compare is not None)
         if trend:
             grain = reading.grain or _grain_for(time_range)
             time_dimension = self.time_dimension(metrics[0])

@@ -49,7 +49,7 @@ class Comparison:
 
 _COMPARE_PATTERNS: list[tuple[str, str]] = [
     (r"同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ]over[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to)|compares (with|to)|than|against) (the )?(same (period|month|quarter|time) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|time) last year|same period a year ago", "same_period_last_year"),
-    (r"环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to)|compares (with|to)|than|against|over) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|previous period|prior period|period over period", "previous_period"),
+    (r"(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to)|compares (with|to)|than|against|over) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|previous period|prior period|period over period", "previous_period"),
 ]  # fmt: skip
 
 
@@ -305,8 +305,8 @@ GRAIN_PATTERNS: list[tuple[str, str]] = [
     (r"按天|按日|每天|每日|日度|逐日|分天|daily|by day|per day|each day|day by day", "day"),
     (r"按周|每周|周度|逐周|分周|每个?星期|weekly|by week|per week|each week|week by week", "week"),
     (r"按月|每月|月度|逐月|分月|每个月|monthly|by month|per month|each month|month by month", "month"),
-    (r"按季度?|每季度?|季度(?:趋势|走势|变化)|逐季|分季度|quarterly|by quarter|per quarter|each quarter", "quarter"),
-    (r"按年|每年|年度趋势|逐年|分年|yearly|annually|by year|per year|each year|year by year", "year"),
+    (r"按季度?|每个?季度?|季度(?:趋势|走势|变化)|逐季|分季度|quarterly|by quarter|per quarter|each quarter", "quarter"),
+    (r"按年|每一?年|年度趋势|逐年|分年|yearly|annually|by year|per year|each year|year by year", "year"),
 ]  # fmt: skip
 
 
