@@ -600,8 +600,8 @@ class Planner:
             words = [metric.label.get(lang), *metric.synonyms.all()]
             scored.append((max(fuzz.partial_ratio(normalize(w), text) for w in words if w), metric))
         scored.sort(key=lambda pair: -pair[0])
-        template = {"zh": "本月{}是多少？", "en": "What is the {} this month?"}[lang]
-        if scored and scored[0][0] >= 60:
+        template = {"zh": "本月{}", "en": "{} this month"}[lang]
+        if scored and scored[0][0] >= 75:
             return [template.format(m.label.get(lang)) for _, m in scored[:3]]
         examples = [q.question.get(lang) for q in self.model.verified_questions]
         return examples[:3] or [template.format(m.label.get(lang)) for _, m in scored[:3]]

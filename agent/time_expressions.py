@@ -49,7 +49,7 @@ class Comparison:
 
 _COMPARE_PATTERNS: list[tuple[str, str]] = [
     (r"同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ]over[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to)|compares (with|to)|than|against) (the )?(same (period|month|quarter|time) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|time) last year|same period a year ago", "same_period_last_year"),
-    (r"(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to)|compares (with|to)|than|against|over) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|previous period|prior period|period over period", "previous_period"),
+    (r"(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to)|compares (with|to)|than|against|over) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|previous period|prior period|period over period", "previous_period"),
 ]  # fmt: skip
 
 

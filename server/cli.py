@@ -187,6 +187,82 @@ def _identity(user: list[str] | None) -> Any:
     return Identity(user_id=attributes.get("user", "cli"), attributes=attributes, roles=roles)
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Chinese or English.")] = "",
+    db: DbOption = None,
+    model: ModelOption = None,
+    as_of: AsOfOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    conversation: Annotated[Path | None, typer.Option("--conversation", help="JSON file keeping the conversation between calls (follow-ups).")] = None,
+    choice: Annotated[str | None, typer.Option("--choice", help="Answer a clarification with this option id (needs --conversation).")] = None,
+    user: Annotated[list[str] | None, typer.Option("--user", help="Act as a user with this attribute (key=value; repeatable).")] = None,
+) -> None:
+    """Answer a question with the built-in parser: the intent, the SQL and the result table."""
+    from agent.answer import answer_question
+    from agent.intent import ConversationState
+    from agent.parser import Planner
+    from agent.value_index import build_value_index
+
+    from .state import open_state
+
+    if not question.strip() and not choice:
+        _fail("give a question (or --choice ID with --conversation)", 2)
+    if choice and conversation is None:
+        _fail("--choice needs the --conversation file that holds the clarification", 2)
+    state = ConversationState()
+    if conversation is not None and conversation.exists():
+        try:
+            state = ConversationState.model_validate_json(conversation.read_text(encoding="utf-8"))
+        except ValueError:
+            _fail(f"{conversation} is not a conversation file written by chatbi ask", 2)
+    identity = _identity(user)
+    try:
+        server = open_state(_settings(db=db, model=model, as_of=_parse_date(as_of, "--as-of")))
+        planner = Planner(server.layer.model, build_value_index(server.layer, identity), server.layer.clock)
+        answer, state = answer_question(
+            planner, server.layer, question, state, identity=identity, choice=choice, data_as_of=server.data_as_of
+        )
+    except KeyError:
+        _fail(f"no clarification option '{choice}' is pending in {conversation}", 2)
+    except SemanticLayerError as error:
+        _fail(str(error))
+    if conversation is not None:
+        conversation.write_text(state.model_dump_json(), encoding="utf-8")
+    if as_json:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    _print_answer(answer)
+
+
+def _print_answer(answer: Any) -> None:
+    from .text_table import render_table
+
+    intent = answer.query
+    typer.echo(f"intent: {intent.kind} (confidence {intent.confidence:.2f}, planner {answer.planner})")
+    if intent.query is not None:
+        typer.echo(json.dumps(intent.query.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False))
+    for note in intent.notes:
+        typer.echo(f"note: {note}")
+    if answer.status == "clarify" and answer.clarification:
+        typer.echo(answer.clarification.question)
+        for option in answer.clarification.options:
+            typer.echo(f"  [{option.id}] {option.label}")
+        return
+    if answer.status == "unsupported":
+        typer.echo(answer.answer or "")
+        for suggestion in answer.suggestions:
+            typer.echo(f"  - {suggestion}")
+        return
+    if answer.answer:
+        typer.echo(answer.answer)
+    data = answer.data
+    typer.echo("\n" + render_table([c.label for c in data.columns], data.rows))
+    typer.echo(f"\n{answer.sql}")
+    if answer.suggestions:
+        typer.echo("\nnext: " + " | ".join(answer.suggestions))
+
+
 @app.command(name="eval")
 def evaluate(
     cases: Annotated[Path, typer.Option("--cases", help="Folder of eval YAML files.")] = Path(

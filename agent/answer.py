@@ -1,0 +1,143 @@
+"""Answer assembly: plan a question, run what the intent needs through the semantic layer, and
+package the public Answer (DESIGN.md section 4). The CLI and the server both use `answer_question`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from semantic_layer.identity import Identity
+from semantic_layer.layer import SemanticLayer
+from semantic_layer.model import Language
+from semantic_layer.query import DimensionRef, OrderBy, SemanticQuery
+from semantic_layer.result import QueryResult
+
+from .intent import ConversationState, Intent, Plan
+from .parser import Planner
+
+Status = Literal["answered", "clarify", "unsupported"]
+
+
+class OptionView(BaseModel):
+    id: str
+    label: str
+
+
+class ClarificationView(BaseModel):
+    question: str
+    options: list[OptionView]
+
+
+class Answer(BaseModel):
+    """What a question gets back; field names are public."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Status
+    answer: str | None = None
+    facts: list[dict[str, Any]] = []
+    chart: dict[str, Any] | None = None
+    data: QueryResult | None = None
+    query: Intent
+    sql: str | list[str] | None = None
+    source: Literal["base", "rollup", "cache"] = "base"
+    suggestions: list[str] = []
+    clarification: ClarificationView | None = None
+    planner: Literal["rules", "llm"] = "rules"
+    data_as_of: str | None = None
+    conversation_id: str | None = None
+    turn_id: str | None = None
+    timings: dict[str, float] = {}
+
+
+def data_query(intent: Intent) -> SemanticQuery | None:
+    """The query whose rows answer the intent (a concentration lists the biggest groups first)."""
+    query = intent.query
+    if query is not None and intent.kind == "concentration":
+        return query.model_copy(update={"order_by": (OrderBy(field=query.metrics[0], desc=True),)})
+    return query
+
+
+def answer_question(
+    planner: Planner,
+    layer: SemanticLayer,
+    question: str,
+    state: ConversationState | None = None,
+    *,
+    identity: Identity | None = None,
+    choice: str | None = None,
+    data_as_of: str | None = None,
+) -> tuple[Answer, ConversationState]:
+    """Plan `question` (or take the clarification option `choice`) and answer it as `identity`."""
+    started = time.perf_counter()
+    state = state or ConversationState()
+    plan: Plan = planner.choose(state, choice) if choice else planner.plan(question, state)
+    planned = time.perf_counter()
+    intent = plan.intent
+    timings = {"plan_ms": round((planned - started) * 1000, 3)}
+    if intent.kind == "clarify" and intent.clarification is not None:
+        view = ClarificationView(
+            question=intent.clarification.question,
+            options=[OptionView(id=o.id, label=o.label) for o in intent.clarification.options],
+        )
+        return Answer(status="clarify", query=intent, clarification=view, data_as_of=data_as_of, timings=timings), plan.state
+    if intent.kind == "unsupported":
+        answer = Answer(
+            status="unsupported",
+            answer=intent.reason,
+            query=intent,
+            suggestions=list(intent.alternatives),
+            data_as_of=data_as_of,
+            timings=timings,
+        )
+        return answer, plan.state
+    query = data_query(intent)
+    assert query is not None
+    result = layer.query(query, identity, language=intent.language)
+    timings.update(result.timings)
+    timings["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    answer = Answer(
+        status="answered",
+        query=intent,
+        data=result,
+        sql=result.sql,
+        data_as_of=data_as_of,
+        timings=timings,
+        suggestions=suggest(intent, planner),
+    )
+    return answer, plan.state
+
+
+def suggest(intent: Intent, planner: Planner) -> list[str]:
+    """Two or three follow-ups that drill down or compare, phrased so that the planner understands them."""
+    query = intent.query
+    if query is None or not query.metrics:
+        return []
+    lang: Language = intent.language
+    model = planner.model
+    used = {d.name for d in query.dimensions} | {f.dimension for f in query.filters if f.dimension}
+    metric = model.metric(query.metrics[0])
+    candidates = [
+        d for d in model.dimensions if d.type == "categorical" and d.name not in used and _reachable(planner, metric.name, d.name)
+    ]
+    suggestions = []
+    for dimension in candidates[:2]:
+        label = dimension.label.get(lang)
+        suggestions.append(f"按{label}拆分" if lang == "zh" else f"Break it down by {label.lower()}")
+    if not query.compare and query.time_range is not None:
+        suggestions.append("和上期相比呢？" if lang == "zh" else "Compare with the previous period")
+    elif not any(d.grain for d in query.dimensions):
+        suggestions.append("看看趋势" if lang == "zh" else "Show the trend")
+    return suggestions[:3]
+
+
+def _reachable(planner: Planner, metric: str, dimension: str) -> bool:
+    try:
+        from semantic_layer.resolve import resolve_query
+
+        resolve_query(planner.model, SemanticQuery(metrics=(metric,), dimensions=(DimensionRef(name=dimension),)))
+    except Exception:
+        return False
+    return True
