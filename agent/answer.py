@@ -82,7 +82,9 @@ def answer_question(
             question=intent.clarification.question,
             options=[OptionView(id=o.id, label=o.label) for o in intent.clarification.options],
         )
-        return Answer(status="clarify", query=intent, clarification=view, data_as_of=data_as_of, timings=timings), plan.state
+        return Answer(
+            status="clarify", query=intent, clarification=view, data_as_of=data_as_of, timings=timings
+        ), plan.state
     if intent.kind == "unsupported":
         answer = Answer(
             status="unsupported",
@@ -120,7 +122,9 @@ def suggest(intent: Intent, planner: Planner) -> list[str]:
     used = {d.name for d in query.dimensions} | {f.dimension for f in query.filters if f.dimension}
     metric = model.metric(query.metrics[0])
     candidates = [
-        d for d in model.dimensions if d.type == "categorical" and d.name not in used and _reachable(planner, metric.name, d.name)
+        d
+        for d in model.dimensions
+        if d.type == "categorical" and d.name not in used and _reachable(planner, metric.name, d.name)
     ]
     suggestions = []
     for dimension in candidates[:2]:
@@ -137,7 +141,9 @@ def _reachable(planner: Planner, metric: str, dimension: str) -> bool:
     try:
         from semantic_layer.resolve import resolve_query
 
-        resolve_query(planner.model, SemanticQuery(metrics=(metric,), dimensions=(DimensionRef(name=dimension),)))
+        resolve_query(
+            planner.model, SemanticQuery(metrics=(metric,), dimensions=(DimensionRef(name=dimension),))
+        )
     except Exception:
         return False
     return True

@@ -49,7 +49,9 @@ EXCLUDE = re.compile(
     r"(除了?|不含|不包括|排除|去掉|剔除|除去|excluding|except( for)?|other than|apart from|not including|without|besides|ignoring)\s*$"
 )
 NEGATION_AFTER = re.compile(r"^\s*(以外|之外|外)")
-SIDE_BY_SIDE = re.compile(r"比较|对比|相比|哪个|哪一个|分别|谁的|\bcompare|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side")
+SIDE_BY_SIDE = re.compile(
+    r"比较|对比|相比|哪个|哪一个|分别|谁的|\bcompare|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
+)
 GENERIC_TOP = re.compile(r"\btop\b|前列|头部|\bbottom\b")
 
 # Superlatives: (pattern, "high" | "low" | "good" | "bad")

@@ -316,7 +316,11 @@ class Planner:
         dims = [DimensionRef(name=d) for d in reading.dimensions]
         if reading.has(cues.SIDE_BY_SIDE):  # "比较华东和华南": the values side by side
             for condition in reading.filters:
-                if condition.op == "in" and condition.dimension and condition.dimension not in reading.dimensions:
+                if (
+                    condition.op == "in"
+                    and condition.dimension
+                    and condition.dimension not in reading.dimensions
+                ):
                     dims.append(DimensionRef(name=condition.dimension))
         if reading.has(cues.DISTRIBUTION) and not dims:
             attribute = self.attribute_for(metrics[0]) or next(iter(reading.field_positions), None)

@@ -177,6 +177,32 @@ def load_frames(path: Path) -> tuple[Frames, float]:
     return frames, (time.perf_counter() - started) * 1000
 
 
+def measure_planning(layer: SemanticLayer) -> dict[str, float]:
+    """Time the built-in parser on every eval question (after one warm-up pass)."""
+    from agent.evaluation import load_cases
+    from agent.intent import ConversationState
+    from agent.parser import Planner
+    from agent.value_index import build_value_index
+
+    planner = Planner(layer.model, build_value_index(layer), FixedClock(AS_OF))
+    questions = [
+        turn["q"] for case in load_cases(HERE.parent / "tests" / "agent" / "eval") for turn in case["turns"]
+    ]
+    for question in questions:
+        planner.plan(question, ConversationState())
+    samples = []
+    for question in questions:
+        started = time.perf_counter()
+        planner.plan(question, ConversationState())
+        samples.append((time.perf_counter() - started) * 1000)
+    return {
+        "questions": len(samples),
+        "p50_ms": p(samples, 0.5),
+        "p95_ms": p(samples, 0.95),
+        "max_ms": max(samples),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=int(os.environ.get("BENCH_TICKETS", 1_000_000)))
@@ -206,6 +232,7 @@ def main() -> None:
                 "pandas_over_semantic": p(script, 0.5) / p(ours, 0.5),
             }
         )
+    planning = measure_planning(layer)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
     report = {
         "tickets": args.tickets,
@@ -228,6 +255,11 @@ def main() -> None:
             f"| {r['query']} | {r['semantic_p50_ms']:.1f} / {r['semantic_p95_ms']:.1f} | {r['duckdb_p50_ms']:.1f} | "
             f"{r['pandas_p50_ms']:.1f} | {r['compile_p50_ms']:.2f} | {r['overhead_ratio']:.2f} | {r['pandas_over_semantic']:.1f} |"
         )
+    lines += [
+        "",
+        f"Planning (built-in parser) over {planning['questions']} eval questions: "
+        f"p50 {planning['p50_ms']:.2f} ms, p95 {planning['p95_ms']:.2f} ms, max {planning['max_ms']:.2f} ms.",
+    ]
     if generated_s is not None:
         size_mb = path.stat().st_size / 1e6
         lines += ["", f"Generating the database took {generated_s:.1f} s ({size_mb:,.0f} MB)."]

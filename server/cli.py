@@ -194,9 +194,18 @@ def ask(
     model: ModelOption = None,
     as_of: AsOfOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
-    conversation: Annotated[Path | None, typer.Option("--conversation", help="JSON file keeping the conversation between calls (follow-ups).")] = None,
-    choice: Annotated[str | None, typer.Option("--choice", help="Answer a clarification with this option id (needs --conversation).")] = None,
-    user: Annotated[list[str] | None, typer.Option("--user", help="Act as a user with this attribute (key=value; repeatable).")] = None,
+    conversation: Annotated[
+        Path | None,
+        typer.Option("--conversation", help="JSON file keeping the conversation between calls (follow-ups)."),
+    ] = None,
+    choice: Annotated[
+        str | None,
+        typer.Option("--choice", help="Answer a clarification with this option id (needs --conversation)."),
+    ] = None,
+    user: Annotated[
+        list[str] | None,
+        typer.Option("--user", help="Act as a user with this attribute (key=value; repeatable)."),
+    ] = None,
 ) -> None:
     """Answer a question with the built-in parser: the intent, the SQL and the result table."""
     from agent.answer import answer_question
@@ -221,7 +230,13 @@ def ask(
         server = open_state(_settings(db=db, model=model, as_of=_parse_date(as_of, "--as-of")))
         planner = Planner(server.layer.model, build_value_index(server.layer, identity), server.layer.clock)
         answer, state = answer_question(
-            planner, server.layer, question, state, identity=identity, choice=choice, data_as_of=server.data_as_of
+            planner,
+            server.layer,
+            question,
+            state,
+            identity=identity,
+            choice=choice,
+            data_as_of=server.data_as_of,
         )
     except KeyError:
         _fail(f"no clarification option '{choice}' is pending in {conversation}", 2)
@@ -241,7 +256,9 @@ def _print_answer(answer: Any) -> None:
     intent = answer.query
     typer.echo(f"intent: {intent.kind} (confidence {intent.confidence:.2f}, planner {answer.planner})")
     if intent.query is not None:
-        typer.echo(json.dumps(intent.query.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False))
+        typer.echo(
+            json.dumps(intent.query.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False)
+        )
     for note in intent.notes:
         typer.echo(f"note: {note}")
     if answer.status == "clarify" and answer.clarification:

@@ -171,3 +171,43 @@ def test_generate_writes_a_database_and_reports_it(tmp_path: Path) -> None:
         assert connection.execute("SELECT value FROM demo_metadata WHERE key = 'as_of'").fetchone() == (
             "2026-01-31",
         )
+
+
+def test_ask_prints_the_intent_the_sql_and_the_answer_table(demo_db: Path) -> None:
+    code, out, _ = run(
+        "ask", "本月哪个产品投诉最多?", "--db", str(demo_db), "--as-of", DEMO_AS_OF.isoformat()
+    )
+    assert code == 0
+    assert out.startswith("intent: metric")
+    with open_read_only(demo_db) as connection:
+        model, count = connection.execute(
+            "SELECT product_model, count(*) FROM tickets WHERE is_complaint AND created_at >= '2026-11-01' "
+            "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"
+        ).fetchone()
+    assert [model, str(count)] in [line.split() for line in out.splitlines()]
+    assert "SELECT" in out
+
+
+def test_ask_keeps_a_conversation_and_answers_a_clarification(tmp_path: Path, demo_db: Path) -> None:
+    conversation = tmp_path / "conversation.json"
+    common = ["--db", str(demo_db), "--as-of", DEMO_AS_OF.isoformat(), "--conversation", str(conversation)]
+    code, out, _ = run("ask", "what is our response time", *common)
+    assert code == 0 and "intent: clarify" in out and "[option2] Median first response time" in out
+    code, out, _ = run("ask", "--choice", "option2", *common, "--json")
+    answer = json.loads(out)
+    assert answer["status"] == "answered"
+    assert answer["query"]["query"]["metrics"] == ["median_first_response_minutes"]
+    code, out, _ = run("ask", "by shift", *common, "--json")
+    answer = json.loads(out)
+    assert answer["query"]["query"]["dimensions"] == [{"name": "shift", "grain": None}]
+    assert [c["name"] for c in answer["data"]["columns"]] == ["shift", "median_first_response_minutes"]
+    code, _, err = run("ask", "--choice", "option9", *common)
+    assert code == 2 and "no clarification option 'option9'" in err
+
+
+def test_ask_says_what_it_cannot_answer_and_exits_zero(demo_db: Path) -> None:
+    code, out, _ = run("ask", "what is our revenue", "--db", str(demo_db), "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["status"] == "unsupported" and answer["data"] is None
+    assert len(answer["suggestions"]) == 3
