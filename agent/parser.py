@@ -332,9 +332,9 @@ class Planner:
             return self.explain(lang, reading, metrics, filters)
         trend = reading.grain is not None or reading.has(cues.TREND)
         snapshot_now = not trend and all(self.model.metric(m).type == "snapshot" for m in metrics)
-        if snapshot_now and reading.time is None and reading.compare is None:
-            time_range, notes = None, []  # "what's the backlog": a snapshot with no time is taken now
-        else:
+        notes: list[str] = []
+        time_range: TimeRange | None = None  # "what's the backlog": a snapshot with no time is taken now
+        if not (snapshot_now and reading.time is None and reading.compare is None):
             time_range, notes = self.time_range(lang, reading, default_this_month=reading.compare is not None)
         if trend:
             grain = reading.grain or _grain_for(time_range)

@@ -4,7 +4,6 @@ and its answers match pandas on the same data."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -121,12 +120,48 @@ def in_range(orders: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
 
 
 CASES: list[tuple[str, dict[str, Any]]] = [
-    ("上个月各门店的销售额", {"metrics": ["revenue"], "dimensions": ["store"], "range": ("2026-04-01", "2026-05-01")}),
-    ("top 2 categories by revenue this year", {"metrics": ["revenue"], "dimensions": ["merchandise"], "range": ("2026-01-01", "2027-01-01"), "limit": 2}),
-    ("return rate by sales channel last quarter", {"metrics": ["return_rate"], "dimensions": ["sales_channel"], "range": ("2026-01-01", "2026-04-01")}),
-    ("服装的退货率", {"metrics": ["return_rate"], "filter": ("merchandise", "服装"), "range": ("2025-12-01", "2026-06-01")}),
-    ("AOV for online orders in March", {"metrics": ["average_order_value"], "filter": ("sales_channel", "线上"), "range": ("2026-03-01", "2026-04-01")}),
-    ("哪个店铺的订单量最多", {"metrics": ["order_count"], "dimensions": ["store"], "range": ("2025-12-01", "2026-06-01"), "limit": 1}),
+    (
+        "上个月各门店的销售额",
+        {"metrics": ["revenue"], "dimensions": ["store"], "range": ("2026-04-01", "2026-05-01")},
+    ),
+    (
+        "top 2 categories by revenue this year",
+        {
+            "metrics": ["revenue"],
+            "dimensions": ["merchandise"],
+            "range": ("2026-01-01", "2027-01-01"),
+            "limit": 2,
+        },
+    ),
+    (
+        "return rate by sales channel last quarter",
+        {"metrics": ["return_rate"], "dimensions": ["sales_channel"], "range": ("2026-01-01", "2026-04-01")},
+    ),
+    (
+        "服装的退货率",
+        {
+            "metrics": ["return_rate"],
+            "filter": ("merchandise", "服装"),
+            "range": ("2025-12-01", "2026-06-01"),
+        },
+    ),
+    (
+        "AOV for online orders in March",
+        {
+            "metrics": ["average_order_value"],
+            "filter": ("sales_channel", "线上"),
+            "range": ("2026-03-01", "2026-04-01"),
+        },
+    ),
+    (
+        "哪个店铺的订单量最多",
+        {
+            "metrics": ["order_count"],
+            "dimensions": ["store"],
+            "range": ("2025-12-01", "2026-06-01"),
+            "limit": 1,
+        },
+    ),
 ]
 
 
@@ -149,7 +184,10 @@ def test_a_retail_question_is_planned_and_answered_correctly(
         dimension, value = expected["filter"]
         column = {"merchandise": "category", "sales_channel": "channel"}[dimension]
         frame = frame[frame[column] == value]
-    groups = [{"store": "store", "merchandise": "category", "sales_channel": "channel"}[d] for d in expected.get("dimensions", [])]
+    groups = [
+        {"store": "store", "merchandise": "category", "sales_channel": "channel"}[d]
+        for d in expected.get("dimensions", [])
+    ]
     metric = expected["metrics"][0]
 
     def compute(part: pd.DataFrame) -> float:
