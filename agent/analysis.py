@@ -1,0 +1,106 @@
+"""Typed results of the analyses behind "why", "where is it concentrated", anomalies and
+distributions. Insights (agent/insights/) compute them through the semantic layer; charts and the
+narrative read them. Every number here was computed from the data, never typed in."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Contribution(_Result):
+    """One group's part in a metric's change (or, with no comparison, in its gap from the overall value).
+
+    `change` is in the metric's own units and the contributions of one dimension add up to the total
+    change. For ratio metrics `mix_effect + rate_effect == change`: the mix effect comes from the group's
+    share of the denominator moving, the rate effect from the group's own rate moving.
+    """
+
+    dimension: str
+    value: str
+    current: float | None
+    """The group's metric value in the period explained."""
+    previous: float | None
+    """The group's value in the comparison period (None when explaining a level)."""
+    weight: float | None = None
+    """The group's share of the denominator (ratio metrics) or of the total, in the period explained."""
+    change: float
+    share_of_change: float
+    """change / total change (may exceed 1 or be negative when groups move in opposite directions)."""
+    mix_effect: float | None = None
+    rate_effect: float | None = None
+
+
+class DimensionDrivers(_Result):
+    dimension: str
+    contributions: tuple[Contribution, ...]
+    """Largest absolute contribution first."""
+    concentration: float
+    """How much of the change the top contribution explains (|top| / sum of |contributions|): higher
+    means this dimension pinpoints the change better."""
+
+
+class ChangeExplanation(_Result):
+    metric: str
+    current_value: float | None
+    previous_value: float | None
+    """None when explaining a level (no comparison period)."""
+    change: float | None
+    change_pct: float | None
+    current_range: tuple[str | None, str | None]
+    previous_range: tuple[str | None, str | None] | None
+    drivers: tuple[DimensionDrivers, ...]
+    """Dimensions ranked by how well they explain the change."""
+    top: tuple[Contribution, ...]
+    """The strongest single drivers across dimensions, at most five."""
+    sql: tuple[str, ...]
+
+
+class ConcentrationGroup(_Result):
+    value: str
+    amount: float
+    share: float
+    cumulative_share: float
+
+
+class Concentration(_Result):
+    metric: str
+    dimension: str
+    total: float
+    groups: tuple[ConcentrationGroup, ...]
+    """Largest first."""
+    groups_for_80_percent: int
+    """How many of the largest groups make up 80% of the total."""
+    share_of_groups_for_80_percent: float
+    """Those groups as a share of all groups (e.g. 2 of 7 regions = 0.29)."""
+    sql: tuple[str, ...]
+
+
+class Anomaly(_Result):
+    period: str
+    value: float
+    expected: float
+    """The robust baseline (median of the series)."""
+    score: float
+    """Robust z-score: (value - median) / (1.4826 * MAD)."""
+    direction: str
+    """"high" or "low"."""
+
+
+class DistributionBin(_Result):
+    start: float
+    end: float
+    count: int
+
+
+class Distribution(_Result):
+    field: str
+    count: int
+    mean: float | None
+    p50: float | None
+    p90: float | None
+    bins: tuple[DistributionBin, ...]
+    sql: tuple[str, ...]
