@@ -15,6 +15,7 @@ from semantic_layer.query import DimensionRef, OrderBy, SemanticQuery
 from semantic_layer.result import QueryResult
 
 from .intent import ConversationState, Intent, Plan
+from .narrative import narrate
 from .parser import Planner
 
 Status = Literal["answered", "clarify", "unsupported"]
@@ -99,9 +100,12 @@ def answer_question(
     assert query is not None
     result = layer.query(query, identity, language=intent.language)
     timings.update(result.timings)
+    text, facts = narrate(intent, result, layer.model, today=layer.clock.today(), data_as_of=data_as_of)
     timings["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
     answer = Answer(
         status="answered",
+        answer=text,
+        facts=[fact.model_dump() for fact in facts],
         query=intent,
         data=result,
         sql=result.sql,

@@ -75,7 +75,7 @@ def narrate(
         sentences += _concentration(analysis, model, lang, facts, range_text)
     elif isinstance(analysis, Distribution):
         sentences += _distribution(analysis, model, lang, facts, range_text)
-    elif intent.kind == "detail" and result is not None:
+    elif query is not None and query.is_detail and result is not None:
         count = facts.add("rows", len(result.rows), f"{len(result.rows):,}")
         more = (
             ("（仅显示前" + count + "条）" if lang == "zh" else f" (the first {count} shown)")
@@ -151,15 +151,15 @@ def _metric(
         word = _superlative(query, lang)
         if lang == "zh":
             return [f"{range_text}，{label}{word}的{dim_label}是{top_name}（{top_value}）。"]
-        return [
-            f"For {range_text}, the {dim_label.lower()} with the {word} {label.lower()} is {top_name} ({top_value})."
-        ]
+        return [f"For {range_text}, the {dim_label} with the {word} {label} is {top_name} ({top_value})."]
     bottom = ranked[-1]
     bottom_value = facts.add(
         "bottom_value", bottom[metric.name], format_value(bottom[metric.name], metric.format, lang)
     )
     share = ""
-    if metric.format == "count" and not time_dims:
+    if (
+        metric.format == "count" and not time_dims and not query.limit
+    ):  # a share of all groups, never of the top N
         total = sum(r[metric.name] for r in ranked)
         if total:
             share_text = facts.add(
@@ -177,7 +177,7 @@ def _metric(
     else:
         first_en, last_en = ("highest", "lowest") if first == "最高" else ("lowest", "highest")
         sentences.append(
-            f"For {range_text}, by {dim_label.lower()}, {top_name} has the {first_en} {label.lower()} ({top_value}{share}) and {bottom[dim.name]} the {last_en} ({bottom_value})."
+            f"For {range_text}, by {dim_label}, {top_name} has the {first_en} {label} ({top_value}{share}) and {bottom[dim.name]} the {last_en} ({bottom_value})."
         )
     change_column = f"{metric.name}__change"
     changed = [r for r in ranked if r.get(change_column) is not None]
@@ -276,7 +276,7 @@ def _trend(
         ]
     else:
         sentences = [
-            f"For {range_text}, {label.lower()} went from {start_text} in {first_period} to {end_text} in {last_period}; the high was {high_text} in {high_period} and the low {low_text} in {low_period}."
+            f"For {range_text}, {label} went from {start_text} in {first_period} to {end_text} in {last_period}; the high was {high_text} in {high_period} and the low {low_text} in {low_period}."
         ]
     for anomaly in anomalies[:2]:
         period = facts.add("anomaly_period", anomaly.period, format_period(anomaly.period, grain, lang))
@@ -304,9 +304,7 @@ def _explain(
         name = model.dimension(item.dimension).label.get(lang)
         effect = facts.add(f"driver_{index}", item.change, format_change(item.change, fmt, lang))
         drivers.append(
-            f"{name}「{item.value}」（{effect}）"
-            if lang == "zh"
-            else f"{name.lower()} {item.value} ({effect})"
+            f"{name}「{item.value}」（{effect}）" if lang == "zh" else f"{name} {item.value} ({effect})"
         )
     if analysis.previous_value is not None and analysis.change is not None:
         previous = facts.add(
@@ -323,7 +321,7 @@ def _explain(
             body = f"变化主要来自{'、'.join(drivers)}。" if drivers else ""
         else:
             head = (
-                f"For {range_text}, {label.lower()} was {current}, {move} {delta} from {previous}"
+                f"For {range_text}, {label} was {current}, {move} {delta} from {previous}"
                 + (f" ({verdict})" if verdict else "")
                 + "."
             )
@@ -333,7 +331,7 @@ def _explain(
         head = f"{range_text}，{label}为{current}。"
         body = f"影响最大的是{'、'.join(drivers)}。" if drivers else ""
     else:
-        head = f"For {range_text}, {label.lower()} was {current}."
+        head = f"For {range_text}, {label} was {current}."
         body = f"The groups that weigh on it most: {', '.join(drivers)}." if drivers else ""
     return [head, body] if body else [head]
 
@@ -356,7 +354,7 @@ def _concentration(
             f"{range_text}，{label}共{total}，其中{eighty}来自{k_text}个{dim_label}（共{n_text}个）：{'、'.join(names)}。"
         ]
     return [
-        f"For {range_text}, {eighty} of the {total} {label.lower()} come from {k_text} of {n_text} {dim_label.lower()} values: {', '.join(names)}."
+        f"For {range_text}, {eighty} of the {total} {label} come from {k_text} of {n_text} {dim_label} values: {', '.join(names)}."
     ]
 
 
@@ -373,5 +371,5 @@ def _distribution(
     if lang == "zh":
         return [f"{range_text}，共{count}条记录，{label}的中位数为{p50}，{ninety}在{p90}以内。"]
     return [
-        f"For {range_text}, across {count} records the median {label.lower()} is {p50} and {ninety} are within {p90}."
+        f"For {range_text}, across {count} records the median {label} is {p50} and {ninety} are within {p90}."
     ]
