@@ -14,7 +14,7 @@ UNSAFE = re.compile(
     r"|password|密码|api key|secret|系统提示|system prompt|/etc/|read_csv|read_text"
 )
 WHY = re.compile(
-    r"为什么|为何|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
+    r"为什么|为何|为啥|咋回事|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
     r"|\bwhy\b|what drove|what drives|what is driving|what's driving|what caused|what causes|what is causing|what's causing"
     r"|\bdrivers?\b|\breasons?\b|root cause|\bexplain\b|what'?s behind|what is behind|contributors?"
 )
@@ -39,14 +39,17 @@ TREND = re.compile(
 LOW_SCORE = re.compile(
     r"低分|差评|打低分|不满意|评分很低|评分低|低评分|\blow[- ]scor|\bbad (review|rating|score)s?|\bunhappy\b|dissatisfied|detractors?|poor (rating|score)s?"
 )
-RANK = re.compile(r"排名|排行|排序|\brank|\branking|\bleaderboard|sorted by|order by")
+RANK = re.compile(
+    r"排名|排行|排序|按.{0,6}排|从.{1,3}到.{1,3}排|\brank|\branking|\bleaderboard|sorted by|order by"
+)
 FOLLOW_UP = re.compile(
     r"呢[?？.。!！]*$|^那|^那么|^换成|^改成|^改为|^换为|^只看|^仅看|^再|^同样|^也|^还有|^如果|^分别"
     r"|^(and|what about|how about|same for|same but|same thing for|now|then|also|only|just|ok,? (now|and)|and for|and in|what if|instead|but)\b"
     r"|\binstead\b|\bas well\b|\bsame (for|but|thing)\b|^(for|in|by|with) "
 )
 EXCLUDE = re.compile(
-    r"(除了?|不含|不包括|排除|去掉|剔除|除去|excluding|except( for)?|other than|apart from|not including|without|besides|ignoring)\s*$"
+    r"(除了?|不含|不包括|不算|不计|刨除|除开|排除|去掉|剔除|除去|excluding|exclude|except( for)?|other than|apart from|not including"
+    r"|not counting|leaving out|leave out|without|besides|ignoring|outside( of)?)\s*(the\s+)?$"
 )
 NEGATION_AFTER = re.compile(r"^\s*(以外|之外|外)")
 SIDE_BY_SIDE = re.compile(
@@ -54,22 +57,50 @@ SIDE_BY_SIDE = re.compile(
 )
 GENERIC_TOP = re.compile(r"\btop\b|前列|头部|\bbottom\b")
 
-# Superlatives: (pattern, "high" | "low" | "good" | "bad")
+# Superlatives and sort words, most specific first: (pattern, "high" | "low" | "good" | "bad").
+# Generic "top"/"bottom" come last so that "top 10 fastest agents" means the fastest.
 SUPERLATIVES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
-            r"最多|最高|最大|最长|最慢|最久|最频繁|最严重|\bmost\b|\bhighest\b|\blargest\b|\bbiggest\b|\blongest\b|\bslowest\b|\bgreatest\b|\bmax(imum)?\b|\btop\b|\bheaviest\b"
+            r"从快到慢|从低到高|从小到大|从少到多|由低到高|升序|\bascending\b|lowest first|smallest first|fastest first"
+        ),
+        "low",
+    ),
+    (
+        re.compile(
+            r"从慢到快|从高到低|从大到小|从多到少|由高到低|降序|\bdescending\b|highest first|largest first|slowest first"
+        ),
+        "high",
+    ),
+    (re.compile(r"最好|最佳|最优|表现最好|更好|\bbest\b|\bbetter\b|\btop[- ]performing\b"), "good"),
+    (
+        re.compile(
+            r"最差|最糟|最烂|表现最差|更差|\bworst\b|\bworse\b|\bpoorest\b|\bpoorer\b|\bunderperforming\b"
+        ),
+        "bad",
+    ),
+    (
+        re.compile(
+            r"最少|最低|最小|最短|最快|\bleast\b|\bfewest\b|\blowest\b|\bsmallest\b|\bshortest\b|\bfastest\b|\bquickest\b|\bmin(imum)?\b"
+        ),
+        "low",
+    ),
+    (
+        re.compile(
+            r"最多|最高|最大|最长|最慢|最久|最频繁|最严重|\bmost\b|\bhighest\b|\blargest\b|\bbiggest\b|\blongest\b|\bslowest\b|\bgreatest\b|\bmax(imum)?\b|\bheaviest\b"
         ),
         "high",
     ),
     (
-        re.compile(
-            r"最少|最低|最小|最短|最快|\bleast\b|\bfewest\b|\blowest\b|\bsmallest\b|\bshortest\b|\bfastest\b|\bquickest\b|\bmin(imum)?\b|\bbottom\b"
-        ),
+        re.compile(r"更少|更低|更短|更快|\blower\b|\bfewer\b|\bsmaller\b|\bshorter\b|\bfaster\b|\bquicker\b"),
         "low",
     ),
-    (re.compile(r"最好|最佳|最优|表现最好|\bbest\b|\btop[- ]performing\b"), "good"),
-    (re.compile(r"最差|最糟|最烂|表现最差|\bworst\b|\bpoorest\b|\bunderperforming\b"), "bad"),
+    (
+        re.compile(r"更多|更高|更长|更慢|\bhigher\b|\blarger\b|\bbigger\b|\blonger\b|\bslower\b|\bmore\b"),
+        "high",
+    ),
+    (re.compile(r"\bbottom\b|倒数|末尾"), "low"),
+    (re.compile(r"\btop\b|前列|头部"), "high"),
 ]
 SINGULAR_WHICH = re.compile(
     r"哪个|哪一个|哪家|哪位|哪款|哪一款|哪条|哪种|哪类|哪一类|谁|\bwhich (?!\w+s\b)(?!\d)\w+|\bwhat (?!\w+s\b)\w+ (has|had|is|was|gets?|got)\b|\bwho\b"

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.model import Attribute, Language, SemanticModel
-from semantic_layer.periods import Clock, resolve_period
+from semantic_layer.periods import Clock, add_months, comparison_shift, resolve_period
 from semantic_layer.query import DimensionRef, Filter, OrderBy, SemanticQuery, TimeRange
 from semantic_layer.resolve import leaf_metrics
 
@@ -138,6 +138,13 @@ class Planner:
         reading.time = find_time("".join(work), self.clock.today(), self.model.calendar.week_start)
         if reading.time:
             blank(reading.time.span)
+            other = find_time("".join(work), self.clock.today(), self.model.calendar.week_start)
+            if other is not None and reading.compare is None:
+                # "Oct CSAT compared with Sept": two periods, the later one is explained against the other
+                paired = _paired_periods(reading.time, other)
+                if paired is not None:
+                    reading.time, reading.compare = paired
+                    blank(other.span)
         grain = find_grain("".join(work))
         if grain:
             reading.grain = grain[0]
@@ -692,6 +699,22 @@ def _qualifies_value(match: Match, dimension: str, values: list[Match], work: st
         if len(gap.strip(" 的")) == 0 and len(gap) <= 3:
             return True
     return False
+
+
+def _paired_periods(first: TimeMatch, second: TimeMatch) -> tuple[TimeMatch, str] | None:
+    """(the later period, how the earlier one relates to it) when one is the other's previous period
+    or the same period a year before; None otherwise."""
+    if None in (first.start, first.end, second.start, second.end):
+        return None
+    later, earlier = (first, second) if first.start > second.start else (second, first)  # type: ignore[operator]
+    assert later.start and later.end and earlier.start and earlier.end
+    for compare in ("previous_period", "same_period_last_year"):
+        months, days = comparison_shift(later.start, later.end, compare)
+        shifted = (add_months(later.start, -months), add_months(later.end, -months)) if months else (
+            later.start - timedelta(days=days), later.end - timedelta(days=days))  # fmt: skip
+        if shifted == (earlier.start, earlier.end):
+            return later, compare
+    return None
 
 
 def _grain_for(time_range: TimeRange | None) -> str:

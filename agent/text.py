@@ -27,6 +27,17 @@ _EN_NUMBERS = {
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "a couple of": 2,
     "a few": 3, "several": 3,
 }  # fmt: skip
+# Misspelt function words that the term matcher cannot forgive (it forgives typos in model terms).
+_TYPO_FIXES = {
+    "wich": "which",
+    "whcih": "which",
+    "whihc": "which",
+    "waht": "what",
+    "hwo": "how",
+    "teh": "the",
+    "whats": "what's",
+}
+_TYPOS = re.compile(r"\b(" + "|".join(_TYPO_FIXES) + r")\b")
 _EN_NUMBER = re.compile(r"\b(" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True)) + r")\b")
 
 
@@ -50,6 +61,11 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("，", ",").replace("。", ".").replace("？", "?").replace("、", ",")
     text = _EN_NUMBER.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
+    text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group(1)], text)
+    # 七成 is 70%, 半数 is 50%
+    text = re.sub(
+        r"([一二三四五六七八九])成(?![都功本为立员交果绩])", lambda m: f"{_DIGITS[m.group(1)] * 10}%", text
+    )
 
     def cn(match: re.Match[str]) -> str:
         value = chinese_number(match.group(0))

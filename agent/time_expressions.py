@@ -202,10 +202,16 @@ class _Finder:
 
     # "第三季度", "2025年第3季度", "Q3", "q3 2025", "the third quarter"
     def named_quarter(self) -> TimeMatch | None:
-        zh = re.search(r"(?:(\d{4})年)?\s*(?:第)?([1-4])\s*季度", self.text)
+        zh = re.search(r"(?:(\d{4})年|(去年|今年|前年))?\s*(?:第)?([1-4])\s*季度", self.text)
         if zh:
-            quarter = int(zh.group(2))
-            year = int(zh.group(1)) if zh.group(1) else _recent_quarter(quarter, self.today)
+            quarter = int(zh.group(3))
+            relative = {"去年": -1, "今年": 0, "前年": -2}
+            if zh.group(1):
+                year = int(zh.group(1))
+            elif zh.group(2):
+                year = self.today.year + relative[zh.group(2)]
+            else:
+                year = _recent_quarter(quarter, self.today)
             return self.absolute(*_quarter_range(year, quarter), zh.span())
         q = re.search(r"(?:(\d{4})\s*)?(?<![a-z0-9])q([1-4])(?![a-z0-9])(?:\s*(?:of\s*)?(\d{4}))?", self.text)
         if q:
@@ -302,11 +308,11 @@ def find_time(text: str, today: date, week_start: str = "monday") -> TimeMatch |
 
 
 GRAIN_PATTERNS: list[tuple[str, str]] = [
-    (r"按天|按日|每天|每日|日度|逐日|分天|daily|by day|per day|each day|day by day", "day"),
-    (r"按周|每周|周度|逐周|分周|每个?星期|weekly|by week|per week|each week|week by week", "week"),
-    (r"按月|每月|月度|逐月|分月|每个月|monthly|by month|per month|each month|month by month", "month"),
-    (r"按季度?|每个?季度?|季度(?:趋势|走势|变化)|逐季|分季度|quarterly|by quarter|per quarter|each quarter", "quarter"),
-    (r"按年|每一?年|年度趋势|逐年|分年|yearly|annually|by year|per year|each year|year by year", "year"),
+    (r"按天|按日|每天|每日|各天|每一天|日度|逐日|分天|daily|by day|per day|each day|day by day", "day"),
+    (r"按周|每周|各周|周度|逐周|分周|每个?星期|weekly|by week|per week|each week|week by week", "week"),
+    (r"按月|每月|各月份?|月度|逐月|分月|每个月|monthly|by month|per month|each month|month by month", "month"),
+    (r"按季度?|每个?季度?|各季度?|季度(?:趋势|走势|变化)|逐季|分季度|quarterly|by quarter|per quarter|each quarter", "quarter"),
+    (r"按年|每一?年|各年份?|年度趋势|逐年|分年|yearly|annually|by year|per year|each year|year by year", "year"),
 ]  # fmt: skip
 
 

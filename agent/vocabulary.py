@@ -139,26 +139,28 @@ class Vocabulary:
         return sorted(matches, key=lambda m: m.start)
 
     def _fuzzy(self, text: str, taken: list[bool]) -> list[Match]:
-        """English words left over that are a typo away from a term ("complants", "satisfation")."""
-        found: list[Match] = []
-        words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[a-z][a-z\-']+", text)]
-        for size in (3, 2, 1):
+        """English words left over that are a typo away from a term ("complants", "satisfation");
+        the closest windows of one to three words win."""
+        words = [(m.start(), m.end()) for m in re.finditer(r"[a-z][a-z\-']+", text)]
+        candidates: list[tuple[float, int, int, str]] = []
+        for size in (1, 2, 3):
             for i in range(len(words) - size + 1):
                 start, end = words[i][0], words[i + size - 1][1]
-                if any(taken[start:end]):
+                if any(taken[start:end]) or end - start < 5:
                     continue
-                phrase = text[start:end]
-                if len(phrase) < 5:
-                    continue
-                best = process.extractOne(phrase, self._english, scorer=fuzz.ratio, score_cutoff=86)
-                if best is None:
-                    continue
-                for j in range(start, end):
-                    taken[j] = True
-                readings = sorted(
-                    (t for t in self._by_text[best[0]] if t.kind != "value"), key=lambda t: _KIND_RANK[t.kind]
-                )
-                found.append(Match(start, end, tuple(readings), fuzzy=True))
+                best = process.extractOne(text[start:end], self._english, scorer=fuzz.ratio, score_cutoff=86)
+                if best is not None:
+                    candidates.append((best[1], start, end, best[0]))
+        found: list[Match] = []
+        for _, start, end, term_text in sorted(candidates, key=lambda c: (-c[0], -(c[2] - c[1]))):
+            if any(taken[start:end]):
+                continue
+            for j in range(start, end):
+                taken[j] = True
+            readings = sorted(
+                (t for t in self._by_text[term_text] if t.kind != "value"), key=lambda t: _KIND_RANK[t.kind]
+            )
+            found.append(Match(start, end, tuple(readings), fuzzy=True))
         return found
 
 
