@@ -125,7 +125,7 @@ TOP_N = [
 THRESHOLD = re.compile(
     r"(>=|<=|≥|≤|>|<|=|等于|为|score of|rating of|rated|gave (?:a |an |us a |us an )?|of exactly|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
     r"|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
-    r"\s*(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|小时|hours?|分|points?|个|张|件|tickets?|单)?"
+    r"\s*(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|小时|hours?|分|points?|stars?|星|个|张|件|tickets?|单)?"
 )
 THRESHOLD_OPS = {
     ">=": "gte", "≥": "gte", "不低于": "gte", "不少于": "gte", "不小于": "gte", "至少": "gte", "大于等于": "gte",

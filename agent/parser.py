@@ -34,7 +34,7 @@ _PERCENTILE = re.compile(r"\bp9\d\b|90分位|九十分位|90%分位|\b90th\b")
 _WHICH_TIME = [(re.compile(r"哪个?月|哪一个?月|which month"), "month"), (re.compile(r"哪一?天|哪日|which day"), "day"),
                (re.compile(r"哪一?周|哪个星期|which week"), "week"), (re.compile(r"哪个?季度|which quarter"), "quarter")]  # fmt: skip
 _CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\bplus\b|as well as|\bvs\b")
-_UNIT_FORMATS = {"分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
+_UNIT_FORMATS = {"star": "score", "stars": "score", "星": "score", "分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
                  "小时": "hours", "hour": "hours", "hours": "hours", "分": "score", "points": "score", "point": "score"}  # fmt: skip
 _SEPARATOR = re.compile(r"^[\s,、和与及跟以及或and&/+的]*$")
 
@@ -486,7 +486,7 @@ class Planner:
     # --- other kinds ---------------------------------------------------------------------------------
 
     def detail(self, lang: Language, reading: Reading) -> Intent:
-        filters = list(reading.filters)
+        filters = list(reading.filters) + self.flag_filters(reading.metrics)
         if reading.has(cues.LOW_SCORE):
             filters += self.low_score_filters()
         _, record, _ = self.thresholds(reading, list(reading.metrics), detail=True)
@@ -499,6 +499,21 @@ class Planner:
         return Intent(
             kind="detail", query=query, confidence=self.confidence(reading), language=lang, notes=tuple(notes)
         )
+
+    def flag_filters(self, metrics: list[str]) -> list[Filter]:
+        """ "列出上周投诉的VIP客户": in a list of records, a count of flagged records (complaints) means
+        the records with the flag, through a boolean dimension with the count's own filter."""
+        filters = []
+        for name in metrics:
+            metric = self.model.metrics_by_name.get(name)
+            condition = getattr(metric, "filter", None)
+            if getattr(metric, "agg", None) != "count" or not condition:
+                continue
+            for dimension in self.model.dimensions:
+                on_table = dimension.on.get(getattr(metric, "table", ""))
+                if dimension.type == "boolean" and on_table and _squash(on_table) == _squash(condition):
+                    filters.append(Filter(dimension=dimension.name, op="eq", values=(True,)))
+        return filters
 
     def detail_fields(self, reading: Reading, filters: list[Filter]) -> list[str]:
         attributes = self.model.attributes_by_name
