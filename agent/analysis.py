@@ -29,7 +29,8 @@ class Contribution(_Result):
     """The group's share of the denominator (ratio metrics) or of the total, in the period explained."""
     change: float
     share_of_change: float
-    """change / total change (may exceed 1 or be negative when groups move in opposite directions)."""
+    """change / total change (may exceed 1 or be negative when groups move in opposite directions);
+    when explaining a level, change / |overall value|."""
     mix_effect: float | None = None
     rate_effect: float | None = None
 
@@ -37,10 +38,14 @@ class Contribution(_Result):
 class DimensionDrivers(_Result):
     dimension: str
     contributions: tuple[Contribution, ...]
-    """Largest absolute contribution first."""
+    """Largest absolute contribution first (explaining a level: the groups that make it worse first)."""
     concentration: float
-    """How much of the change the top contribution explains (|top| / sum of |contributions|): higher
-    means this dimension pinpoints the change better."""
+    """How much of the change one group explains beyond its share of volume: the largest
+    `change - weight_mid * total change` in the direction of the change, over |total change|
+    (`weight_mid`: the group's share averaged over both periods). 0 when every group moved with its
+    size, near 1 when a small group explains the whole change; explaining a level, the largest
+    contribution in the bad direction over |overall value|. Higher means this dimension pinpoints the
+    change better (a large segment that merely followed the trend does not)."""
 
 
 class ChangeExplanation(_Result):
