@@ -12,8 +12,10 @@ from semantic_layer.identity import Identity
 from semantic_layer.layer import SemanticLayer
 from semantic_layer.model import Language
 from semantic_layer.query import DimensionRef, OrderBy, SemanticQuery
-from semantic_layer.result import QueryResult
+from semantic_layer.result import Column, QueryResult
 
+from .analysis import Anomaly, ChangeExplanation, Concentration, Distribution
+from .insights import concentration, distribution, explain_change, find_anomalies
 from .intent import ConversationState, Intent, Plan
 from .narrative import narrate
 from .parser import Planner
@@ -98,9 +100,32 @@ def answer_question(
         return answer, plan.state
     query = data_query(intent)
     assert query is not None
-    result = layer.query(query, identity, language=intent.language)
-    timings.update(result.timings)
-    text, facts = narrate(intent, result, layer.model, today=layer.clock.today(), data_as_of=data_as_of)
+    analysis: ChangeExplanation | Concentration | Distribution | None = None
+    anomalies: list[Anomaly] = []
+    if intent.kind == "distribution":
+        analysis = distribution(layer, query, identity)
+        result = _bins_result(analysis, layer, intent.language)
+    else:
+        result = layer.query(query, identity, language=intent.language)
+        timings.update(result.timings)
+        if intent.kind == "explain_change":
+            analysis = explain_change(layer, query, identity)
+        elif intent.kind == "concentration":
+            analysis = concentration(layer, query, identity)
+        elif intent.kind == "metric":
+            anomalies = _anomalies(query, result)
+    analysed = time.perf_counter()
+    text, facts = narrate(
+        intent,
+        result,
+        layer.model,
+        today=layer.clock.today(),
+        data_as_of=data_as_of,
+        analysis=analysis,
+        anomalies=anomalies,
+    )
+    sql = [result.sql, *analysis.sql] if analysis is not None else result.sql
+    timings["analysis_ms"] = round((analysed - planned) * 1000, 3)
     timings["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
     answer = Answer(
         status="answered",
@@ -108,12 +133,45 @@ def answer_question(
         facts=[fact.model_dump() for fact in facts],
         query=intent,
         data=result,
-        sql=result.sql,
+        sql=sql,
         data_as_of=data_as_of,
         timings=timings,
         suggestions=suggest(intent, planner),
     )
     return answer, plan.state
+
+
+def _anomalies(query: SemanticQuery, result: QueryResult) -> list[Anomaly]:
+    """Unusual periods of a single time series (one metric over a time grain, no other dimension)."""
+    if len(query.dimensions) != 1 or query.dimensions[0].grain is None or query.compare:
+        return []
+    period, metric = query.dimensions[0].name, query.metrics[0]
+    return find_anomalies([(str(row[period]), row[metric]) for row in result.records()])
+
+
+def _bins_result(analysis: Distribution, layer: SemanticLayer, lang: Language) -> QueryResult:
+    """A distribution's histogram as rows (bin start, bin end, count) for the table and the CSV."""
+    attribute = layer.model.attributes_by_name.get(analysis.field)
+    label = attribute.label.get(lang) if attribute else analysis.field
+    fmt = attribute.format if attribute else None
+    words = {"zh": ("起", "止", "记录数"), "en": ("from", "to", "records")}[lang]
+    columns = [
+        Column(
+            name="bin_start",
+            type="number",
+            label=f"{label}（{words[0]}）" if lang == "zh" else f"{label} {words[0]}",
+            format=fmt,
+        ),
+        Column(
+            name="bin_end",
+            type="number",
+            label=f"{label}（{words[1]}）" if lang == "zh" else f"{label} {words[1]}",
+            format=fmt,
+        ),
+        Column(name="count", type="integer", label=words[2], format="count"),
+    ]
+    rows: list[list[Any]] = [[b.start, b.end, b.count] for b in analysis.bins]
+    return QueryResult(columns=columns, rows=rows, sql=analysis.sql[-1] if analysis.sql else "")
 
 
 def suggest(intent: Intent, planner: Planner) -> list[str]:

@@ -303,6 +303,7 @@ def _explain(
     for index, item in enumerate(analysis.top[:3]):
         name = model.dimension(item.dimension).label.get(lang)
         effect = facts.add(f"driver_{index}", item.change, format_change(item.change, fmt, lang))
+        facts.add(f"driver_{index}_group", item.value, item.value)
         drivers.append(
             f"{name}「{item.value}」（{effect}）" if lang == "zh" else f"{name} {item.value} ({effect})"
         )
@@ -310,7 +311,8 @@ def _explain(
         previous = facts.add(
             "previous", analysis.previous_value, format_value(analysis.previous_value, fmt, lang)
         )
-        delta = facts.add("change", analysis.change, format_change(analysis.change, fmt, lang))
+        # the movement word carries the sign: "下降0.23分", "down 0.23"
+        delta = facts.add("change", analysis.change, format_value(abs(analysis.change), fmt, lang))
         move, verdict = _direction(analysis.change, metric.polarity, lang)
         if lang == "zh":
             head = (
@@ -344,7 +346,7 @@ def _concentration(
     dim_label = model.dimension(analysis.dimension).label.get(lang)
     k = analysis.groups_for_80_percent
     n = len(analysis.groups)
-    names = [g.value for g in analysis.groups[:k]]
+    names = [facts.add(f"group_{i}", g.value, g.value) for i, g in enumerate(analysis.groups[:k])]
     eighty = facts.add("threshold", 0.8, "80%")
     k_text = facts.add("groups_for_80", k, str(k))
     n_text = facts.add("groups", n, str(n))
