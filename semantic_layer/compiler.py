@@ -355,7 +355,19 @@ class _Compiler:
         else:
             prev_ctes, prev_body = self.side_ctes(previous)
             ctes = [*ctes, *prev_ctes, ("current_period", body), ("previous_period", prev_body)]
-            query = exp.select(*[exp.alias_(_ref("current_period", d), d, quoted=True) for d in dims])
+            # A group of either period appears: one that vanished is a change too (its count is now 0).
+            query = exp.select(
+                *[
+                    exp.alias_(
+                        exp.Coalesce(
+                            this=_ref("current_period", d), expressions=[_ref("previous_period", d)]
+                        ),
+                        d,
+                        quoted=True,
+                    )
+                    for d in dims
+                ]
+            )
             for metric in self.resolved.metrics:
                 query = query.select(*self.compared(metric))
                 columns += _compared_columns(metric)
@@ -365,12 +377,12 @@ class _Compiler:
                     exp.NullSafeEQ(this=_ref("current_period", d), expression=_ref("previous_period", d))
                     for d in dims
                 ]
-                query = query.join(_cte("previous_period"), on=exp.and_(*same_group), join_type="left")
+                query = query.join(_cte("previous_period"), on=exp.and_(*same_group), join_type="full")
             else:
                 query = query.join(_cte("previous_period"), join_type="cross")
 
             def value(name: str) -> exp.Expr:
-                return _ref("current_period", name)
+                return _period_value("current_period", self.model.metric(name))
 
         having = [
             sql.condition(value(f.target), f.op, f.values) for f in self.query.filters if f.metric is not None
@@ -383,11 +395,9 @@ class _Compiler:
         return query, columns
 
     def compared(self, metric: Metric) -> list[exp.Expr]:
-        """m, m__previous, m__change, m__change_pct; a count with no rows last period was 0, not unknown."""
-        now = _ref("current_period", metric.name)
-        before: exp.Expr = _ref("previous_period", metric.name)
-        if _is_count(metric):
-            before = exp.Coalesce(this=before, expressions=[exp.Literal.number(0)])
+        """m, m__previous, m__change, m__change_pct."""
+        now = _period_value("current_period", metric)
+        before = _period_value("previous_period", metric)
         change = exp.Sub(this=now.copy(), expression=before.copy())
         pct = exp.Div(
             this=exp.cast(exp.paren(change.copy()), exp.DataType.Type.DOUBLE),
@@ -429,6 +439,14 @@ class _Compiler:
         if orders:
             select = select.order_by(*orders)
         return select.limit(min(self.query.limit or limit, limit)), columns
+
+
+def _period_value(period: str, metric: Metric) -> exp.Expr:
+    """A metric's value on one side of a comparison; a count of a group absent there is 0."""
+    value: exp.Expr = _ref(period, metric.name)
+    if _is_count(metric):
+        value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
+    return value
 
 
 def _ref(table: str, column: str) -> exp.Column:

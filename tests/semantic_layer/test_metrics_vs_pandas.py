@@ -753,14 +753,19 @@ def expected_compare(
         return tuple(key)
 
     previous_rows = {moved(row): row for row in before}
+    current_keys = {tuple(row[n] for n in names) for row in now}
+    # A group of either period is a row: one only in the previous period has a current count of 0.
+    gone = [dict(zip(names, key, strict=True)) for key in previous_rows if key not in current_keys]
     rows = []
-    for row in now:
-        match = previous_rows.get(tuple(row[n] for n in names), {})
+    for row in [*now, *gone]:
+        key = tuple(row[n] for n in names)
+        match = previous_rows.get(key, {})
         out = {n: row[n] for n in names}
         for metric in query.metrics:
-            value, prior = row[metric], match.get(metric)
-            if not match and _counts_records(metric):
-                prior = 0  # no rows in the previous period: a count of 0, not unknown
+            value, prior = row.get(metric), match.get(metric)
+            if _counts_records(metric):
+                value = 0 if value is None else value  # no rows in a period: a count of 0, not unknown
+                prior = 0 if not match else prior
             change = None if value is None or prior is None else value - prior
             out[metric] = value
             out[f"{metric}__previous"] = prior

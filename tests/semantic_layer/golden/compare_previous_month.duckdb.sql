@@ -34,7 +34,7 @@ WITH "surveys_metrics" AS (
   FROM "previous_surveys_metrics"
 )
 SELECT
-  "current_period"."region" AS "region",
+  COALESCE("current_period"."region", "previous_period"."region") AS "region",
   "current_period"."avg_csat" AS "avg_csat",
   "previous_period"."avg_csat" AS "avg_csat__previous",
   "current_period"."avg_csat" - "previous_period"."avg_csat" AS "avg_csat__change",
@@ -42,7 +42,7 @@ SELECT
     "current_period"."avg_csat" - "previous_period"."avg_csat"
   ) AS DOUBLE) / NULLIF(ABS("previous_period"."avg_csat"), 0) AS "avg_csat__change_pct"
 FROM "current_period"
-LEFT JOIN "previous_period"
+FULL JOIN "previous_period"
   ON "current_period"."region" IS NOT DISTINCT FROM "previous_period"."region"
 ORDER BY
   "region"
