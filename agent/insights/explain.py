@@ -30,8 +30,8 @@ the largest excess in a dimension as a share of the change (of the overall value
 dimensions are ranked by it and the top drivers across dimensions by their excess.
 
 Queries: one for the total, then one per candidate dimension (the metric and its weight, with
-`compare`), all as the caller's identity. A compare query lists the current period's groups only, so
-when the previous period's weight does not add up, one more query fetches the groups that are gone.
+`compare`), all as the caller's identity. A compare query lists the groups of both periods, so a group
+that is gone is there too.
 Candidates: the dimensions asked for, else every categorical dimension reaching the metric, except
 those the filters pin to one value, those the metric's own definition uses, those with one group and
 those with more than MAX_GROUPS groups. Metric filters (HAVING) are dropped: every group counts.
@@ -62,7 +62,7 @@ from semantic_layer.model import (
     SnapshotMetric,
 )
 from semantic_layer.periods import add_months, comparison_shift
-from semantic_layer.query import DimensionRef, SemanticQuery, TimeRange
+from semantic_layer.query import DimensionRef, SemanticQuery
 from semantic_layer.resolve import leaf_metrics, resolve_query
 
 from ..analysis import ChangeExplanation, Contribution, DimensionDrivers
@@ -148,11 +148,6 @@ def explain_change(
         if result.truncated or (not asked and len(result.rows) > MAX_GROUPS):
             continue
         groups = [_figures(row, name, metric.name, shape, compare) for row in result.records()]
-        if compare and _missing_previous(groups, totals):
-            assert previous_range is not None
-            gone, gone_sql = _gone_groups(working, base, name, previous_range, groups, identity)
-            sql.append(gone_sql)
-            groups += [_figures(row, name, metric.name, shape, False, gone=True) for row in gone]
         if not asked and len(groups) < 2:
             continue
         scored = _contributions(name, groups, totals, shape, compare, metric.polarity)
@@ -328,24 +323,15 @@ def _definition_columns(model: SemanticModel, metrics: tuple[str, ...]) -> set[t
 
 
 def _figures(
-    row: dict[str, Any], dimension: str | None, metric: str, shape: _Shape, compare: bool, gone: bool = False
+    row: dict[str, Any], dimension: str | None, metric: str, shape: _Shape, compare: bool
 ) -> _Figures:
-    """A result row as figures. `gone`: a row of the previous period alone (a group with no current rows)."""
+    """A result row as figures (a compare query lists the groups of both periods)."""
     key = row[dimension] if dimension else None
 
     def number(name: str) -> float | None:
         value = row.get(name)
         return None if value is None else float(value)
 
-    if gone:
-        value, weight = number(metric), number(shape.weight) if shape.weight else None
-        return _Figures(
-            key,
-            0.0 if shape.kind == "additive" else None,
-            value,
-            0.0,
-            (weight or 0.0) if shape.kind == "ratio" else (value or 0.0),
-        )
     current = number(metric)
     previous = number(f"{metric}__previous") if compare else None
     if shape.kind == "additive":
@@ -369,35 +355,6 @@ def _change_pct(change: float | None, previous: float | None) -> float | None:
     if change is None or not previous:
         return None
     return change / abs(previous)
-
-
-def _missing_previous(groups: list[_Figures], totals: _Figures) -> bool:
-    """Whether some of the previous period's weight is in groups the current period lacks (a compare
-    query lists the current period's groups only)."""
-    listed = sum(g.weight_previous for g in groups)
-    return not math.isclose(listed, totals.weight_previous, rel_tol=1e-12, abs_tol=1e-9)
-
-
-def _gone_groups(
-    layer: SemanticLayer,
-    base: SemanticQuery,
-    dimension: str,
-    previous_range: tuple[date, date],
-    groups: list[_Figures],
-    identity: Identity | None,
-) -> tuple[list[dict[str, Any]], str]:
-    """The previous period's rows of the groups missing from the current period."""
-    start, end = previous_range
-    query = base.model_copy(
-        update={
-            "dimensions": (DimensionRef(name=dimension),),
-            "compare": None,
-            "time_range": TimeRange(start=start, end=end),
-        }
-    )
-    result = layer.query(query, identity)
-    present = {_label(g.key) for g in groups}
-    return [row for row in result.records() if _label(row[dimension]) not in present], result.sql
 
 
 def _previous_range(start: date | None, end: date | None, compare: str, today: date) -> tuple[date, date]:
