@@ -60,6 +60,8 @@ class CompiledQuery:
     expression: exp.Query
     columns: tuple[OutputColumn, ...]
     dialect: str
+    comparison_range: tuple[date, date] | None = None
+    """With `compare`: the half-open range the query compares with."""
 
     @property
     def sql(self) -> str:
@@ -610,15 +612,18 @@ def compile_query(
     policies = row_filters(model, identity) if identity is not None else []
     compiler = _Compiler(model, resolved, policies, today)
     current = _Side(_at_midnight(start), _at_midnight(end))
+    previous = None
     if query.is_detail:
         expression, columns = compiler.detail_query(current, detail_limit)
     else:
-        previous = None
         if query.compare:
             assert start is not None
             previous = _comparison_side(start, end, query.compare, today)
         expression, columns = compiler.metric_query(current, previous)
-    return CompiledQuery(query, expression, tuple(columns), dialect)
+    comparison_range = None
+    if previous is not None and previous.start is not None and previous.end is not None:
+        comparison_range = (previous.start.date(), previous.end.date())
+    return CompiledQuery(query, expression, tuple(columns), dialect, comparison_range)
 
 
 def _comparison_side(start: date, end: date | None, compare: str, today: date | None) -> _Side:

@@ -42,12 +42,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal
 
 from sqlglot import exp
 
-from semantic_layer.compiler import absolute_time_range
 from semantic_layer.errors import QueryError
 from semantic_layer.expressions import columns_of, parse_expression
 from semantic_layer.identity import Identity
@@ -61,7 +60,6 @@ from semantic_layer.model import (
     SimpleMetric,
     SnapshotMetric,
 )
-from semantic_layer.periods import add_months, comparison_shift
 from semantic_layer.query import DimensionRef, SemanticQuery
 from semantic_layer.resolve import leaf_metrics, resolve_query
 
@@ -117,9 +115,10 @@ def explain_change(
         compare=query.compare,
     )
     compare = query.compare is not None
-    today = layer.clock.today()
-    start, end = absolute_time_range(model, query.time_range, today)
-    previous_range = _previous_range(start, end, query.compare, today) if query.compare else None
+    compiled = working.compile(base, identity)  # the ranges as the semantic layer resolves them
+    time_range = compiled.query.time_range
+    start, end = (time_range.start, time_range.end) if time_range else (None, None)
+    previous_range = compiled.comparison_range
 
     total_result = working.query(base, identity)
     sql = [total_result.sql]
@@ -355,21 +354,6 @@ def _change_pct(change: float | None, previous: float | None) -> float | None:
     if change is None or not previous:
         return None
     return change / abs(previous)
-
-
-def _previous_range(start: date | None, end: date | None, compare: str, today: date) -> tuple[date, date]:
-    """The range the semantic layer compares with (see compiler._comparison_side): shifted back, and
-    cut to as many days as the current range has run so far."""
-    if start is None:
-        raise QueryError("'compare' needs a time range with a start to compare against")
-    nominal_end = end if end is not None else today + timedelta(days=1)
-    months, days = comparison_shift(start, max(nominal_end, start + timedelta(days=1)), compare)
-    elapsed_end = max(min(nominal_end, today + timedelta(days=1)), start + timedelta(days=1))
-
-    def back(day: date) -> date:
-        return add_months(day, -months) if months else day - timedelta(days=days)
-
-    return back(start), back(elapsed_end)
 
 
 # --- the decomposition (pure) -----------------------------------------------------------------------
