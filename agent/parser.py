@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from rapidfuzz import fuzz
 
 from semantic_layer.errors import SemanticLayerError
-from semantic_layer.model import Attribute, Language, SemanticModel
+from semantic_layer.model import Language, SemanticModel
 from semantic_layer.periods import Clock, add_months, comparison_shift, resolve_period
 from semantic_layer.query import DimensionRef, Filter, OrderBy, SemanticQuery, TimeRange
 from semantic_layer.resolve import leaf_metrics
@@ -763,9 +763,12 @@ def _period_words(period: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def today_plus(days: int, today: date) -> date:
-    return today + timedelta(days=days)
-
-
-def attributes_of(model: SemanticModel, table: str) -> list[Attribute]:
-    return [a for a in model.attributes if a.table == table]
+def plan(
+    question: str,
+    state: ConversationState | None,
+    model: SemanticModel,
+    value_index: ValueIndex,
+    clock: Clock,
+) -> Plan:
+    """Plan one question (the functional form; build a `Planner` once to plan many)."""
+    return Planner(model, value_index, clock).plan(question, state)
