@@ -15,6 +15,7 @@ from semantic_layer.query import DimensionRef, OrderBy, SemanticQuery
 from semantic_layer.result import Column, QueryResult
 
 from .analysis import Anomaly, ChangeExplanation, Concentration, Distribution
+from .charts import choose_chart
 from .insights import concentration, distribution, explain_change, find_anomalies
 from .intent import ConversationState, Intent, Plan
 from .narrative import narrate
@@ -124,6 +125,7 @@ def answer_question(
         analysis=analysis,
         anomalies=anomalies,
     )
+    chart = choose_chart(intent, result, layer.model, analysis=analysis, anomalies=anomalies)
     sql = [result.sql, *analysis.sql] if analysis is not None else result.sql
     timings["analysis_ms"] = round((analysed - planned) * 1000, 3)
     timings["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
@@ -131,6 +133,7 @@ def answer_question(
         status="answered",
         answer=text,
         facts=[fact.model_dump() for fact in facts],
+        chart=chart,
         query=intent,
         data=result,
         sql=sql,

@@ -206,8 +206,13 @@ def ask(
         list[str] | None,
         typer.Option("--user", help="Act as a user with this attribute (key=value; repeatable)."),
     ] = None,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Save the chart as .png, .svg or .json (Vega-Lite).")
+    ] = None,
 ) -> None:
-    """Answer a question with the built-in parser: the intent, the SQL and the result table."""
+    """Answer a question with the built-in parser: the intent, the SQL, the result table and the narrative."""
+    if chart is not None and chart.suffix.lower() not in (".png", ".svg", ".json"):
+        _fail("--chart must end in .png, .svg or .json", 2)
     from agent.answer import answer_question
     from agent.intent import ConversationState
     from agent.parser import Planner
@@ -244,10 +249,26 @@ def ask(
         _fail(str(error))
     if conversation is not None:
         conversation.write_text(state.model_dump_json(), encoding="utf-8")
+    if chart is not None:
+        _save_chart(answer.chart, chart)
     if as_json:
         typer.echo(answer.model_dump_json(indent=2))
         return
     _print_answer(answer)
+
+
+def _save_chart(spec: dict[str, Any] | None, path: Path) -> None:
+    if spec is None:
+        typer.secho(f"no chart for this answer; {path} not written", fg=typer.colors.YELLOW, err=True)
+        return
+    from agent.charts import render_chart
+
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        path.write_text(json.dumps(spec, ensure_ascii=False, indent=2), encoding="utf-8")
+    else:
+        path.write_bytes(render_chart(spec, "png" if suffix == ".png" else "svg"))
+    typer.echo(f"chart saved to {path}", err=True)
 
 
 def _print_answer(answer: Any) -> None:
