@@ -211,3 +211,18 @@ def test_ask_says_what_it_cannot_answer_and_exits_zero(demo_db: Path) -> None:
     answer = json.loads(out)
     assert answer["status"] == "unsupported" and answer["data"] is None
     assert len(answer["suggestions"]) == 3
+
+
+def test_ask_saves_the_chart_as_vega_lite_and_as_png(tmp_path: Path, demo_db: Path) -> None:
+    spec_path, png_path = tmp_path / "chart.json", tmp_path / "chart.png"
+    args = ["各大区的投诉量", "--db", str(demo_db), "--as-of", DEMO_AS_OF.isoformat()]
+    assert run("ask", *args, "--chart", str(spec_path))[0] == 0
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v5")
+    with open_read_only(demo_db) as connection:
+        regions = {r for (r,) in connection.execute("SELECT DISTINCT region FROM tickets").fetchall()}
+    assert {row["category"] for row in spec["data"]["values"]} == regions  # one bar per region, inline data
+    assert run("ask", *args, "--chart", str(png_path))[0] == 0
+    assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, _, err = run("ask", *args, "--chart", str(tmp_path / "chart.gif"))
+    assert code == 2 and "--chart must end in .png, .svg or .json" in err
