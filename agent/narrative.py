@@ -146,64 +146,101 @@ def _metric(
     ranked.sort(key=lambda r: r[metric.name], reverse=not (query.order_by and not query.order_by[0].desc))
     top = ranked[0]
     top_value = facts.add("top_value", top[metric.name], format_value(top[metric.name], metric.format, lang))
-    top_name = str(top[dim.name])
+    top_name = _shown(model, dim.name, top[dim.name], lang)
+    bottom_name = _shown(model, dim.name, ranked[-1][dim.name], lang)
+    ascending = bool(query.order_by) and not query.order_by[0].desc
+    high, low = _extremes(metric.format, lang)
+    first, last = (low, high) if ascending else (high, low)
     if query.limit == 1 or len(ranked) == 1:
-        word = _superlative(query, lang)
         if lang == "zh":
-            return [f"{range_text}，{label}{word}的{dim_label}是{top_name}（{top_value}）。"]
-        return [f"For {range_text}, the {dim_label} with the {word} {label} is {top_name} ({top_value})."]
+            return [f"{range_text}，{label}{first}的{dim_label}是{top_name}（{top_value}）。"]
+        return [f"For {range_text}, the {dim_label} with the {first} {label} is {top_name} ({top_value})."]
     bottom = ranked[-1]
     bottom_value = facts.add(
         "bottom_value", bottom[metric.name], format_value(bottom[metric.name], metric.format, lang)
     )
     share = ""
+    # A share of all groups: never of the top N or of the groups a threshold kept.
     if (
-        metric.format == "count" and not time_dims and not query.limit
-    ):  # a share of all groups, never of the top N
+        metric.format == "count"
+        and not time_dims
+        and not query.limit
+        and not any(f.metric for f in query.filters)
+    ):
         total = sum(r[metric.name] for r in ranked)
         if total:
             share_text = facts.add(
                 "top_share", top[metric.name] / total, format_ratio(top[metric.name] / total)
             )
             share = f"，占{share_text}" if lang == "zh" else f", {share_text} of the total"
-    first, last = (
-        ("最高", "最低") if not (query.order_by and not query.order_by[0].desc) else ("最低", "最高")
-    )
     sentences = []
+    kept = ""
+    if any(f.metric for f in query.filters):  # "投诉率超过5%的产品型号": how many qualify
+        count = facts.add("groups", len(ranked), str(len(ranked)))
+        kept = (
+            f"符合条件的{dim_label}共{count}个，" if lang == "zh" else f"{count} {dim_label} values qualify; "
+        )
     if lang == "zh":
         sentences.append(
-            f"{range_text}，按{dim_label}看，{top_name}的{label}{first}（{top_value}{share}），{bottom[dim.name]}{last}（{bottom_value}）。"
+            f"{range_text}，{kept}按{dim_label}看，{top_name}的{label}{first}（{top_value}{share}），{bottom_name}{last}（{bottom_value}）。"
         )
     else:
-        first_en, last_en = ("highest", "lowest") if first == "最高" else ("lowest", "highest")
         sentences.append(
-            f"For {range_text}, by {dim_label}, {top_name} has the {first_en} {label} ({top_value}{share}) and {bottom[dim.name]} the {last_en} ({bottom_value})."
+            f"For {range_text}, {kept}by {dim_label}, {top_name} has the {first} {label} ({top_value}{share}) and {bottom_name} the {last} ({bottom_value})."
         )
     change_column = f"{metric.name}__change"
     changed = [r for r in ranked if r.get(change_column) is not None]
     if query.compare and changed:
         riser = max(changed, key=lambda r: r[change_column])
         faller = min(changed, key=lambda r: r[change_column])
-        rise = facts.add(
-            "largest_rise", riser[change_column], format_change(riser[change_column], metric.format, lang)
+        same_period = query.compare == "same_period_last_year"
+        base = (
+            ("去年同期" if same_period else "上期")
+            if lang == "zh"
+            else ("the same period last year" if same_period else "the previous period")
         )
-        fall = facts.add(
-            "largest_fall", faller[change_column], format_change(faller[change_column], metric.format, lang)
-        )
-        if lang == "zh":
-            sentences.append(f"与上期相比，{riser[dim.name]}变化最大（{rise}），{faller[dim.name]}{fall}。")
-        else:
+        parts = []
+        if riser[change_column] > 0:
+            rise = facts.add(
+                "largest_rise", riser[change_column], format_change(riser[change_column], metric.format, lang)
+            )
+            parts.append(
+                f"{riser[dim.name]}上升最多（{rise}）"
+                if lang == "zh"
+                else f"{riser[dim.name]} rose most ({rise})"
+            )
+        if faller[change_column] < 0:
+            fall = facts.add(
+                "largest_fall",
+                faller[change_column],
+                format_change(faller[change_column], metric.format, lang),
+            )
+            parts.append(
+                f"{faller[dim.name]}下降最多（{fall}）"
+                if lang == "zh"
+                else f"{faller[dim.name]} fell most ({fall})"
+            )
+        if parts:
             sentences.append(
-                f"Against the previous period, {riser[dim.name]} moved most ({rise}) and {faller[dim.name]} least ({fall})."
+                f"与{base}相比，{'，'.join(parts)}。"
+                if lang == "zh"
+                else f"Against {base}, {' and '.join(parts)}."
             )
     return sentences
 
 
-def _superlative(query: Any, lang: Language) -> str:
-    descending = not query.order_by or query.order_by[0].desc
-    if lang == "zh":
-        return "最高" if descending else "最低"
-    return "highest" if descending else "lowest"
+def _shown(model: SemanticModel, dimension: str, value: Any, lang: Language) -> str:
+    known = model.dimensions_by_name.get(dimension)
+    return known.value_label(str(value), lang) if known else str(value)
+
+
+def _extremes(fmt: str | None, lang: Language) -> tuple[str, str]:
+    """The words for the largest and the smallest value: durations are long or short, counts many or few."""
+    if fmt in ("minutes", "hours", "days"):
+        return ("最长", "最短") if lang == "zh" else ("longest", "shortest")
+    if fmt == "count":
+        return ("最多", "最少") if lang == "zh" else ("most", "fewest")
+    return ("最高", "最低") if lang == "zh" else ("highest", "lowest")
 
 
 def _kpi(
@@ -303,10 +340,10 @@ def _explain(
     for index, item in enumerate(analysis.top[:3]):
         name = model.dimension(item.dimension).label.get(lang)
         effect = facts.add(f"driver_{index}", item.change, format_change(item.change, fmt, lang))
-        facts.add(f"driver_{index}_group", item.value, item.value)
-        drivers.append(
-            f"{name}「{item.value}」（{effect}）" if lang == "zh" else f"{name} {item.value} ({effect})"
+        shown = facts.add(
+            f"driver_{index}_group", item.value, _shown(model, item.dimension, item.value, lang)
         )
+        drivers.append(f"{name}「{shown}」（{effect}）" if lang == "zh" else f"{name} {shown} ({effect})")
     if analysis.previous_value is not None and analysis.change is not None:
         previous = facts.add(
             "previous", analysis.previous_value, format_value(analysis.previous_value, fmt, lang)
@@ -346,7 +383,10 @@ def _concentration(
     dim_label = model.dimension(analysis.dimension).label.get(lang)
     k = analysis.groups_for_80_percent
     n = len(analysis.groups)
-    names = [facts.add(f"group_{i}", g.value, g.value) for i, g in enumerate(analysis.groups[:k])]
+    names = [
+        facts.add(f"group_{i}", g.value, _shown(model, analysis.dimension, g.value, lang))
+        for i, g in enumerate(analysis.groups[:k])
+    ]
     eighty = facts.add("threshold", 0.8, "80%")
     k_text = facts.add("groups_for_80", k, str(k))
     n_text = facts.add("groups", n, str(n))

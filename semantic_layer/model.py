@@ -126,8 +126,16 @@ class Dimension(Spec):
         return data
 
     def value_label(self, value: str, lang: Language) -> str:
+        """How a data value is shown to a reader of `lang`: its display label in that language, else (in
+        English) its first English alias ("华南" -> "South China"), else the value itself. Never the other
+        language's label ("Hotline team 1" is not shown to a Chinese reader)."""
         info = self.values.get(value)
-        return info.label.get(lang) if info and info.label else value
+        if info is None:
+            return value
+        label = (info.label.zh if lang == "zh" else info.label.en) if info.label else None
+        if not label and lang == "en" and info.en:
+            label = info.en[0][:1].upper() + info.en[0][1:]
+        return label or value
 
 
 class Attribute(Spec):

@@ -96,17 +96,8 @@ class _Charts:
     def value_label(self, dimension: str, value: Any) -> str:
         if value is None:
             return "（空）" if self.zh() else "(blank)"
-        # The model's display label in this language, else (English) the value's first English alias
-        # ("华南" -> "South China"), else the value itself. Never the other language's label: the
-        # model's Text falls back across languages, which would show "Hotline team 1" to Chinese readers.
         known = self.model.dimensions_by_name.get(dimension)
-        info = known.values.get(str(value)) if known else None
-        if info is None:
-            return str(value)
-        label = (info.label.zh if self.zh() else info.label.en) if info.label else None
-        if not label and not self.zh() and info.en:
-            label = info.en[0][:1].upper() + info.en[0][1:]
-        return label or str(value)
+        return known.value_label(str(value), self.lang) if known else str(value)
 
     def period(self, *, compared: bool = False) -> str | None:
         """The query's time range in words, with the comparison range when the chart compares."""
