@@ -177,3 +177,17 @@ def test_changes_and_ranges_are_formatted_for_the_reader() -> None:
         format_range(date(2026, 11, 1), date(2026, 12, 1), "en", today=date(2026, 11, 15))
         == "Nov 1 – Nov 15, 2026"
     )
+
+
+@pytest.mark.parametrize("metric", sorted(m.name for m in _MODEL.metrics if not m.hidden))
+def test_every_metric_gets_the_verdict_its_polarity_says(metric: str) -> None:
+    polarity = _MODEL.metric(metric).polarity
+    for lang, good, bad in (("zh", "改善", "恶化"), ("en", "better", "worse")):
+        up, _ = narrate(_kpi_intent(metric, lang), _kpi_result(metric, 12.0, 10.0), _MODEL, today=EVAL_TODAY)
+        down, _ = narrate(_kpi_intent(metric, lang), _kpi_result(metric, 8.0, 10.0), _MODEL, today=EVAL_TODAY)
+        if polarity == "neutral":
+            assert good not in up + down and bad not in up + down
+        else:
+            rising_is_good = polarity == "higher_is_better"
+            assert (good if rising_is_good else bad) in up, up
+            assert (bad if rising_is_good else good) in down, down
