@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .errors import install_error_handlers
-from .routes import catalog, health, query
+from .routes import catalog, health, query, web
 from .settings import Settings
 from .state import open_state
 
@@ -31,4 +31,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (health, catalog, query):
         app.include_router(module.router, prefix="/api")
+    app.include_router(web.router)
     return app
