@@ -365,12 +365,13 @@ def _serve(settings: Settings) -> None:
         open_state(settings).close()
     except SemanticLayerError as error:
         _fail(str(error))
-    typer.secho(
-        "WARNING: no identity token key is configured: every request runs as the local anonymous user, "
-        "who sees all data. Configure a token key before exposing this server to others.",
-        fg=typer.colors.YELLOW,
-        err=True,
-    )
+    if not settings.auth_configured:
+        typer.secho(
+            "WARNING: no identity token key is configured: every request runs as the local anonymous user, "
+            "who sees all data. Configure a token key before exposing this server to others.",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     typer.echo(f"chatbi serving {settings.db} on http://{settings.host}:{settings.port}", err=True)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 

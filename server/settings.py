@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
+from typing import Annotated, Self
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DEMO_DB = Path("data") / "demo.duckdb"
+STORE_FILE_NAME = "chatbi-store.sqlite3"
+HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
+PUBLIC_KEY_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+MIN_SECRET_LENGTH = 32
+_ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 class Settings(BaseSettings):
@@ -36,8 +51,106 @@ class Settings(BaseSettings):
     demo_tickets: int = Field(
         default=200_000, ge=1000, description="Tickets in the demo database that `chatbi demo` generates."
     )
+    store: Path | None = Field(
+        default=None,
+        description="SQLite file for conversations and feedback; next to the analytics database when unset.",
+    )
+    max_question_chars: int = Field(
+        default=500, ge=1, description="Longest question accepted, in characters."
+    )
+    auth_secret: str | None = Field(
+        default=None, description="Shared secret verifying HS256/384/512 identity tokens (32+ characters)."
+    )
+    auth_public_key: str | None = Field(
+        default=None, description="PEM public key (text or file path) verifying RS/PS/ES identity tokens."
+    )
+    auth_algorithm: str | None = Field(
+        default=None, description="Token algorithm; HS256 with a secret, RS256 with a public key when unset."
+    )
+    auth_claims: CommaList = Field(
+        default=["region=region", "roles=roles"],
+        description="claim=attribute pairs turning token claims into user attributes ('roles' sets roles).",
+    )
+    auth_audience: str | None = Field(default=None, description="Required `aud` claim of tokens, if set.")
+    auth_issuer: str | None = Field(default=None, description="Required `iss` claim of tokens, if set.")
+    allowed_origins: CommaList = Field(
+        default=[], description="Portal origins allowed to call the API (CORS) and to frame the pages."
+    )
+    root_path: str = Field(default="", description="Path prefix when served behind a proxy, e.g. /chatbi.")
 
-    @field_validator("model", mode="before")
+    @field_validator("model", "store", "auth_secret", "auth_public_key", "auth_algorithm", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("auth_claims", "allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return _split_commas(value)
+
+    @field_validator("auth_claims")
+    @classmethod
+    def _claim_pairs(cls, value: list[str]) -> list[str]:
+        for pair in value:
+            claim, sep, attribute = pair.partition("=")
+            if not sep or not claim.strip() or not attribute.strip():
+                raise ValueError(f"auth_claims takes claim=attribute pairs, got '{pair}'")
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        origins = [origin.rstrip("/") for origin in value]
+        for origin in origins:
+            if origin == "*":
+                raise ValueError("allowed_origins must list the portal origins; '*' would let any site in")
+            if not _ORIGIN.match(origin):
+                raise ValueError(f"an allowed origin is scheme://host[:port] with no path, got '{origin}'")
+        return origins
+
+    @field_validator("root_path")
+    @classmethod
+    def _root_path(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith("/"):
+            raise ValueError(f"root_path starts with '/', e.g. /chatbi; got '{value}'")
+        return value
+
+    @field_validator("auth_algorithm")
+    @classmethod
+    def _known_algorithm(cls, value: str | None) -> str | None:
+        if value is not None and value.upper() not in HMAC_ALGORITHMS + PUBLIC_KEY_ALGORITHMS:
+            known = ", ".join(HMAC_ALGORITHMS + PUBLIC_KEY_ALGORITHMS)
+            raise ValueError(f"auth_algorithm must be one of {known}; got '{value}'")
+        return value.upper() if value else None
+
+    @model_validator(mode="after")
+    def _one_token_key(self) -> Self:
+        if self.auth_secret and self.auth_public_key:
+            raise ValueError("set auth_secret or auth_public_key, not both")
+        if self.auth_secret is not None and len(self.auth_secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"auth_secret must be at least {MIN_SECRET_LENGTH} characters long")
+        algorithm = self.token_algorithm
+        if algorithm in HMAC_ALGORITHMS and self.auth_public_key:
+            raise ValueError(f"auth_algorithm {algorithm} needs auth_secret, not a public key")
+        if algorithm in PUBLIC_KEY_ALGORITHMS and self.auth_secret:
+            raise ValueError(f"auth_algorithm {algorithm} needs auth_public_key, not a shared secret")
+        return self
+
+    @property
+    def auth_configured(self) -> bool:
+        """True when identity tokens are required (a secret or a public key is set)."""
+        return bool(self.auth_secret or self.auth_public_key)
+
+    @property
+    def token_algorithm(self) -> str:
+        return self.auth_algorithm or ("RS256" if self.auth_public_key else "HS256")
+
+    @property
+    def store_path(self) -> Path:
+        """Where conversations and feedback live: never inside the analytics database."""
+        if self.store is not None:
+            return self.store
+        if "://" in self.db:
+            return Path("data") / STORE_FILE_NAME
+        return Path(self.db).parent / STORE_FILE_NAME

@@ -6,13 +6,13 @@ from fastapi import APIRouter
 
 from semantic_layer.catalog import describe_model
 
-from .dependencies import StateDep
+from .dependencies import IdentityDep, StateDep
 
 router = APIRouter(tags=["catalog"])
 
 
 @router.get("/catalog")
-def catalog(state: StateDep, lang: Literal["zh", "en"] | None = None) -> dict[str, Any]:
+def catalog(state: StateDep, _: IdentityDep, lang: Literal["zh", "en"] | None = None) -> dict[str, Any]:
     """Metrics, dimensions, record fields and example questions, labelled in `lang`."""
     model = state.layer.model
     return describe_model(model, lang or model.default_language) | {"data_as_of": state.data_as_of}

@@ -8,8 +8,9 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health")
 def health(request: Request) -> JSONResponse:
-    """200 `{"status": "ready"}` once the model is loaded and the database is open; 503 before."""
+    """200 `{"status": "ready"}` once the model is loaded, the database open and a question can be
+    answered now (the local planner is built); 503 before."""
     state = request.app.state.server
-    if state is None:
+    if state is None or request.app.state.chat is None:
         return JSONResponse({"status": "starting"}, status_code=503)
     return JSONResponse({"status": "ready", "model": state.layer.model.name, "data_as_of": state.data_as_of})

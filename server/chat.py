@@ -1,0 +1,224 @@
+"""Answering a question in a conversation: check the request, plan and answer it as the caller, and
+record the turn and the conversation state so that follow-ups work across requests and restarts."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from pydantic import BaseModel, Field, ValidationError
+
+from agent.answer import Answer, answer_question
+from agent.intent import ConversationState
+from agent.text import language_of
+from semantic_layer.compiler import CompiledQuery
+from semantic_layer.errors import SemanticLayerError
+from semantic_layer.identity import Identity
+from semantic_layer.layer import SemanticLayer
+from semantic_layer.model import Language
+from semantic_layer.periods import Clock, FixedClock
+from semantic_layer.query import SemanticQuery
+from semantic_layer.result import QueryResult
+
+from .errors import (
+    AnswerFailed,
+    ChoiceNeedsConversation,
+    ConversationNotFound,
+    EmptyQuestion,
+    QuestionTooLong,
+    UnknownChoice,
+)
+from .planners import PlannerCache, planner_as_of
+from .state import ServerState
+from .store import ConversationGone, NewTurn, Store
+
+TITLE_CHARS = 60
+StageListener = Callable[[str], None]
+
+
+class AskRequest(BaseModel):
+    """A question, or the answer to a clarification (`conversation_id` and `choice`)."""
+
+    question: str = Field(default="", description="The question, in Chinese or English.")
+    conversation_id: str | None = Field(default=None, description="Continue this conversation.")
+    as_of: date | None = Field(default=None, description="Read relative periods as of this day.")
+    choice: str | None = Field(default=None, description="The id of the clarification option picked.")
+
+
+class CheckedTurn(BaseModel):
+    """A request that passed every check, with the conversation state it continues."""
+
+    question: str
+    language: Language | None
+    state: ConversationState
+    conversation_id: str | None
+    choice: str | None
+    as_of: date | None
+
+
+class _ConversationLock:
+    __slots__ = ("__weakref__", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+class ChatService:
+    """Answers questions for identities; every method blocks (run it in a worker thread)."""
+
+    def __init__(self, server: ServerState, store: Store, planners: PlannerCache, max_question_chars: int):
+        self.server = server
+        self.store = store
+        self.planners = planners
+        self.max_question_chars = max_question_chars
+        self._locks: weakref.WeakValueDictionary[str, _ConversationLock] = weakref.WeakValueDictionary()
+        self._locks_guard = threading.Lock()
+
+    def check(self, request: AskRequest, identity: Identity) -> CheckedTurn:
+        """Refuse what cannot be answered (with the message in the question's language)."""
+        question = request.question.strip()
+        language: Language | None = _language(question) if question else None
+        if not question and not request.choice:
+            raise EmptyQuestion(language)
+        if len(question) > self.max_question_chars:
+            raise QuestionTooLong(language, length=len(question), limit=self.max_question_chars)
+        if request.choice and not request.conversation_id:
+            raise ChoiceNeedsConversation(language)
+        state = ConversationState()
+        if request.conversation_id:
+            state = self._state(identity, request.conversation_id, language)
+        if request.choice:
+            pending = state.pending
+            language = language or (pending.language if pending else None)
+            options = pending.clarification.options if pending and pending.clarification else ()
+            if request.choice not in {option.id for option in options}:
+                raise UnknownChoice(language, choice=request.choice, suggestions=[o.id for o in options])
+        return CheckedTurn(
+            question=question,
+            language=language,
+            state=state,
+            conversation_id=request.conversation_id,
+            choice=request.choice,
+            as_of=request.as_of,
+        )
+
+    def answer(
+        self, request: AskRequest, identity: Identity, on_stage: StageListener | None = None
+    ) -> Answer:
+        """Answer as `identity` and record the turn; turns of one conversation run one at a time."""
+        stage = on_stage or (lambda _: None)
+        with self._one_turn_at_a_time(request.conversation_id):
+            turn = self.check(request, identity)
+            stage("planning")
+            planner = planner_as_of(self.planners.planner(identity), turn.as_of)
+            layer = StagedLayer(self.server.layer, stage, FixedClock(turn.as_of) if turn.as_of else None)
+            try:
+                answer, state = answer_question(
+                    planner,
+                    layer,
+                    turn.question,
+                    turn.state,
+                    identity=identity,
+                    choice=turn.choice,
+                    data_as_of=self.server.data_as_of,
+                )
+            except KeyError:
+                raise UnknownChoice(turn.language, choice=turn.choice) from None
+            except SemanticLayerError as error:
+                raise AnswerFailed(error, turn.language) from None
+            return self._record(identity, turn, answer, state)
+
+    def _record(
+        self, identity: Identity, turn: CheckedTurn, answer: Answer, state: ConversationState
+    ) -> Answer:
+        conversation_id = turn.conversation_id or uuid.uuid4().hex
+        answer = answer.model_copy(update={"conversation_id": conversation_id, "turn_id": uuid.uuid4().hex})
+        asked = turn.question or _option_label(turn)
+        record = NewTurn(
+            conversation_id=conversation_id,
+            turn_id=answer.turn_id or "",
+            question=asked,
+            choice=turn.choice,
+            intent_json=answer.query.model_dump_json(),
+            answer_json=answer.model_dump_json(),
+            state_json=state.model_dump_json(),
+        )
+        title = None if turn.conversation_id else _title(asked)
+        try:
+            self.store.record_turn(identity.user_id, record, title=title)
+        except ConversationGone:
+            raise ConversationNotFound(turn.language, conversation_id=conversation_id) from None
+        return answer
+
+    def _state(
+        self, identity: Identity, conversation_id: str, language: Language | None
+    ) -> ConversationState:
+        stored = self.store.state(identity.user_id, conversation_id)
+        if stored is None:
+            raise ConversationNotFound(language, conversation_id=conversation_id)
+        try:
+            return ConversationState.model_validate_json(stored)
+        except ValidationError:  # written by an older version: the next question starts afresh
+            return ConversationState()
+
+    @contextmanager
+    def _one_turn_at_a_time(self, conversation_id: str | None) -> Iterator[None]:
+        if conversation_id is None:  # a new conversation: nobody else can be in it yet
+            yield
+            return
+        with self._locks_guard:
+            holder = self._locks.get(conversation_id)
+            if holder is None:
+                holder = self._locks[conversation_id] = _ConversationLock()
+        with holder.lock:  # `holder` stays referenced (and registered) while the turn runs
+            yield
+
+
+class StagedLayer(SemanticLayer):
+    """The server's semantic layer that reports when answering moves on to querying and then to
+    analysing (the first query has returned), optionally with another clock (a request's `as_of`)."""
+
+    def __init__(self, layer: SemanticLayer, on_stage: StageListener, clock: Clock | None = None) -> None:
+        super().__init__(
+            layer.model,
+            layer.engine,
+            clock=clock or layer.clock,
+            detail_limit=layer.detail_limit,
+            max_rows=layer.max_rows,
+        )
+        self._on_stage = on_stage
+        self._stages: list[str] = []
+
+    def _enter(self, stage: str) -> None:
+        if stage not in self._stages:
+            self._stages.append(stage)
+            self._on_stage(stage)
+
+    def compile(self, query: SemanticQuery, identity: Identity | None = None) -> CompiledQuery:
+        self._enter("querying")
+        return super().compile(query, identity)
+
+    def query(
+        self, query: SemanticQuery, identity: Identity | None = None, *, language: Language | None = None
+    ) -> QueryResult:
+        result = super().query(query, identity, language=language)
+        self._enter("analysing")
+        return result
+
+
+def _language(text: str) -> Language:
+    return "zh" if language_of(text) == "zh" else "en"
+
+
+def _option_label(turn: CheckedTurn) -> str:
+    pending = turn.state.pending
+    options = pending.clarification.options if pending and pending.clarification else ()
+    return next((o.label for o in options if o.id == turn.choice), turn.choice or "")
+
+
+def _title(question: str) -> str:
+    return question if len(question) <= TITLE_CHARS else question[: TITLE_CHARS - 1] + "…"
