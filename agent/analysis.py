@@ -48,6 +48,43 @@ class DimensionDrivers(_Result):
     change better (a large segment that merely followed the trend does not)."""
 
 
+class Segment(_Result):
+    """A combination of groups of two dimensions (VIP customers on the night shift) that is worse than,
+    or moved further than, what its two groups alone predict (agent/insights/segments.py).
+
+    Explaining a change, gaps are per unit of the segment's share of the denominator averaged over
+    both periods, `weight_mid`, as single drivers are ranked: `gap` is
+    `change / weight_mid - total change`, which for a ratio whose segment kept its share is the
+    segment's own change minus the overall change (the rest is the effect of its share moving).
+    """
+
+    dimensions: tuple[str, ...]
+    values: tuple[str, ...]
+    """One value per dimension, as contributions name groups."""
+    current: float | None
+    """The segment's metric value in the period explained."""
+    previous: float | None
+    """Its value in the comparison period (None when explaining a level)."""
+    weight: float
+    """Its share of the denominator (ratio metrics) or of the total, in the period explained."""
+    change: float
+    """Its contribution, as `Contribution.change`: explaining a level, `weight * gap`."""
+    gap: float
+    """Explaining a level, its value minus the overall value; a change: see above."""
+    lift: float | None
+    """Explaining a level, its value over the overall value (None for a change or an overall 0)."""
+    expected_gap: float
+    """The gap its two groups alone predict: of an additive and (no amount being negative) a
+    multiplicative model of the two dimensions' effects fitted on the pair's cells, the prediction
+    closer to `gap`."""
+    interaction: float
+    """What only the combination explains, in the metric's units: `weight * (gap - expected_gap)` (a
+    change: `weight_mid * ...`); negative when the bad direction is down. Segments are ranked by it."""
+    records: int | None
+    """Rows behind the segment's weight (tickets, surveys), in the periods compared; None when the
+    weight is not a count."""
+
+
 class ChangeExplanation(_Result):
     metric: str
     current_value: float | None
@@ -62,6 +99,11 @@ class ChangeExplanation(_Result):
     top: tuple[Contribution, ...]
     """The strongest single drivers across dimensions, at most five."""
     sql: tuple[str, ...]
+    segments: tuple[Segment, ...] = ()
+    """Combinations of groups of two dimensions that explain what single groups do not, strongest first
+    (agent/insights/segments.py)."""
+    segment_sql: tuple[str, ...] = ()
+    """The queries behind `segments`."""
 
 
 class ConcentrationGroup(_Result):

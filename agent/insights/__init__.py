@@ -5,5 +5,6 @@ from .anomalies import find_anomalies
 from .concentration import concentration
 from .distribution import distribution
 from .explain import explain_change
+from .segments import find_segments
 
-__all__ = ["concentration", "distribution", "explain_change", "find_anomalies"]
+__all__ = ["concentration", "distribution", "explain_change", "find_anomalies", "find_segments"]

@@ -35,6 +35,9 @@ that is gone is there too.
 Candidates: the dimensions asked for, else every categorical dimension reaching the metric, except
 those the filters pin to one value, those the metric's own definition uses, those with one group and
 those with more than MAX_GROUPS groups. Metric filters (HAVING) are dropped: every group counts.
+
+Then segments.py looks for pairs of groups of two candidate dimensions that explain more than their
+groups do alone (`ChangeExplanation.segments`, with their own queries in `segment_sql`).
 """
 
 from __future__ import annotations
@@ -108,12 +111,7 @@ def explain_change(
     shape = _shape(model, metric)
     working = _with_companions(layer, shape.companions)
     names = (metric.name,) + ((shape.weight,) if shape.weight else ())
-    base = SemanticQuery(
-        metrics=names,
-        filters=tuple(f for f in query.filters if f.metric is None),
-        time_range=query.time_range,
-        compare=query.compare,
-    )
+    base = _explained_query(query, names)
     compare = query.compare is not None
     compiled = working.compile(base, identity)  # the ranges as the semantic layer resolves them
     time_range = compiled.query.time_range
@@ -160,11 +158,28 @@ def explain_change(
     ranked.sort(key=lambda item: -item[0].concentration)
     candidates = [(score, c) for _, scored in ranked for c, score in scored if score > 0]
     candidates.sort(key=lambda item: -item[0])
+    from .segments import search_segments  # imported here: segments builds on this module's helpers
+
+    counts = {drivers.dimension: len(drivers.contributions) for drivers, _ in ranked}
+    segments = search_segments(layer, query, identity, dimensions=counts)
     return ChangeExplanation(
         **explanation,
         drivers=tuple(drivers for drivers, _ in ranked),
         top=tuple(c for _, c in candidates[:TOP_DRIVERS]),
         sql=tuple(sql),
+        segments=segments.segments,
+        segment_sql=segments.sql,
+    )
+
+
+def _explained_query(query: SemanticQuery, metrics: tuple[str, ...]) -> SemanticQuery:
+    """The metrics over the question's rows and periods, ungrouped (metric filters dropped: every
+    group counts)."""
+    return SemanticQuery(
+        metrics=metrics,
+        filters=tuple(f for f in query.filters if f.metric is None),
+        time_range=query.time_range,
+        compare=query.compare,
     )
 
 
