@@ -25,7 +25,11 @@ class TokenVerifier:
 
     def __init__(self, settings: Settings) -> None:
         self.algorithm = settings.token_algorithm
-        raw_key = settings.auth_secret or _load_public_key(settings.auth_public_key or "")
+        raw_key = (
+            settings.auth_secret.get_secret_value()
+            if settings.auth_secret
+            else _load_public_key(settings.auth_public_key or "")
+        )
         try:
             self.key: Any = jwt.get_algorithm_by_name(self.algorithm).prepare_key(raw_key)
         except (jwt.InvalidKeyError, ValueError, TypeError) as error:

@@ -127,7 +127,9 @@ class ChatService:
                     data_as_of=self.server.data_as_of,
                 )
             except KeyError:
-                raise UnknownChoice(turn.language, choice=turn.choice) from None
+                if not turn.choice:
+                    raise
+                raise UnknownChoice(turn.language, choice=turn.choice) from None  # gone since the check
             except SemanticLayerError as error:
                 raise AnswerFailed(error, turn.language) from None
             return self._record(identity, turn, answer, state)

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DEMO_DB = Path("data") / "demo.duckdb"
@@ -27,7 +27,7 @@ def _split_commas(value: object) -> object:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CHATBI_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CHATBI_", extra="ignore", hide_input_in_errors=True)
 
     db: str = Field(default=str(DEFAULT_DEMO_DB), description="Analytics database: a DuckDB file path.")
     model: Path | None = Field(
@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(
         default=500, ge=1, description="Longest question accepted, in characters."
     )
-    auth_secret: str | None = Field(
+    auth_secret: SecretStr | None = Field(
         default=None, description="Shared secret verifying HS256/384/512 identity tokens (32+ characters)."
     )
     auth_public_key: str | None = Field(
@@ -128,7 +128,7 @@ class Settings(BaseSettings):
     def _one_token_key(self) -> Self:
         if self.auth_secret and self.auth_public_key:
             raise ValueError("set auth_secret or auth_public_key, not both")
-        if self.auth_secret is not None and len(self.auth_secret) < MIN_SECRET_LENGTH:
+        if self.auth_secret is not None and len(self.auth_secret.get_secret_value()) < MIN_SECRET_LENGTH:
             raise ValueError(f"auth_secret must be at least {MIN_SECRET_LENGTH} characters long")
         algorithm = self.token_algorithm
         if algorithm in HMAC_ALGORITHMS and self.auth_public_key:

@@ -227,3 +227,10 @@ def test_rs256_tokens_are_verified_with_the_public_key(
 def test_unsafe_or_inconsistent_settings_are_refused(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message.replace("*", r"\*").replace("[", r"\[")):
         Settings(**overrides)
+
+
+def test_a_refused_secret_is_not_echoed_in_the_error() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(auth_secret="hunter2-is-too-short")
+    assert "hunter2" not in str(refused.value)
+    assert "hunter2" not in repr(Settings(auth_secret="hunter2" * 5))
