@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench eval install system-deps clean
+.PHONY: demo test lint format bench eval install system-deps clean web dist
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: install
+# The web client (web/src -> web/dist) with npm and esbuild: `npm ci` when package-lock.json changed,
+# the build when web/dist is missing or older than its sources. No CDN at run time.
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/build.mjs web/package.json
+WEB_MODULES := web/node_modules/.package-lock.json
+WEB_BUILD := web/dist/build.json
+
+$(WEB_MODULES): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $(WEB_MODULES)
+
+$(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES) web/package-lock.json
+	cd web && npm run --silent build
+
+web: $(WEB_BUILD)
+
+demo: install web
 	$(BIN)/chatbi demo
 
 # System packages later tests need (browser, CJK fonts, PostgreSQL): installed where we are root
@@ -22,7 +37,7 @@ demo: install
 system-deps:
 	@bash .ci/system-deps.sh
 
-test: install system-deps
+test: install system-deps web
 	$(BIN)/python -m pytest
 
 lint: install
@@ -42,5 +57,13 @@ eval: install
 bench: install
 	$(BIN)/python -m bench.run
 
+# A wheel that carries the built web client (server/web_dist), so a deployment needs no npm.
+dist: install web
+	rm -rf server/web_dist build
+	cp -r web/dist server/web_dist
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+	rm -rf server/web_dist build
+	@ls -1 dist/*.whl
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache web/dist web/node_modules server/web_dist
