@@ -245,6 +245,12 @@ async function chatSteps(browser) {
   await waitForCard(page, cards);
   check((await page.locator("article.card.answer").count()) === cards, `history shows ${cards} answers`);
   check((await page.locator("article.card.error").count()) === 0, "errors are not part of the history");
+  const answered = page.locator("article.card.status-clarify button.chip.option");
+  check(
+    (await answered.count()) >= 2 && (await page.locator("article.card.status-clarify button.chip.option:not([disabled])").count()) === 0,
+    "an answered clarification's options are no longer clickable",
+  );
+  check((await page.locator("article.card.status-clarify .chip.option.chosen").innerText()).trim() === chosen.trim(), "the chosen option is marked");
   check((await page.locator("button.send").innerText()).trim() === "Send", "language kept after reload");
   await page.locator("article.card.answer").first().scrollIntoViewIfNeeded();
   await shot(page, "reloaded-history");
