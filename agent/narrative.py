@@ -358,6 +358,7 @@ def _explain(
                 + "。"
             )
             body = f"变化主要来自{'、'.join(drivers)}。" if drivers else ""
+            body += _segment(analysis, model, lang, facts)
         else:
             head = (
                 f"For {range_text}, {label} was {current}, {move} {delta} from {previous}"
@@ -365,14 +366,48 @@ def _explain(
                 + "."
             )
             body = f"The change comes mostly from {', '.join(drivers)}." if drivers else ""
+            body += (" " if body else "") + _segment(analysis, model, lang, facts)
         return [head, body] if body else [head]
     if lang == "zh":
         head = f"{range_text}，{label}为{current}。"
         body = f"影响最大的是{'、'.join(drivers)}。" if drivers else ""
+        body += _segment(analysis, model, lang, facts)
     else:
         head = f"For {range_text}, {label} was {current}."
         body = f"The groups that weigh on it most: {', '.join(drivers)}." if drivers else ""
+        body += (" " if body else "") + _segment(analysis, model, lang, facts)
     return [head, body] if body else [head]
+
+
+def _segment(analysis: ChangeExplanation, model: SemanticModel, lang: Language, facts: _Facts) -> str:
+    """The combination of two groups that stands out beyond what each explains alone."""
+    if not analysis.segments:
+        return ""
+    segment = analysis.segments[0]
+    metric = model.metric(analysis.metric)
+    label, fmt = metric.label.get(lang), metric.format
+    parts = []
+    for index, (dimension, value) in enumerate(zip(segment.dimensions, segment.values, strict=True)):
+        shown = facts.add(f"segment_group_{index}", value, _shown(model, dimension, value, lang))
+        name = model.dimension(dimension).label.get(lang)
+        parts.append(f"{name}「{shown}」" if lang == "zh" else f"{name} {shown}")
+    where = "且".join(parts) if lang == "zh" else " × ".join(parts)
+    current = facts.add("segment_value", segment.current, format_value(segment.current, fmt, lang))
+    if segment.previous is not None:
+        before = facts.add("segment_previous", segment.previous, format_value(segment.previous, fmt, lang))
+        if lang == "zh":
+            return f"变化在{where}中最突出：{label}从{before}变为{current}。"
+        return f"The change stands out most for {where}: {label} went from {before} to {current}."
+    lift = f"{segment.lift:.1f}" if segment.lift is not None else None
+    if lift is not None:
+        facts.add("segment_lift", segment.lift, lift)
+    if lang == "zh":
+        return f"尤其是{where}：{label}为{current}" + (f"，是整体的{lift}倍" if lift else "") + "。"
+    return (
+        f"It stands out most for {where}: {current}"
+        + (f", {lift} times the overall value" if lift else "")
+        + "."
+    )
 
 
 def _concentration(
