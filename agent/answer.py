@@ -126,7 +126,9 @@ def answer_question(
         anomalies=anomalies,
     )
     chart = choose_chart(intent, result, layer.model, analysis=analysis, anomalies=anomalies)
-    sql = [result.sql, *analysis.sql] if analysis is not None else result.sql
+    sql: str | list[str] = result.sql
+    if analysis is not None:  # every query the answer ran, the segment search's too
+        sql = [result.sql, *analysis.sql, *getattr(analysis, "segment_sql", ())]
     timings["analysis_ms"] = round((analysed - planned) * 1000, 3)
     timings["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
     answer = Answer(
