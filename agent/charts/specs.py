@@ -255,8 +255,10 @@ def _epoch_ms(iso: str) -> float:
     return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000
 
 
-def _category_axis(title: str | None) -> dict[str, Any]:
-    return {"title": title, "labelLimit": LABEL_LIMIT}
+def _category_axis() -> dict[str, Any]:
+    # No axis title: the chart title already says the breakdown ("按产品型号"), and a vertical
+    # Chinese title beside the labels reads badly on a phone.
+    return {"title": None, "labelLimit": LABEL_LIMIT}
 
 
 # --- KPI card -------------------------------------------------------------------------------------
@@ -535,7 +537,7 @@ def ranking_bars(
             "field": "category",
             "type": "nominal",
             "sort": {"field": "value", "op": "max", "order": "descending" if descending else "ascending"},
-            "axis": _category_axis(category_title),
+            "axis": _category_axis(),
         },
         "tooltip": _tooltip(("category", category_title), ("value_text", measure.label)),
     }
@@ -610,7 +612,7 @@ def diverging_bars(
         "field": "category",
         "type": "nominal",
         "sort": {"field": "order", "op": "min"},
-        "axis": _category_axis(category_title),
+        "axis": _category_axis(),
     }
     tooltip = _tooltip(("category", category_title), ("label", value_title))
     if note_title and any(b.note for b in bars):
@@ -708,7 +710,7 @@ def compare_bars(
             "field": "category",
             "type": "nominal",
             "sort": {"field": "sort_key", "op": "max", "order": "descending"},
-            "axis": _category_axis(category_title),
+            "axis": _category_axis(),
         },
         "yOffset": {"field": "series", "type": "nominal", "sort": {"field": "series_order", "op": "min"}},
         "tooltip": _tooltip(
@@ -798,7 +800,7 @@ def grouped_bars(
             "field": "category",
             "type": "nominal",
             "sort": {"field": "value", "op": "sum" if stacked else "mean", "order": "descending"},
-            "axis": _category_axis(row_title),
+            "axis": _category_axis(),
         },
         "x": x,
         "color": {
@@ -863,7 +865,7 @@ def heatmap(
             "field": "row",
             "type": "nominal",
             "sort": {"field": "value", "op": "mean", "order": "descending"},
-            "axis": _category_axis(row_title),
+            "axis": _category_axis(),
         },
         "x": {
             "field": "column",
@@ -1053,7 +1055,7 @@ def pareto(
         "field": "category",
         "type": "nominal",
         "sort": {"field": "rank", "op": "min"},
-        "axis": _category_axis(category_title),
+        "axis": _category_axis(),
     }
     tooltip = _tooltip(
         ("category", category_title),
