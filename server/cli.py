@@ -45,7 +45,15 @@ def _parse_date(value: str | None, option: str) -> date | None:
 
 
 def _settings(**overrides: Any) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from CHATBI_* variables and CLI options; a bad value is a one-line error, not a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = ".".join(str(part) for part in first["loc"])
+        _fail(f"setting CHATBI_{name.upper()}: {str(first['msg']).removeprefix('Value error, ')}", 2)
 
 
 @app.command()

@@ -226,3 +226,11 @@ def test_ask_saves_the_chart_as_vega_lite_and_as_png(tmp_path: Path, demo_db: Pa
     assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     code, _, err = run("ask", *args, "--chart", str(tmp_path / "chart.gif"))
     assert code == 2 and "--chart must end in .png, .svg or .json" in err
+
+
+def test_a_bad_setting_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    monkeypatch.setenv("CHATBI_PORT", "not-a-port")
+    code, _, err = run("query", '{"metrics": ["ticket_count"]}', "--db", str(demo_db))
+    assert code == 2
+    assert err.startswith("error: setting CHATBI_PORT: Input should be a valid integer")
+    assert "Traceback" not in err
