@@ -28,7 +28,7 @@ from agent.insights.segments import (
     MIN_WEIGHT,
     plan_blocks,
 )
-from semantic_layer.engine import DuckDBEngine, open_read_only
+from semantic_layer.engine import DuckDBEngine
 from semantic_layer.identity import Identity
 from semantic_layer.layer import SemanticLayer
 from semantic_layer.loader import load_model, parse_model
@@ -48,26 +48,6 @@ def layer(demo_db: Path) -> Iterator[SemanticLayer]:
     engine = DuckDBEngine(demo_db)
     yield SemanticLayer(load_model(), engine, clock=FixedClock(TODAY))
     engine.close()
-
-
-@pytest.fixture(scope="module")
-def frames(demo_db: Path) -> dict[str, pd.DataFrame]:
-    """tickets (with their customer's tier and industry, and first-response minutes) and surveys (with
-    their ticket's columns)."""
-    connection = open_read_only(demo_db)
-    try:
-        tickets = connection.sql("SELECT * FROM tickets").df()
-        surveys = connection.sql("SELECT * FROM surveys").df()
-        customers = connection.sql("SELECT customer_id, tier, industry FROM customers").df()
-    finally:
-        connection.close()
-    tickets = tickets.merge(
-        customers.rename(columns={"tier": "customer_tier"}), on="customer_id", how="left", validate="m:1"
-    )
-    seconds = (tickets["first_response_at"] - tickets["created_at"]).dt.total_seconds()
-    tickets["first_response_minutes"] = seconds / 60.0
-    surveys = surveys.merge(tickets, on="ticket_id", how="left", validate="m:1")
-    return {"tickets": tickets, "surveys": surveys}
 
 
 def ask(**query: object) -> SemanticQuery:
