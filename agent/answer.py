@@ -8,10 +8,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from semantic_layer.errors import QueryError
 from semantic_layer.identity import Identity
 from semantic_layer.layer import SemanticLayer
 from semantic_layer.model import Language
 from semantic_layer.query import DimensionRef, OrderBy, SemanticQuery
+from semantic_layer.resolve import resolve_query
 from semantic_layer.result import Column, QueryResult
 
 from .analysis import Anomaly, ChangeExplanation, Concentration, Distribution
@@ -205,12 +207,11 @@ def suggest(intent: Intent, planner: Planner) -> list[str]:
 
 
 def _reachable(planner: Planner, metric: str, dimension: str) -> bool:
+    """Whether the metric can be broken down by the dimension (a declared join reaches it)."""
     try:
-        from semantic_layer.resolve import resolve_query
-
         resolve_query(
             planner.model, SemanticQuery(metrics=(metric,), dimensions=(DimensionRef(name=dimension),))
         )
-    except Exception:
+    except QueryError:
         return False
     return True

@@ -106,17 +106,13 @@ def _stamp(value: str, lang: Language) -> str:
     return f"{moment:%b} {moment.day}, {moment.year} {moment:%H:%M}"
 
 
-def _records(result: QueryResult) -> list[dict[str, Any]]:
-    return result.records()
-
-
 def _metric(
     intent: Intent, result: QueryResult, model: SemanticModel, lang: Language, facts: _Facts, range_text: str,
     anomalies: Sequence[Anomaly],
 ) -> list[str]:  # fmt: skip
     query = intent.query
     assert query is not None
-    rows = _records(result)
+    rows = result.records()
     metric = model.metric(query.metrics[0])
     label = metric.label.get(lang)
     if not rows:

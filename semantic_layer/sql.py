@@ -72,7 +72,3 @@ def safe_divide(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
         this=exp.cast(numerator, exp.DataType.Type.DOUBLE),
         expression=exp.Nullif(this=denominator, expression=exp.Literal.number(0)),
     )
-
-
-def and_all(conditions: list[exp.Expr]) -> exp.Expr | None:
-    return exp.and_(*conditions) if conditions else None
