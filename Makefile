@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench eval install system-deps clean web dist
+.PHONY: demo test lint format bench eval eval-llm install system-deps clean web dist
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ format: install
 eval: install
 	@test -f data/demo.duckdb || $(BIN)/chatbi generate --out data/demo.duckdb
 	$(BIN)/chatbi eval --db data/demo.duckdb --failures
+
+# The same eval set through the LLM planner, against the endpoint CHATBI_LLM_* names (see the README).
+eval-llm: install
+	@test -n "$$CHATBI_LLM_BASE_URL$$CHATBI_LLM_API_KEY" || { echo "set CHATBI_LLM_BASE_URL (and CHATBI_LLM_API_KEY, CHATBI_LLM_MODEL) first; see the README"; exit 2; }
+	@test -f data/demo.duckdb || $(BIN)/chatbi generate --out data/demo.duckdb
+	$(BIN)/chatbi eval --db data/demo.duckdb --planner llm --failures --min 0
 
 bench: install
 	$(BIN)/python -m bench.run

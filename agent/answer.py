@@ -4,14 +4,15 @@ package the public Answer (DESIGN.md section 4). The CLI and the server both use
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from semantic_layer.errors import QueryError
 from semantic_layer.identity import Identity
 from semantic_layer.layer import SemanticLayer
-from semantic_layer.model import Language
+from semantic_layer.model import Language, SemanticModel
 from semantic_layer.query import DimensionRef, OrderBy, SemanticQuery
 from semantic_layer.resolve import resolve_query
 from semantic_layer.result import Column, QueryResult
@@ -21,9 +22,21 @@ from .charts import choose_chart
 from .insights import concentration, distribution, explain_change, find_anomalies
 from .intent import ConversationState, Intent, Plan
 from .narrative import narrate
-from .parser import Planner
 
 Status = Literal["answered", "clarify", "unsupported"]
+Rephraser = Callable[[Intent, str, Sequence[dict[str, Any]]], str | None]
+"""Rewords a narrative from its facts; None keeps the template (see agent.llm.rephrase)."""
+
+
+class QuestionPlanner(Protocol):
+    """What answering needs of a planner: the built-in parser, or the router in front of the LLM."""
+
+    @property
+    def model(self) -> SemanticModel: ...
+
+    def plan(self, question: str, state: ConversationState | None = None) -> Plan: ...
+
+    def choose(self, state: ConversationState, option_id: str) -> Plan: ...
 
 
 class OptionView(BaseModel):
@@ -67,7 +80,7 @@ def data_query(intent: Intent) -> SemanticQuery | None:
 
 
 def answer_question(
-    planner: Planner,
+    planner: QuestionPlanner,
     layer: SemanticLayer,
     question: str,
     state: ConversationState | None = None,
@@ -75,8 +88,10 @@ def answer_question(
     identity: Identity | None = None,
     choice: str | None = None,
     data_as_of: str | None = None,
+    rephrase: Rephraser | None = None,
 ) -> tuple[Answer, ConversationState]:
-    """Plan `question` (or take the clarification option `choice`) and answer it as `identity`."""
+    """Plan `question` (or take the clarification option `choice`) and answer it as `identity`;
+    `rephrase`, when given, may reword the narrative (its checks decide)."""
     started = time.perf_counter()
     state = state or ConversationState()
     plan: Plan = planner.choose(state, choice) if choice else planner.plan(question, state)
@@ -89,7 +104,12 @@ def answer_question(
             options=[OptionView(id=o.id, label=o.label) for o in intent.clarification.options],
         )
         return Answer(
-            status="clarify", query=intent, clarification=view, data_as_of=data_as_of, timings=timings
+            status="clarify",
+            query=intent,
+            clarification=view,
+            planner=plan.planner,
+            data_as_of=data_as_of,
+            timings=timings,
         ), plan.state
     if intent.kind == "unsupported":
         answer = Answer(
@@ -97,6 +117,7 @@ def answer_question(
             answer=intent.reason,
             query=intent,
             suggestions=list(intent.alternatives),
+            planner=plan.planner,
             data_as_of=data_as_of,
             timings=timings,
         )
@@ -127,6 +148,11 @@ def answer_question(
         analysis=analysis,
         anomalies=anomalies,
     )
+    fact_dicts = [fact.model_dump() for fact in facts]
+    if rephrase is not None and text:
+        rephrasing = time.perf_counter()
+        text = rephrase(intent, text, fact_dicts) or text
+        timings["rephrase_ms"] = round((time.perf_counter() - rephrasing) * 1000, 3)
     chart = choose_chart(intent, result, layer.model, analysis=analysis, anomalies=anomalies)
     sql: str | list[str] = result.sql
     if analysis is not None:  # every query the answer ran, the segment search's too
@@ -136,14 +162,15 @@ def answer_question(
     answer = Answer(
         status="answered",
         answer=text,
-        facts=[fact.model_dump() for fact in facts],
+        facts=fact_dicts,
         chart=chart,
         query=intent,
         data=result,
         sql=sql,
         data_as_of=data_as_of,
         timings=timings,
-        suggestions=suggest(intent, planner),
+        planner=plan.planner,
+        suggestions=suggest(intent, planner.model),
     )
     return answer, plan.state
 
@@ -181,19 +208,18 @@ def _bins_result(analysis: Distribution, layer: SemanticLayer, lang: Language) -
     return QueryResult(columns=columns, rows=rows, sql=analysis.sql[-1] if analysis.sql else "")
 
 
-def suggest(intent: Intent, planner: Planner) -> list[str]:
+def suggest(intent: Intent, model: SemanticModel) -> list[str]:
     """Two or three follow-ups that drill down or compare, phrased so that the planner understands them."""
     query = intent.query
     if query is None or not query.metrics:
         return []
     lang: Language = intent.language
-    model = planner.model
     used = {d.name for d in query.dimensions} | {f.dimension for f in query.filters if f.dimension}
     metric = model.metric(query.metrics[0])
     candidates = [
         d
         for d in model.dimensions
-        if d.type == "categorical" and d.name not in used and _reachable(planner, metric.name, d.name)
+        if d.type == "categorical" and d.name not in used and _reachable(model, metric.name, d.name)
     ]
     suggestions = []
     for dimension in candidates[:2]:
@@ -206,12 +232,10 @@ def suggest(intent: Intent, planner: Planner) -> list[str]:
     return suggestions[:3]
 
 
-def _reachable(planner: Planner, metric: str, dimension: str) -> bool:
+def _reachable(model: SemanticModel, metric: str, dimension: str) -> bool:
     """Whether the metric can be broken down by the dimension (a declared join reaches it)."""
     try:
-        resolve_query(
-            planner.model, SemanticQuery(metrics=(metric,), dimensions=(DimensionRef(name=dimension),))
-        )
+        resolve_query(model, SemanticQuery(metrics=(metric,), dimensions=(DimensionRef(name=dimension),)))
     except QueryError:
         return False
     return True

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -20,7 +20,9 @@ from semantic_layer.model import SemanticModel
 from semantic_layer.periods import resolve_period
 
 from .intent import ConversationState, Intent
-from .parser import Planner
+
+if TYPE_CHECKING:
+    from .answer import QuestionPlanner
 
 EVAL_TODAY = date(2026, 11, 15)
 
@@ -33,6 +35,8 @@ class TurnResult:
     question: str
     problems: tuple[str, ...]
     intent: Intent
+    planner: str = "rules"
+    fallback: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -47,7 +51,7 @@ def load_cases(folder: Path) -> list[dict[str, Any]]:
 
 
 def run_cases(
-    planner: Planner, cases: Iterable[dict[str, Any]], today: date = EVAL_TODAY
+    planner: QuestionPlanner, cases: Iterable[dict[str, Any]], today: date = EVAL_TODAY
 ) -> list[TurnResult]:
     results = []
     for case in cases:
@@ -58,7 +62,14 @@ def run_cases(
             problems = compare_intent(turn["expect"], plan.intent, planner.model, today)
             results.append(
                 TurnResult(
-                    case["id"], case["lang"], case["category"], turn["q"], tuple(problems), plan.intent
+                    case["id"],
+                    case["lang"],
+                    case["category"],
+                    turn["q"],
+                    tuple(problems),
+                    plan.intent,
+                    plan.planner,
+                    plan.fallback,
                 )
             )
     return results
@@ -143,4 +154,8 @@ def accuracy_table(results: list[TurnResult]) -> tuple[dict[str, float], str]:
         for lang in ("zh", "en")
     ]
     lines.append(f"{'all':<14} {totals[0]:>12} {totals[1]:>12}")
+    llm = sum(r.planner == "llm" for r in results)
+    fallbacks = sum(r.fallback is not None for r in results)
+    if llm or fallbacks:
+        lines.append(f"LLM planned {llm} of {len(results)} turns; the parser stood in {fallbacks} times")
     return accuracy, "\n".join(lines)

@@ -71,6 +71,10 @@ class ConversationState(_Spec):
 class Plan(_Spec):
     intent: Intent
     state: ConversationState
+    planner: Literal["rules", "llm"] = "rules"
+    """Which planner produced the intent."""
+    fallback: str | None = None
+    """Why the LLM's plan was not used (it failed), when the parser's plan stands in for it."""
 
 
 ClarifyOption.model_rebuild()

@@ -24,7 +24,7 @@ from semantic_layer.resolve import leaf_metrics
 from . import cues
 from .intent import Clarification, ClarifyOption, ConversationState, Intent, Plan
 from .text import language_of, normalize
-from .time_expressions import TimeMatch, find_comparison, find_grain, find_time
+from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
 from .value_index import ValueIndex
 from .vocabulary import Match, Vocabulary
 
@@ -71,6 +71,7 @@ class Planner:
     def __init__(self, model: SemanticModel, values: ValueIndex, clock: Clock) -> None:
         self.model = model
         self.clock = clock
+        self.values = values
         self.vocabulary = Vocabulary(model, values)
 
     def plan(self, question: str, state: ConversationState | None = None) -> Plan:
@@ -464,11 +465,7 @@ class Planner:
         start, end = resolve_period(period, self.clock.today(), self.model.calendar.week_start)
         if start is None and end is None:
             return None, []
-        note = {
-            "zh": f"未指定时间，按{_period_words(period, 'zh')}统计",
-            "en": f"No time given: using {_period_words(period, 'en')}",
-        }[lang]
-        return TimeRange(start=start, end=end), [note]
+        return TimeRange(start=start, end=end), [default_period_note(period, lang)]
 
     def time_dimension(self, metric_name: str) -> str:
         leaf = leaf_metrics(self.model, self.model.metric(metric_name))[0]
@@ -745,22 +742,6 @@ def _number(value: float) -> int | float:
 
 def _squash(sql: str) -> str:
     return re.sub(r"\s+", "", sql.lower())
-
-
-def _period_words(period: str, lang: str) -> str:
-    match = re.match(r"last_(\d+)_(days|weeks|months)$", period)
-    if match:
-        n, unit = match.groups()
-        if lang == "zh":
-            return f"最近{n}{ {'days': '天', 'weeks': '周', 'months': '个月'}[unit] }"
-        return f"the last {n} {unit}"
-    words = {
-        "this_month": ("本月", "this month"), "this_week": ("本周", "this week"), "this_year": ("今年", "this year"),
-        "this_quarter": ("本季度", "this quarter"), "year_to_date": ("今年以来", "the year to date"),
-        "all_time": ("全部时间", "all time"),
-    }  # fmt: skip
-    zh, en = words.get(period, (period, period.replace("_", " ")))
-    return zh if lang == "zh" else en
 
 
 def plan(

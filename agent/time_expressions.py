@@ -322,3 +322,26 @@ def find_grain(text: str) -> tuple[str, tuple[int, int]] | None:
         if match:
             return grain, match.span()
     return None
+
+
+def period_words(period: str, lang: str) -> str:
+    match = re.match(r"last_(\d+)_(days|weeks|months)$", period)
+    if match:
+        n, unit = match.groups()
+        if lang == "zh":
+            return f"最近{n}{ {'days': '天', 'weeks': '周', 'months': '个月'}[unit] }"
+        return f"the last {n} {unit}"
+    words = {
+        "this_month": ("本月", "this month"), "this_week": ("本周", "this week"), "this_year": ("今年", "this year"),
+        "this_quarter": ("本季度", "this quarter"), "year_to_date": ("今年以来", "the year to date"),
+        "all_time": ("全部时间", "all time"),
+    }  # fmt: skip
+    zh, en = words.get(period, (period, period.replace("_", " ")))
+    return zh if lang == "zh" else en
+
+
+def default_period_note(period: str, lang: str) -> str:
+    """What the user is told when a question named no time and `period` was used."""
+    if lang == "zh":
+        return f"未指定时间，按{period_words(period, 'zh')}统计"
+    return f"No time given: using {period_words(period, 'en')}"

@@ -18,7 +18,7 @@ from .planners import PlannerCache
 from .proxy import PathPrefix
 from .routes import ask, catalog, conversations, feedback, health, query, web
 from .settings import Settings
-from .state import open_state
+from .state import open_llm, open_state
 from .store import Store
 
 
@@ -33,7 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store = await run_in_threadpool(Store, settings.store_path)
             planners = PlannerCache(server.layer)
             await run_in_threadpool(planners.planner, LOCAL_IDENTITY)  # the first question is fast
-            app.state.chat = ChatService(server, store, planners, settings.max_question_chars)
+            llm = await run_in_threadpool(open_llm, settings.llm)
+            app.state.chat = ChatService(server, store, planners, settings.max_question_chars, llm)
             app.state.server = server
             yield
         finally:

@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agent.answer import Answer, answer_question
 from agent.intent import ConversationState
+from agent.llm.client import ChatClient
+from agent.routing import for_question
 from agent.text import language_of
 from semantic_layer.compiler import CompiledQuery
 from semantic_layer.errors import SemanticLayerError
@@ -70,11 +72,19 @@ class _ConversationLock:
 class ChatService:
     """Answers questions for identities; every method blocks (run it in a worker thread)."""
 
-    def __init__(self, server: ServerState, store: Store, planners: PlannerCache, max_question_chars: int):
+    def __init__(
+        self,
+        server: ServerState,
+        store: Store,
+        planners: PlannerCache,
+        max_question_chars: int,
+        llm: ChatClient | None = None,
+    ):
         self.server = server
         self.store = store
         self.planners = planners
         self.max_question_chars = max_question_chars
+        self.llm = llm
         self._locks: weakref.WeakValueDictionary[str, _ConversationLock] = weakref.WeakValueDictionary()
         self._locks_guard = threading.Lock()
 
@@ -114,8 +124,9 @@ class ChatService:
         with self._one_turn_at_a_time(request.conversation_id):
             turn = self.check(request, identity)
             stage("planning")
-            planner = planner_as_of(self.planners.planner(identity), turn.as_of)
+            rules = planner_as_of(self.planners.planner(identity), turn.as_of)
             layer = StagedLayer(self.server.layer, stage, FixedClock(turn.as_of) if turn.as_of else None)
+            planner, rephrase = for_question(rules, layer, identity, self.llm, on_stage=stage)
             try:
                 answer, state = answer_question(
                     planner,
@@ -125,6 +136,7 @@ class ChatService:
                     identity=identity,
                     choice=turn.choice,
                     data_as_of=self.server.data_as_of,
+                    rephrase=rephrase,
                 )
             except KeyError:
                 if not turn.choice:

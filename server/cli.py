@@ -218,15 +218,17 @@ def ask(
         Path | None, typer.Option("--chart", help="Save the chart as .png, .svg or .json (Vega-Lite).")
     ] = None,
 ) -> None:
-    """Answer a question with the built-in parser: the intent, the SQL, the result table and the narrative."""
+    """Answer a question (the built-in parser, and the LLM when CHATBI_LLM_* is set): the intent, the SQL,
+    the result table and the narrative."""
     if chart is not None and chart.suffix.lower() not in (".png", ".svg", ".json"):
         _fail("--chart must end in .png, .svg or .json", 2)
     from agent.answer import answer_question
     from agent.intent import ConversationState
     from agent.parser import Planner
+    from agent.routing import for_question
     from agent.value_index import build_value_index
 
-    from .state import open_state
+    from .state import open_llm, open_state
 
     if not question.strip() and not choice:
         _fail("give a question (or --choice ID with --conversation)", 2)
@@ -240,8 +242,10 @@ def ask(
             _fail(f"{conversation} is not a conversation file written by chatbi ask", 2)
     identity = _identity(user)
     try:
-        server = open_state(_settings(db=db, model=model, as_of=_parse_date(as_of, "--as-of")))
-        planner = Planner(server.layer.model, build_value_index(server.layer, identity), server.layer.clock)
+        settings = _settings(db=db, model=model, as_of=_parse_date(as_of, "--as-of"))
+        server = open_state(settings)
+        rules = Planner(server.layer.model, build_value_index(server.layer, identity), server.layer.clock)
+        planner, rephrase = for_question(rules, server.layer, identity, open_llm(settings.llm))
         answer, state = answer_question(
             planner,
             server.layer,
@@ -250,6 +254,7 @@ def ask(
             identity=identity,
             choice=choice,
             data_as_of=server.data_as_of,
+            rephrase=rephrase,
         )
     except KeyError:
         _fail(f"no clarification option '{choice}' is pending in {conversation}", 2)
@@ -322,20 +327,42 @@ def evaluate(
     minimum: Annotated[
         float, typer.Option("--min", help="Exit non-zero when a language's accuracy is below this.")
     ] = 0.95,
+    planner_name: Annotated[
+        str,
+        typer.Option(
+            "--planner",
+            help="rules: the built-in parser; llm: every question through the LLM (CHATBI_LLM_*); "
+            "routed: the parser first and the LLM below its confidence, as the server does.",
+        ),
+    ] = "rules",
 ) -> None:
-    """Score the built-in parser on the eval question set: accuracy per language and category."""
+    """Score a planner on the eval question set: accuracy per language and category."""
     from agent.evaluation import EVAL_TODAY, accuracy_table, load_cases, run_cases
+    from agent.llm.planner import LLMPlanner
     from agent.parser import Planner
+    from agent.routing import RoutedPlanner
     from agent.value_index import build_value_index
     from semantic_layer.periods import FixedClock
 
-    from .state import open_state
+    from .state import open_llm, open_state
 
+    if planner_name not in ("rules", "llm", "routed"):
+        _fail(f"--planner is rules, llm or routed; got '{planner_name}'", 2)
     try:
-        state = open_state(_settings(db=db, model=model, as_of=EVAL_TODAY))
+        settings = _settings(db=db, model=model, as_of=EVAL_TODAY)
+        state = open_state(settings)
     except SemanticLayerError as error:
         _fail(str(error))
-    planner = Planner(state.layer.model, build_value_index(state.layer), FixedClock(EVAL_TODAY))
+    rules = Planner(state.layer.model, build_value_index(state.layer), FixedClock(EVAL_TODAY))
+    planner: Planner | RoutedPlanner = rules
+    if planner_name != "rules":
+        client = open_llm(settings.llm)
+        if client is None:
+            _fail("--planner llm needs CHATBI_LLM_BASE_URL or CHATBI_LLM_API_KEY (and CHATBI_LLM_MODEL)", 2)
+        llm = LLMPlanner(client, state.layer, rules.values, None, settings.llm)
+        planner = RoutedPlanner(
+            rules, llm, route_below=settings.llm.route_below, always_llm=planner_name == "llm"
+        )
     results = run_cases(planner, load_cases(cases))
     if not results:
         _fail(f"no eval cases found in {cases}", 2)

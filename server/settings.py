@@ -10,6 +10,8 @@ from typing import Annotated, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from agent.llm.config import DEFAULT_MODEL, LLMConfig
+
 DEFAULT_DEMO_DB = Path("data") / "demo.duckdb"
 STORE_FILE_NAME = "chatbi-store.sqlite3"
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
@@ -77,8 +79,46 @@ class Settings(BaseSettings):
         default=[], description="Portal origins allowed to call the API (CORS) and to frame the pages."
     )
     root_path: str = Field(default="", description="Path prefix when served behind a proxy, e.g. /chatbi.")
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible API base URL (e.g. http://127.0.0.1:11434/v1); the LLM is on when "
+        "this or a key is set.",
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key for the LLM; OpenAI's own API when no base URL is set."
+    )
+    llm_model: str = Field(default=DEFAULT_MODEL, description="Model name the LLM endpoint serves.")
+    llm_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds the LLM may spend on one question before the parser answers."
+    )
+    llm_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of an LLM call failing with 429, 5xx or a dropped connection.",
+    )
+    llm_rephrase: bool = Field(
+        default=True,
+        description="Let the LLM reword narratives (a rewrite with a number not in the facts is dropped).",
+    )
+    llm_send_rows: bool = Field(
+        default=True,
+        description="Send result rows to the LLM; off sends only the intent and aggregated facts.",
+    )
+    llm_route_below: float = Field(
+        default=0.8, ge=0, le=1, description="Questions the parser reads with less confidence go to the LLM."
+    )
 
-    @field_validator("model", "store", "auth_secret", "auth_public_key", "auth_algorithm", mode="before")
+    @field_validator(
+        "model",
+        "store",
+        "auth_secret",
+        "auth_public_key",
+        "auth_algorithm",
+        "llm_base_url",
+        "llm_api_key",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -141,6 +181,29 @@ class Settings(BaseSettings):
     def auth_configured(self) -> bool:
         """True when identity tokens are required (a secret or a public key is set)."""
         return bool(self.auth_secret or self.auth_public_key)
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _llm_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(
+                f"llm_base_url is an http(s) URL such as http://127.0.0.1:8001/v1, got '{value}'"
+            )
+        return value.rstrip("/") if value else None
+
+    @property
+    def llm(self) -> LLMConfig:
+        key = self.llm_api_key.get_secret_value() if self.llm_api_key else None
+        return LLMConfig(
+            base_url=self.llm_base_url,
+            api_key=key,
+            model=self.llm_model,
+            timeout=self.llm_timeout,
+            retries=self.llm_retries,
+            rephrase=self.llm_rephrase,
+            send_rows=self.llm_send_rows,
+            route_below=self.llm_route_below,
+        )
 
     @property
     def token_algorithm(self) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+from agent.llm.client import ChatClient
+from agent.llm.config import LLMConfig
 from semantic_layer.engine import DuckDBEngine, DuckDBSettings
 from semantic_layer.freshness import data_as_of
 from semantic_layer.layer import SemanticLayer
@@ -11,6 +14,8 @@ from semantic_layer.loader import load_model
 from semantic_layer.periods import FixedClock, SystemClock
 
 from .settings import Settings
+
+logger = logging.getLogger("chatbi.server")
 
 
 @dataclass
@@ -33,3 +38,18 @@ def open_state(settings: Settings) -> ServerState:
         model, engine, clock=clock, detail_limit=settings.detail_limit, max_rows=settings.max_rows
     )
     return ServerState(layer=layer, data_as_of=data_as_of(model, engine))
+
+
+def open_llm(config: LLMConfig) -> ChatClient | None:
+    """The LLM client when one is configured (LangChain loads only then); None: the parser works alone."""
+    if not config.enabled:
+        return None
+    client = ChatClient(config)
+    where = config.base_url or "OpenAI"
+    logger.info(
+        "LLM planner on: model %s at %s (parser first, LLM below confidence %s)",
+        config.model,
+        where,
+        config.route_below,
+    )
+    return client

@@ -13,4 +13,12 @@ def health(request: Request) -> JSONResponse:
     state = request.app.state.server
     if state is None or request.app.state.chat is None:
         return JSONResponse({"status": "starting"}, status_code=503)
-    return JSONResponse({"status": "ready", "model": state.layer.model.name, "data_as_of": state.data_as_of})
+    llm = request.app.state.chat.llm
+    return JSONResponse(
+        {
+            "status": "ready",
+            "model": state.layer.model.name,
+            "data_as_of": state.data_as_of,
+            "llm": {"enabled": True, "model": llm.config.model} if llm else {"enabled": False},
+        }
+    )
