@@ -25,6 +25,7 @@ from . import cues
 from .intent import Clarification, ClarifyOption, ConversationState, Intent, Plan
 from .text import language_of, normalize
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
+from .unknown_words import unknown_words
 from .value_index import ValueIndex
 from .vocabulary import Match, Vocabulary
 
@@ -36,6 +37,8 @@ _WHICH_TIME = [(re.compile(r"哪个?月|哪一个?月|which month"), "month"), (
 _CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\bplus\b|as well as|\bvs\b")
 _UNIT_FORMATS = {"star": "score", "stars": "score", "星": "score", "分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
                  "小时": "hours", "hour": "hours", "hours": "hours", "分": "score", "points": "score", "point": "score"}  # fmt: skip
+UNSURE = 0.6
+"""The confidence of a reading that left words of the question unexplained."""
 _SEPARATOR = re.compile(r"^[\s,、和与及跟以及或and&/+的]*$")
 
 
@@ -60,6 +63,8 @@ class Reading:
     field_positions: dict[str, int] = field(default_factory=dict)
     """Every record field the words could name (also when a metric reading ranked first)."""
     fuzzy: bool = False
+    rest: str = ""
+    """The words no pass understood (terms, times, numbers and the like blanked out)."""
 
     def has(self, pattern: re.Pattern[str]) -> bool:
         return bool(pattern.search(self.text))
@@ -110,11 +115,17 @@ class Planner:
         if cues.UNSAFE.search(text):
             return self.unsupported(lang, text, "unsafe")
         reading = self.read(text)
+        return _owning_up(self.shape(lang, reading, state), unknown_words(reading.rest))
+
+    def shape(self, lang: Language, reading: Reading, state: ConversationState) -> Intent:
         last = state.last
         follow_up = (
             last is not None
             and last.query is not None
-            and (cues.FOLLOW_UP.search(text) is not None or (not reading.metrics and not reading.ambiguous))
+            and (
+                cues.FOLLOW_UP.search(reading.text) is not None
+                or (not reading.metrics and not reading.ambiguous)
+            )
         )
         if reading.ambiguous and not reading.metrics:
             return self.clarify_metric(lang, reading, last if follow_up else None)
@@ -180,6 +191,9 @@ class Planner:
         matches = self.vocabulary.find("".join(work))
         reading.fuzzy = any(m.fuzzy for m in matches)
         self.read_terms(reading, matches, "".join(work))
+        for match in matches:
+            blank((match.start, match.end))
+        reading.rest = "".join(work)
         return reading
 
     def read_terms(self, reading: Reading, matches: list[Match], work: str) -> None:
@@ -700,6 +714,21 @@ class Planner:
         if query == base and reading.metrics == list(base.metrics):
             return None if not (reading.time or reading.filters) else last
         return Intent(kind=kind, query=query, confidence=0.85, language=lang)
+
+
+def _owning_up(intent: Intent, unknown: list[str]) -> Intent:
+    """An answer that leaves words of the question out says which, and is less sure of itself (so
+    that the router hands it to the LLM when there is one)."""
+    if not unknown or intent.kind in ("unsupported", "clarify"):
+        return intent
+    words = "、".join(unknown) if intent.language == "zh" else ", ".join(unknown)
+    note = (
+        f"未能理解：{words}（回答未考虑这些词）"
+        if intent.language == "zh"
+        else f"Not understood: {words} (left out of the answer)"
+    )
+    confidence = min(intent.confidence, UNSURE)
+    return intent.model_copy(update={"confidence": confidence, "notes": (*intent.notes, note)})
 
 
 def _qualifies_value(match: Match, dimension: str, values: list[Match], work: str) -> bool:

@@ -69,6 +69,7 @@ class ChatClient:
         tools: Sequence[dict[str, Any]] = (),
     ) -> AIMessage:
         """The model's reply (streamed, reassembled); retries 429/5xx/connection failures with backoff."""
+        import httpx
         import openai
 
         model: Any = self._model.bind_tools(list(tools)) if tools else self._model
@@ -92,8 +93,10 @@ class ChatClient:
                 attempt += 1
             except openai.APIStatusError as error:  # 400/401/403/404: retrying would not help
                 raise LLMError("rejected", _describe(error)) from None
-            except openai.APIError as error:  # e.g. a body that is not JSON
+            except (openai.APIError, ValueError) as error:  # e.g. a body that is not JSON, or no chunks
                 raise LLMError("malformed", _describe(error)) from None
+            except httpx.HTTPError as error:  # the connection broke mid-stream
+                raise LLMError("unavailable", str(error) or type(error).__name__) from None
 
 
 def _reassemble(chunks: Any) -> AIMessage:

@@ -76,8 +76,8 @@ class LLMPlanner:
         specs = Toolbox.specs()
         answer: Intent | None = None
         failures = 0
+        on_stage("thinking")
         for _ in range(self.config.max_steps):
-            on_stage("thinking")
             reply = self.client.complete(messages, deadline, specs)
             messages.append(reply)
             calls: list[tuple[str | None, str, dict[str, Any] | None, str | None]] = [

@@ -194,7 +194,7 @@ class Toolbox:
     # --- the tools -------------------------------------------------------------------------------
 
     def search_catalog(self, args: SearchCatalog) -> ToolOutcome:
-        words = normalize(args.words).strip()
+        words = args.words.strip().lower()
         lang = self.language
         found: dict[str, list[dict[str, Any]]] = {"metrics": [], "dimensions": [], "fields": []}
         for metric in self.model.metrics:
@@ -405,7 +405,7 @@ def _mentions(words: str, name: str, label: Any, synonyms: Any, description: Any
         texts += list(synonyms.all())
     if description is not None:
         texts += [description.zh, description.en]
-    haystack = [normalize(t) for t in texts if t]
+    haystack = [t.lower() for t in texts if t]
     return any(token in text for token in words.split() for text in haystack) or any(
         fuzz.partial_ratio(words, text) >= 80 for text in haystack
     )

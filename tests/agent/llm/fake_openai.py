@@ -5,7 +5,9 @@ server and script what it answers::
 
     with FakeOpenAI(flavour="vllm") as server:
         server.script([Reply.tool_calls([("run_query", {"metrics": ["tickets"]})]), Reply.text("Done.")])
-        llm = ChatOpenAI(model="fake-model", base_url=server.base_url, api_key="test", max_retries=0)
+        llm = ChatOpenAI(
+            model="fake-model", base_url=server.base_url, api_key="test", use_responses_api=False, max_retries=0
+        )
         ...
         assert server.requests[0]["tools"][0]["function"]["name"] == "run_query"
 

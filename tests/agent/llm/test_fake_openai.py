@@ -40,10 +40,8 @@ def server(request: pytest.FixtureRequest) -> Iterator[FakeOpenAI]:
         yield fake
 
 
-def client(server: FakeOpenAI, **kwargs: Any) -> openai.OpenAI:
-    return openai.OpenAI(
-        base_url=server.base_url, api_key="test", max_retries=kwargs.pop("max_retries", 0), **kwargs
-    )
+def client(server: FakeOpenAI) -> openai.OpenAI:
+    return openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0)
 
 
 def chat(server: FakeOpenAI, **kwargs: Any) -> ChatOpenAI:
@@ -57,10 +55,17 @@ def chat(server: FakeOpenAI, **kwargs: Any) -> ChatOpenAI:
     )
 
 
-def raw_stream(server: FakeOpenAI, **body: Any) -> list[dict[str, Any]]:
+@pytest.fixture(scope="module")
+def raw() -> Iterator[httpx.Client]:
+    """One plain HTTP client for the wire-format tests (building one, with its TLS context, costs ~50 ms)."""
+    with httpx.Client(timeout=5) as http:
+        yield http
+
+
+def raw_stream(raw: httpx.Client, server: FakeOpenAI, **body: Any) -> list[dict[str, Any]]:
     """The SSE chunks exactly as sent, so the flavour's wire format can be checked field by field."""
     payload = {"model": "fake-model", "messages": MESSAGES, "stream": True, **body}
-    with httpx.stream("POST", f"{server.base_url}/chat/completions", json=payload, timeout=5) as response:
+    with raw.stream("POST", f"{server.base_url}/chat/completions", json=payload) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = [line for line in response.iter_lines() if line]
@@ -73,26 +78,20 @@ def raw_stream(server: FakeOpenAI, **body: Any) -> list[dict[str, Any]]:
 # The openai client
 
 
-def test_openai_text_non_streaming(server: FakeOpenAI) -> None:
-    server.script([Reply.text("共 1,234 张工单。")])
-    completion = client(server).chat.completions.create(model="fake-model", messages=MESSAGES)
+def test_openai_text(server: FakeOpenAI) -> None:
+    text = "Tickets rose 12% week over week, mostly in 华东。"
+    server.script([Reply.text(text), Reply.text(text)])
+    api = client(server)
+
+    completion = api.chat.completions.create(model="fake-model", messages=MESSAGES)
     choice = completion.choices[0]
-    assert choice.message.content == "共 1,234 张工单。"
-    assert choice.message.role == "assistant"
+    assert (choice.message.role, choice.message.content, choice.finish_reason) == ("assistant", text, "stop")
     assert not choice.message.tool_calls
-    assert choice.finish_reason == "stop"
     assert completion.object == "chat.completion"
     assert completion.model == "fake-model"
     assert completion.usage is not None and completion.usage.total_tokens > 0
-    assert server.requests == [{"model": "fake-model", "messages": MESSAGES}]
-    assert server.headers[0]["authorization"] == "Bearer test"
-    assert server.remaining == 0
 
-
-def test_openai_text_streaming(server: FakeOpenAI) -> None:
-    text = "Tickets rose 12% week over week, mostly in 华东."
-    server.script([Reply.text(text)])
-    stream = client(server).chat.completions.create(
+    stream = api.chat.completions.create(
         model="fake-model", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
     )
     chunks = list(stream)
@@ -100,20 +99,31 @@ def test_openai_text_streaming(server: FakeOpenAI) -> None:
     assert "".join(pieces) == text
     assert len(pieces) > 3  # streamed in small pieces, not one blob
     assert len({c.id for c in chunks}) == 1
-    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == [
-        "stop"
-    ]
+    finishes = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert finishes == ["stop"]
     assert chunks[-1].choices == [] and chunks[-1].usage is not None
+
+    assert server.requests[0] == {"model": "fake-model", "messages": MESSAGES}
+    assert server.requests[1]["stream"] is True
+    assert [h["authorization"] for h in server.headers] == ["Bearer test"] * 2
+    assert server.remaining == 0
 
 
 def test_openai_tool_calls_streaming(server: FakeOpenAI) -> None:
-    server.script([Reply.tool_calls([("run_query", QUERY_ARGS), ("show_chart", {"kind": "bar"})])])
-    stream = client(server).chat.completions.create(model="fake-model", messages=MESSAGES, stream=True)
+    server.script(
+        [
+            Reply.tool_calls([("run_query", QUERY_ARGS), ("show_chart", {"kind": "bar"})]),
+            Reply.tool_calls([("run_query", QUERY_ARGS)], content="Let me look."),
+        ]
+    )
+    api = client(server)
+
+    # reassembled by hand, by index, as a planner reading raw deltas would
     calls: dict[int, dict[str, str]] = {}
-    finish = []
-    for chunk in stream:
+    finishes = []
+    for chunk in api.chat.completions.create(model="fake-model", messages=MESSAGES, stream=True):
         for choice in chunk.choices:
-            finish.append(choice.finish_reason)
+            finishes.append(choice.finish_reason)
             for delta in choice.delta.tool_calls or []:
                 call = calls.setdefault(delta.index, {"id": "", "name": "", "arguments": ""})
                 call["id"] += delta.id or ""
@@ -124,69 +134,57 @@ def test_openai_tool_calls_streaming(server: FakeOpenAI) -> None:
     assert json.loads(calls[0]["arguments"]) == QUERY_ARGS
     assert json.loads(calls[1]["arguments"]) == {"kind": "bar"}
     assert calls[0]["id"] and calls[0]["id"] != calls[1]["id"]
-    assert [f for f in finish if f] == ["tool_calls"]
+    assert [f for f in finishes if f] == ["tool_calls"]
 
-
-def test_openai_stream_helper_accumulates(server: FakeOpenAI) -> None:
-    # the SDK's own accumulator is strict about delta shapes (it merges by index, type-checks fields)
-    server.script([Reply.tool_calls([("run_query", QUERY_ARGS)], content="Let me look.")])
-    with client(server).chat.completions.stream(model="fake-model", messages=MESSAGES) as stream:
-        final = stream.get_final_completion()
-    message = final.choices[0].message
+    # and by the SDK's own accumulator, which merges by index and type-checks every field
+    with api.chat.completions.stream(model="fake-model", messages=MESSAGES) as stream:
+        message = stream.get_final_completion().choices[0].message
     assert message.content == "Let me look."
     assert message.tool_calls is not None
-    call = message.tool_calls[0]
-    assert call.type == "function"
-    assert call.function.name == "run_query"
-    assert json.loads(call.function.arguments) == QUERY_ARGS
+    parsed = message.tool_calls[0]
+    assert (parsed.type, parsed.function.name) == ("function", "run_query")
+    assert json.loads(parsed.function.arguments) == QUERY_ARGS
 
 
 # ---------------------------------------------------------------------------------------------------------
 # LangChain's ChatOpenAI, as the planner uses it
 
 
-def test_langchain_invoke_tool_calls(server: FakeOpenAI) -> None:
-    server.script([Reply.tool_calls([("run_query", QUERY_ARGS), ("show_chart", {"kind": "line"})])])
-    message = chat(server).bind_tools([run_query, show_chart]).invoke("工单量多少？")
-    assert isinstance(message, AIMessage)
-    assert [(c["name"], c["args"]) for c in message.tool_calls] == [
-        ("run_query", QUERY_ARGS),
-        ("show_chart", {"kind": "line"}),
-    ]
-    assert all(c["id"] for c in message.tool_calls)
-    assert message.invalid_tool_calls == []
-    tools = server.requests[0]["tools"]
-    assert [t["function"]["name"] for t in tools] == ["run_query", "show_chart"]
-
-
-def test_langchain_stream_tool_calls(server: FakeOpenAI) -> None:
+def test_langchain_tool_calls_invoke_and_stream(server: FakeOpenAI) -> None:
     server.script([Reply.tool_calls([("run_query", QUERY_ARGS), ("show_chart", {"kind": "line"})])] * 2)
     llm = chat(server).bind_tools([run_query, show_chart])
+
     invoked = llm.invoke("工单量多少？")
+    assert isinstance(invoked, AIMessage)
+    expected = [("run_query", QUERY_ARGS), ("show_chart", {"kind": "line"})]
+    assert [(c["name"], c["args"]) for c in invoked.tool_calls] == expected
+    assert all(c["id"] for c in invoked.tool_calls)
+    assert invoked.invalid_tool_calls == []
+
     chunks = list(llm.stream("工单量多少？"))
     assert len(chunks) > 2
     streamed = functools.reduce(operator.add, chunks)
     assert isinstance(streamed, AIMessageChunk)
-    assert [(c["name"], c["args"]) for c in streamed.tool_calls] == [
-        (c["name"], c["args"]) for c in invoked.tool_calls
-    ]
+    assert [(c["name"], c["args"]) for c in streamed.tool_calls] == expected
     assert streamed.invalid_tool_calls == []
-    assert server.requests[1]["stream"] is True
+
+    assert [t["function"]["name"] for t in server.requests[0]["tools"]] == ["run_query", "show_chart"]
+    assert not server.requests[0].get("stream") and server.requests[1]["stream"] is True
 
 
 def test_langchain_stream_text_with_usage(server: FakeOpenAI) -> None:
     server.script([Reply.text("Done. 完成。")])
-    chunks = list(chat(server, stream_usage=True).stream("hi"))
-    streamed = functools.reduce(operator.add, chunks)
+    streamed = functools.reduce(operator.add, chat(server, stream_usage=True).stream("hi"))
     assert streamed.content == "Done. 完成。"
+    assert isinstance(streamed, AIMessageChunk)
     assert streamed.usage_metadata is not None and streamed.usage_metadata["total_tokens"] > 0
     assert server.requests[0]["stream_options"] == {"include_usage": True}
 
 
-def test_langchain_malformed_arguments_are_invalid_tool_calls(server: FakeOpenAI) -> None:
+def test_langchain_malformed_arguments(server: FakeOpenAI) -> None:
     truncated, unparsable = '{"metrics": ["tickets"', '{"metrics": tickets}'
     server.script(
-        [Reply.tool_calls([("run_query", truncated)]), Reply.tool_calls([("run_query", unparsable)])]
+        [Reply.tool_calls([("run_query", truncated)])] * 2 + [Reply.tool_calls([("run_query", unparsable)])]
     )
     llm = chat(server).bind_tools([run_query])
 
@@ -194,19 +192,16 @@ def test_langchain_malformed_arguments_are_invalid_tool_calls(server: FakeOpenAI
     assert invoked.tool_calls == []
     assert [(c["name"], c["args"]) for c in invoked.invalid_tool_calls] == [("run_query", truncated)]
 
+    # Worth knowing for the planner: when streaming, LangChain parses arguments with parse_partial_json,
+    # which closes open brackets, so the truncated call comes out VALID; only unparsable text is invalid.
+    repaired = functools.reduce(operator.add, llm.stream("hi"))
+    assert isinstance(repaired, AIMessageChunk)
+    assert [(c["name"], c["args"]) for c in repaired.tool_calls] == [("run_query", {"metrics": ["tickets"]})]
+
     streamed = functools.reduce(operator.add, llm.stream("hi"))
     assert isinstance(streamed, AIMessageChunk)
     assert streamed.tool_calls == []
     assert [(c["name"], c["args"]) for c in streamed.invalid_tool_calls] == [("run_query", unparsable)]
-
-
-def test_langchain_stream_repairs_truncated_arguments(server: FakeOpenAI) -> None:
-    # Worth knowing for the planner: when streaming, LangChain parses arguments with parse_partial_json,
-    # which closes open brackets, so a truncated call comes out VALID (unlike .invoke(), above).
-    server.script([Reply.tool_calls([("run_query", '{"metrics": ["tickets"')])])
-    streamed = functools.reduce(operator.add, chat(server).bind_tools([run_query]).stream("hi"))
-    assert isinstance(streamed, AIMessageChunk)
-    assert [(c["name"], c["args"]) for c in streamed.tool_calls] == [("run_query", {"metrics": ["tickets"]})]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -225,7 +220,7 @@ def test_timeout_raises_quickly_and_server_still_stops(server: FakeOpenAI) -> No
     server.script([Reply.delay(30, Reply.text("too late"))])
     started = time.monotonic()
     with pytest.raises(openai.APITimeoutError):
-        chat(server, timeout=0.3).invoke("hi")
+        chat(server, timeout=0.2).invoke("hi")
     assert time.monotonic() - started < 3
     started = time.monotonic()
     server.close()
@@ -257,9 +252,8 @@ def test_close_is_prompt_while_a_handler_sleeps() -> None:
     assert time.monotonic() - started < 1
     caller.join(timeout=5)
     assert not caller.is_alive()
-    assert len(outcome) == 1 and isinstance(
-        outcome[0], httpx.HTTPError
-    )  # the connection was cut, not answered
+    # the connection was cut, not answered
+    assert len(outcome) == 1 and isinstance(outcome[0], httpx.HTTPError)
 
 
 def test_script_exhausted_is_a_500_without_retries(server: FakeOpenAI) -> None:
@@ -351,11 +345,11 @@ def _call_deltas(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [call for delta in _deltas(chunks) for call in delta.get("tool_calls", [])]
 
 
-def test_openai_wire_format() -> None:
+def test_openai_wire_format(raw: httpx.Client) -> None:
     with FakeOpenAI("openai") as server:
         server.script([Reply.tool_calls([("run_query", QUERY_ARGS)]), Reply.text("Hello there")])
-        calls = raw_stream(server, stream_options={"include_usage": True})
-        text = raw_stream(server)
+        calls = raw_stream(raw, server, stream_options={"include_usage": True})
+        text = raw_stream(raw, server)
     assert len({(c["id"], c["created"], c["system_fingerprint"]) for c in calls}) == 1
     assert calls[0]["id"].startswith("chatcmpl-") and calls[0]["system_fingerprint"].startswith("fp_")
     assert all(c["object"] == "chat.completion.chunk" and "obfuscation" in c for c in calls)
@@ -381,11 +375,11 @@ def test_openai_wire_format() -> None:
     assert text[-1]["choices"][0]["finish_reason"] == "stop"
 
 
-def test_vllm_wire_format() -> None:
+def test_vllm_wire_format(raw: httpx.Client) -> None:
     with FakeOpenAI("vllm") as server:
         server.script([Reply.tool_calls([("run_query", QUERY_ARGS)]), Reply.text("Hello there")])
-        calls = raw_stream(server, stream_options={"include_usage": True})
-        text = raw_stream(server)
+        calls = raw_stream(raw, server, stream_options={"include_usage": True})
+        text = raw_stream(raw, server)
     assert calls[0]["id"].startswith("chatcmpl-") and len(calls[0]["id"]) == len("chatcmpl-") + 32
     assert all("system_fingerprint" not in c for c in calls)
     assert all("usage" not in c for c in calls[:-1])
@@ -412,13 +406,13 @@ def test_vllm_wire_format() -> None:
 
 
 @pytest.mark.parametrize("tool_finish", ["tool_calls", "stop"])
-def test_ollama_wire_format(tool_finish: Any) -> None:
+def test_ollama_wire_format(raw: httpx.Client, tool_finish: Any) -> None:
     with FakeOpenAI("ollama", ollama_tool_finish=tool_finish) as server:
         server.script([Reply.tool_calls([("run_query", QUERY_ARGS), ("show_chart", {"kind": "bar"})])])
         server.script([Reply.tool_calls([("run_query", QUERY_ARGS)])])
-        calls = raw_stream(server, stream_options={"include_usage": True})
-        completion = httpx.post(
-            f"{server.base_url}/chat/completions", json={"model": "m", "messages": MESSAGES}, timeout=5
+        calls = raw_stream(raw, server, stream_options={"include_usage": True})
+        completion = raw.post(
+            f"{server.base_url}/chat/completions", json={"model": "m", "messages": MESSAGES}
         ).json()
     assert all(c["system_fingerprint"] == "fp_ollama" for c in calls)
     assert all("logprobs" not in choice for c in calls for choice in c["choices"])
