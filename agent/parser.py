@@ -191,8 +191,8 @@ class Planner:
         matches = self.vocabulary.find("".join(work))
         reading.fuzzy = any(m.fuzzy for m in matches)
         self.read_terms(reading, matches, "".join(work))
-        for match in matches:
-            blank((match.start, match.end))
+        for term in matches:
+            blank((term.start, term.end))
         reading.rest = "".join(work)
         return reading
 

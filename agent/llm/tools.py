@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -168,8 +169,9 @@ class Toolbox:
         self.send_rows = send_rows
 
     @staticmethod
-    def specs() -> list[dict[str, Any]]:
-        """The tools in OpenAI's function-calling format."""
+    @cache
+    def specs() -> tuple[dict[str, Any], ...]:
+        """The tools in OpenAI's function-calling format (built once)."""
         from langchain_core.utils.function_calling import convert_to_openai_tool
 
         specs = []
@@ -177,7 +179,7 @@ class Toolbox:
             spec = convert_to_openai_tool(args)
             spec["function"]["name"] = name
             specs.append(spec)
-        return specs
+        return tuple(specs)
 
     def call(self, name: str, arguments: dict[str, Any]) -> ToolOutcome:
         schema = TOOLS.get(name)

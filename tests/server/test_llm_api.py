@@ -83,7 +83,9 @@ def test_an_invented_number_never_reaches_the_stream(base_url: str, llm: FakeOpe
 
 def test_an_llm_that_is_down_leaves_the_question_answered(base_url: str, llm: FakeOpenAI) -> None:
     llm.respond_with(lambda request: Reply.error(503, "model is loading"))
-    answer = httpx.post(f"{base_url}/api/ask", json={"question": "本月营收和投诉量"}, headers=ALICE, timeout=60)
+    answer = httpx.post(
+        f"{base_url}/api/ask", json={"question": "本月营收和投诉量"}, headers=ALICE, timeout=60
+    )
     body = answer.json()
     assert answer.status_code == 200 and body["status"] == "answered" and body["planner"] == "rules"
     assert any("营收" in note for note in body["query"]["notes"])  # it says what it left out

@@ -7,7 +7,11 @@ import pytest
 from agent.llm.rephrase import problems
 
 ZH = "2026年11月投诉量为1,234件，比10月上升12.5%（+137件），恶化。华东占比最高（38.2%）。"
-ZH_FACTS = [{"id": "value", "text": "1,234件"}, {"id": "change_pct", "text": "12.5%"}, {"id": "top", "text": "38.2%"}]
+ZH_FACTS = [
+    {"id": "value", "text": "1,234件"},
+    {"id": "change_pct", "text": "12.5%"},
+    {"id": "top", "text": "38.2%"},
+]
 EN = "Complaints in November 2026 were 1,234, up 12.5% (+137) on October: worse. East China had the most (38.2%)."
 
 
