@@ -7,6 +7,7 @@
 //   SHOTS           folder for the screenshots (one per step)
 //   WEB_DIR         web/ (where playwright-core is installed)
 //   SKIP_ASK=1      when the server has no /api/ask yet: only the steps that do not ask run
+//   LLM_CHAT_URL    the chat page of a server whose LLM is a scripted OpenAI-protocol server
 // Prints one line per step and exits non-zero with the failed step's message.
 import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
@@ -20,6 +21,7 @@ const CHATBI_URL = env.CHATBI_URL;
 const PORTAL_URL = env.PORTAL_URL;
 const SHOTS = env.SHOTS;
 const SKIP_ASK = env.SKIP_ASK === "1";
+const LLM_CHAT_URL = env.LLM_CHAT_URL;
 const ANSWER_TIMEOUT = 60_000;
 
 const problems = [];
@@ -347,11 +349,41 @@ const browser = await chromium.launch({
     "--disable-sync",
   ],
 });
+/** A question only the LLM can read: the AI stage shows, the card says the AI model read it, and the
+ * narrative is the checked rewording. */
+async function llmSteps(browser) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 860 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  watchConsole(page, "chat page with an LLM");
+  await page.goto(LLM_CHAT_URL);
+  await page.locator(".welcome .chip").first().waitFor();
+  await page.evaluate(() => {
+    window.__stages = [];
+    new MutationObserver((records) => {
+      for (const record of records)
+        for (const node of record.addedNodes)
+          if (node.nodeType === 1 && node.matches("li[data-stage]")) window.__stages.push(node.textContent);
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  await ask(page, page, "哪款产品让客户最头疼？");
+  const card = await waitForCard(page, 1);
+  const stages = await page.evaluate(() => window.__stages);
+  console.log(`stages shown: ${stages.join(", ")}`);
+  check(stages.includes("AI 模型理解问题"), `the AI stage is shown: ${stages.join(", ")}`);
+  const notes = await card.locator(".notes").innerText();
+  check(notes.includes("由 AI 模型理解问题"), `the card says the AI model read the question: ${notes}`);
+  const text = (await card.locator(".headline").innerText()) + (await card.locator(".narrative").innerText());
+  check(text.startsWith("简而言之"), `the checked rewording is shown: ${text}`);
+  await shot(page, "llm-answer");
+  return context;
+}
+
 let failed = null;
 try {
   for (const [name, steps] of [
     ["chat", chatSteps],
     ["widget", widgetSteps],
+    ...(LLM_CHAT_URL && !SKIP_ASK ? [["llm", llmSteps]] : []),
   ]) {
     const started = Date.now();
     const context = await steps(browser);

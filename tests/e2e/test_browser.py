@@ -18,9 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.agent.llm.fake_openai import FakeOpenAI, Reply
 from tests.conftest import DEMO_AS_OF, require_system
 
 from .portal import PREFIX, portal, prefix_proxy
@@ -95,6 +97,22 @@ def _has_ask(url: str) -> bool:
         return error.code not in (404, 405)
 
 
+def _scripted_llm(request: dict[str, Any]) -> Reply:
+    """The LLM of the `llm` server: plans the top-complaints query, stops, and rewords faithfully."""
+    messages = request["messages"]
+    if "改写" in messages[0]["content"]:  # the rewording instructions
+        return Reply.text("简而言之，" + messages[1]["content"].split("\n\nFacts:")[0])
+    if messages[-1]["role"] == "tool":
+        return Reply.text("好的")
+    query = {
+        "metrics": ["complaint_count"],
+        "dimensions": ["product_model"],
+        "time_range": {"period": "this_month"},
+        "order_by": [{"field": "complaint_count", "desc": True}],
+    }
+    return Reply.tool_calls([("run_query", query)])
+
+
 def _portal_token() -> str:
     import jwt
 
@@ -122,11 +140,14 @@ def test_chat_page_and_widget_in_a_browser(
     with (
         prefix_proxy() as proxy,
         portal(f"{proxy.origin}{PREFIX}/widget.js", token) as portal_origin,
+        FakeOpenAI(flavour="openai") as llm,
         chatbi_serve(demo_db, folder, "chat") as chat_url,
         chatbi_serve(
             demo_db, folder, "portal", allowed_origins=portal_origin, auth_secret=PORTAL_SECRET
         ) as widget_url,
+        chatbi_serve(demo_db, folder, "llm", llm_base_url=llm.base_url) as llm_chat_url,
     ):
+        llm.respond_with(_scripted_llm)
         proxy.upstream = widget_url
         skip_ask = not _has_ask(chat_url)
         env = {
@@ -137,6 +158,7 @@ def test_chat_page_and_widget_in_a_browser(
             "SHOTS": str(shots),
             "WEB_DIR": str(WEB),
             "SKIP_ASK": "1" if skip_ask else "0",
+            "LLM_CHAT_URL": f"{llm_chat_url}/",
         }
         started = time.monotonic()
         run = subprocess.run(
@@ -149,5 +171,8 @@ def test_chat_page_and_widget_in_a_browser(
     assert run.returncode == 0, f"browser steps failed (screenshots in {shots}):\n{output}"
     if skip_ask:
         pytest.skip("!!! POST /api/ask is not on the server yet: the steps that ask questions were skipped")
-    assert sorted(p.name for p in shots.glob("*.png"))[-1].endswith("widget-phone-360.png")  # every step ran
+    names = sorted(p.name for p in shots.glob("*.png"))
+    assert names[-2].endswith("widget-phone-360.png") and names[-1].endswith(
+        "llm-answer.png"
+    )  # every step ran
     assert json.dumps(token) not in (folder / "portal.log").read_text()  # the token is never logged

@@ -217,6 +217,13 @@ export function errorMessage(error) {
  * The card for one Answer. `handlers.ask(question)` asks a suggestion; `handlers.choose(option)` answers
  * a clarification. Returns the card element; call `card.mount()` once it is in the page to draw its chart.
  */
+/** What the planner assumed or left out (e.g. the default period), and whether the AI model read it. */
+export function noteLines(answer) {
+  const notes = answer.query && Array.isArray(answer.query.notes) ? answer.query.notes.map(String) : [];
+  if (answer.planner === "llm") notes.push(t("readByLlm"));
+  return notes;
+}
+
 export function answerCard(answer, handlers) {
   const lang = answerLanguage(answer);
   const card = h("article", {
@@ -253,6 +260,8 @@ export function answerCard(answer, handlers) {
     append(card, chartBox);
   }
   if (rest) append(card, h("p", { class: "narrative" }, rest));
+  const notes = noteLines(answer);
+  if (notes.length) append(card, h("ul", { class: "notes" }, notes.map((note) => h("li", {}, note))));
 
   const data = answer.data;
   const hasData = data && Array.isArray(data.columns) && Array.isArray(data.rows) && data.columns.length;
