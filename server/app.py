@@ -8,17 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from semantic_layer.identity import LOCAL_IDENTITY
-
 from .auth import TokenVerifier
 from .chat import ChatService
 from .embedding import install_embedding
 from .errors import install_error_handlers
-from .planners import PlannerCache
+from .limits import BodySizeLimit, Limiter
 from .proxy import PathPrefix
-from .routes import ask, catalog, conversations, feedback, health, query, web
+from .routes import admin, ask, catalog, conversations, feedback, health, query, web
 from .settings import Settings
-from .state import open_llm, open_state
+from .state import Serving, open_llm, open_state, warm_up
 from .store import Store
 
 
@@ -29,28 +27,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         server = await run_in_threadpool(open_state, settings)
+        serving = Serving(server, lambda: open_state(settings))
         try:
-            store = await run_in_threadpool(Store, settings.store_path)
-            planners = PlannerCache(server.layer)
-            await run_in_threadpool(planners.planner, LOCAL_IDENTITY)  # the first question is fast
+            store = await run_in_threadpool(
+                lambda: Store(
+                    settings.store_path, max_turns=settings.max_turns, max_bytes=settings.store_max_mb * 2**20
+                )
+            )
+            await run_in_threadpool(warm_up, server)  # the first question is fast
             llm = await run_in_threadpool(open_llm, settings.llm)
-            app.state.chat = ChatService(server, store, planners, settings.max_question_chars, llm)
-            app.state.server = server
+            limiter = Limiter(per_minute=settings.rate_limit, concurrent=settings.max_concurrent)
+            app.state.chat = ChatService(serving, store, settings.max_question_chars, llm, limiter)
             yield
         finally:
-            app.state.server = None
             app.state.chat = None
-            server.close()
+            serving.close()
 
     app = FastAPI(title="chatbi", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    app.state.server = None
     app.state.chat = None
     app.state.verifier = TokenVerifier(settings) if settings.auth_configured else None
     install_error_handlers(app)
     install_embedding(app, settings)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(PathPrefix, root_path=settings.root_path)
-    for module in (health, catalog, query, ask, conversations, feedback):
+    for module in (health, catalog, query, ask, conversations, feedback, admin):
         app.include_router(module.router, prefix="/api")
     app.include_router(web.router)
     return app

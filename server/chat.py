@@ -3,7 +3,9 @@ record the turn and the conversation state so that follow-ups work across reques
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterator
@@ -28,16 +30,21 @@ from semantic_layer.result import QueryResult
 
 from .errors import (
     AnswerFailed,
+    ApiError,
     ChoiceNeedsConversation,
     ConversationNotFound,
+    ConversationTooLong,
     EmptyQuestion,
     QuestionTooLong,
+    StoreFailed,
     UnknownChoice,
 )
+from .limits import Limiter, Slot
 from .planners import PlannerCache, planner_as_of
-from .state import ServerState
-from .store import ConversationGone, NewTurn, Store
+from .state import ServerState, Serving
+from .store import AuditEntry, ConversationFull, ConversationGone, NewTurn, Store, StoreUnavailable
 
+logger = logging.getLogger("chatbi.server")
 TITLE_CHARS = 60
 StageListener = Callable[[str], None]
 
@@ -74,19 +81,33 @@ class ChatService:
 
     def __init__(
         self,
-        server: ServerState,
+        serving: Serving,
         store: Store,
-        planners: PlannerCache,
         max_question_chars: int,
         llm: ChatClient | None = None,
+        limiter: Limiter | None = None,
     ):
-        self.server = server
+        self.serving = serving
         self.store = store
-        self.planners = planners
         self.max_question_chars = max_question_chars
         self.llm = llm
+        self.limiter = limiter or Limiter(per_minute=0, concurrent=0)
         self._locks: weakref.WeakValueDictionary[str, _ConversationLock] = weakref.WeakValueDictionary()
         self._locks_guard = threading.Lock()
+
+    @property
+    def server(self) -> ServerState:
+        """The model and data in service now."""
+        return self.serving.current
+
+    @property
+    def planners(self) -> PlannerCache:
+        return self.serving.current.planners
+
+    def admit(self, identity: Identity, language: Language | None = None) -> Slot:
+        """A slot for one more of this user's questions or queries (rate and concurrency limits),
+        released when the answer is done; refused with the reason in `language`."""
+        return self.limiter.acquire(identity.user_id, language)
 
     def check(self, request: AskRequest, identity: Identity) -> CheckedTurn:
         """Refuse what cannot be answered (with the message in the question's language)."""
@@ -101,6 +122,8 @@ class ChatService:
         state = ConversationState()
         if request.conversation_id:
             state = self._state(identity, request.conversation_id, language)
+            if self.store.conversation_full(identity.user_id, request.conversation_id):
+                raise ConversationTooLong(language, limit=self.store.max_turns)
         if request.choice:
             pending = state.pending
             language = language or (pending.language if pending else None)
@@ -119,13 +142,68 @@ class ChatService:
     def answer(
         self, request: AskRequest, identity: Identity, on_stage: StageListener | None = None
     ) -> Answer:
-        """Answer as `identity` and record the turn; turns of one conversation run one at a time."""
+        """Answer as `identity` and record the turn with its audit entry; turns of one conversation run
+        one at a time. A refused or failed question is audited too."""
+        started = time.perf_counter()
+        try:
+            return self._answer(request, identity, on_stage, started)
+        except ApiError as error:
+            self._audit_failure(identity, request, started, error.code)
+            raise
+        except Exception:
+            self._audit_failure(identity, request, started, "internal_error")
+            raise
+
+    def query(self, query: SemanticQuery, identity: Identity, language: Language | None) -> QueryResult:
+        """The headless semantic API, audited like questions."""
+        started = time.perf_counter()
+        entry = AuditEntry(
+            user_id=identity.user_id,
+            action="query",
+            intent=query.model_dump(mode="json", exclude_defaults=True),
+            status="answered",
+            duration_ms=0,
+        )
+        try:
+            with self.serving.use() as server:
+                result = server.layer.query(query, identity, language=language)
+        except SemanticLayerError as error:
+            self._audit(entry.model_copy(update={"status": error.code, "duration_ms": _ms_since(started)}))
+            raise
+        try:
+            self.store.record_audit(
+                entry.model_copy(update={"sql": result.sql, "duration_ms": _ms_since(started)})
+            )
+        except StoreUnavailable:
+            logger.exception("the audit log could not record a query")
+            raise StoreFailed(language) from None
+        return result
+
+    def _audit(self, entry: AuditEntry) -> None:
+        try:
+            self.store.record_audit(entry)
+        except StoreUnavailable:  # the original error says more than this one
+            logger.exception("the audit log could not record a failed request")
+
+    def _audit_failure(self, identity: Identity, request: AskRequest, started: float, status: str) -> None:
+        entry = AuditEntry(
+            user_id=identity.user_id,
+            action="ask",
+            question=request.question or request.choice,
+            status=status,
+            duration_ms=_ms_since(started),
+        )
+        self._audit(entry)
+
+    def _answer(
+        self, request: AskRequest, identity: Identity, on_stage: StageListener | None, started: float
+    ) -> Answer:
         stage = on_stage or (lambda _: None)
-        with self._one_turn_at_a_time(request.conversation_id):
+        with self._one_turn_at_a_time(request.conversation_id), self.serving.use() as server:
             turn = self.check(request, identity)
             stage("planning")
-            rules = planner_as_of(self.planners.planner(identity), turn.as_of)
-            layer = StagedLayer(self.server.layer, stage, FixedClock(turn.as_of) if turn.as_of else None)
+            rules = planner_as_of(server.planners.planner(identity), turn.as_of)
+            layer = StagedLayer(server.layer, stage, FixedClock(turn.as_of) if turn.as_of else None)
             planner, rephrase = for_question(rules, layer, identity, self.llm, on_stage=stage)
             try:
                 answer, state = answer_question(
@@ -135,7 +213,7 @@ class ChatService:
                     turn.state,
                     identity=identity,
                     choice=turn.choice,
-                    data_as_of=self.server.data_as_of,
+                    data_as_of=server.data_as_of,
                     rephrase=rephrase,
                 )
             except KeyError:
@@ -144,10 +222,10 @@ class ChatService:
                 raise UnknownChoice(turn.language, choice=turn.choice) from None  # gone since the check
             except SemanticLayerError as error:
                 raise AnswerFailed(error, turn.language) from None
-            return self._record(identity, turn, answer, state)
+            return self._record(identity, turn, answer, state, started)
 
     def _record(
-        self, identity: Identity, turn: CheckedTurn, answer: Answer, state: ConversationState
+        self, identity: Identity, turn: CheckedTurn, answer: Answer, state: ConversationState, started: float
     ) -> Answer:
         conversation_id = turn.conversation_id or uuid.uuid4().hex
         answer = answer.model_copy(update={"conversation_id": conversation_id, "turn_id": uuid.uuid4().hex})
@@ -162,10 +240,25 @@ class ChatService:
             state_json=state.model_dump_json(),
         )
         title = None if turn.conversation_id else _title(asked)
+        audit = AuditEntry(
+            user_id=identity.user_id,
+            action="ask",
+            question=asked,
+            intent=answer.query.model_dump(mode="json"),
+            sql=answer.sql,
+            status=answer.status,
+            planner=answer.planner,
+            duration_ms=_ms_since(started),
+        )
         try:
-            self.store.record_turn(identity.user_id, record, title=title)
+            self.store.record_turn(identity.user_id, record, title=title, audit=audit)
         except ConversationGone:
             raise ConversationNotFound(turn.language, conversation_id=conversation_id) from None
+        except ConversationFull:
+            raise ConversationTooLong(turn.language, limit=self.store.max_turns) from None
+        except StoreUnavailable:
+            logger.exception("a turn could not be recorded")
+            raise StoreFailed(turn.language) from None
         return answer
 
     def _state(
@@ -222,6 +315,16 @@ class StagedLayer(SemanticLayer):
         result = super().query(query, identity, language=language)
         self._enter("analysing")
         return result
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def question_language(request: AskRequest) -> Language | None:
+    """The language of the request's question; None for a bare choice."""
+    question = request.question.strip()
+    return _language(question) if question else None
 
 
 def _language(text: str) -> Language:

@@ -378,6 +378,52 @@ def evaluate(
 
 
 @app.command()
+def audit(
+    store: Annotated[
+        Path | None, typer.Option("--store", help="The conversation store (default: CHATBI_STORE's).")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Only this user's entries.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only entries from this day (YYYY-MM-DD).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most entries shown, the latest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Read the audit log: who asked what, the intent, the SQL, the status and the time taken."""
+    from datetime import UTC, datetime
+
+    from .store import Store, StoreUnavailable
+    from .text_table import render_table
+
+    path = store or _settings().store_path
+    if not path.is_file():
+        _fail(f"no conversation store at {path} (set --store or CHATBI_STORE)", 2)
+    day = _parse_date(since, "--since")
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+    try:
+        entries = Store(path).audit(user=user, since=start, limit=limit)
+    except StoreUnavailable as error:
+        _fail(str(error))
+    if as_json:
+        for entry in entries:
+            typer.echo(entry.model_dump_json())
+        return
+    rows = [
+        [
+            e.at.isoformat(timespec="seconds") if e.at else "",
+            e.user_id,
+            e.action,
+            e.status,
+            e.planner or "",
+            round(e.duration_ms),
+            (e.question or "")[:60],
+        ]
+        for e in entries
+    ]
+    typer.echo(render_table(["at (UTC)", "user", "action", "status", "planner", "ms", "question"], rows))
+
+
+@app.command()
 def serve(
     db: DbOption = None,
     model: ModelOption = None,
@@ -395,10 +441,12 @@ def _serve(settings: Settings) -> None:
 
     from .app import create_app
     from .state import open_state
+    from .store import Store, StoreUnavailable
 
     try:  # fail fast, with a clear message, before the server starts listening
         open_state(settings).close()
-    except SemanticLayerError as error:
+        Store(settings.store_path)
+    except (SemanticLayerError, StoreUnavailable) as error:
         _fail(str(error))
     if not settings.auth_configured:
         typer.secho(

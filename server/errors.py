@@ -24,6 +24,8 @@ from semantic_layer.errors import (
 )
 from semantic_layer.model import Language
 
+from .store import StoreUnavailable
+
 logger = logging.getLogger("chatbi.server")
 
 STATUS_BY_ERROR: list[tuple[type[SemanticLayerError], int]] = [
@@ -102,6 +104,34 @@ class TurnNotFound(ApiError):
     en = "Conversation '{conversation_id}' has no turn '{turn_id}'."
 
 
+class ConversationTooLong(ApiError):
+    status = 409
+    code = "conversation_too_long"
+    zh = "这个对话已有{limit}轮问答，请开始一个新对话。"
+    en = "This conversation has reached {limit} turns; please start a new one."
+
+
+class StoreFailed(ApiError):
+    status = 503
+    code = "store_unavailable"
+    zh = "暂时无法保存对话记录（存储已满、只读或损坏），这次提问没有保存，请联系管理员。"
+    en = "Conversations cannot be saved right now (the store is full, read-only or broken); nothing was saved. Please tell the administrator."
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+    zh = "只有管理员可以这样做。"
+    en = "Only an administrator may do this."
+
+
+class ReloadFailed(ApiError):
+    status = 409
+    code = "reload_failed"
+    zh = "重新加载失败，仍在使用原来的模型和数据：{detail}"
+    en = "The reload failed; the previous model and data keep serving: {detail}"
+
+
 class Unauthorized(ApiError):
     status = 401
     code = "unauthorized"
@@ -159,6 +189,14 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(error.code, error.message(language), error.suggestions),
             status_code=error.status,
             headers=dict(error.headers),
+        )
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(request: Request, error: StoreUnavailable) -> JSONResponse:
+        logger.error("the conversation store failed: %s", error)
+        failed = StoreFailed()
+        return JSONResponse(
+            error_body(failed.code, failed.message(language_of_request(request))), status_code=failed.status
         )
 
     @app.exception_handler(SemanticLayerError)

@@ -60,6 +60,30 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(
         default=500, ge=1, description="Longest question accepted, in characters."
     )
+    max_body_bytes: int = Field(
+        default=65_536, ge=0, description="Largest request body accepted, in bytes (0: no limit)."
+    )
+    rate_limit: int = Field(
+        default=60, ge=0, description="Questions and queries a user may ask per minute (0: no limit)."
+    )
+    max_concurrent: int = Field(
+        default=4, ge=0, description="Questions and queries one user may have running at once (0: no limit)."
+    )
+    max_turns: int = Field(
+        default=200, ge=0, description="Turns one conversation may hold; then a new one starts (0: no limit)."
+    )
+    store_max_mb: int = Field(
+        default=0, ge=0, description="Size limit of the conversation store file in MB (0: no limit)."
+    )
+    query_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a database query may run before it is stopped."
+    )
+    max_temp_directory_size: str | None = Field(
+        default=None, description="Most disk DuckDB may spill to, e.g. '2GB'; DuckDB's default when unset."
+    )
+    admin_roles: CommaList = Field(
+        default=["admin"], description="Roles that may reload the model and data through the admin API."
+    )
     auth_secret: SecretStr | None = Field(
         default=None, description="Shared secret verifying HS256/384/512 identity tokens (32+ characters)."
     )
@@ -117,13 +141,14 @@ class Settings(BaseSettings):
         "auth_algorithm",
         "llm_base_url",
         "llm_api_key",
+        "max_temp_directory_size",
         mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("auth_claims", "allowed_origins", mode="before")
+    @field_validator("auth_claims", "allowed_origins", "admin_roles", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_commas(value)

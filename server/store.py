@@ -17,7 +17,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 Rating = Literal["up", "down"]
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+PAGE_SIZE = 4096
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
@@ -53,6 +54,23 @@ CREATE TABLE IF NOT EXISTS feedback (
     updated_at TEXT NOT NULL,
     UNIQUE (owner, turn_id)
 );
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    question TEXT,
+    intent TEXT,
+    sql TEXT,
+    status TEXT NOT NULL,
+    planner TEXT,
+    duration_ms REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
+CREATE TRIGGER IF NOT EXISTS audit_is_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_is_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
 
@@ -106,8 +124,27 @@ class NewTurn(_Record):
     state_json: str
 
 
+class AuditEntry(_Record):
+    """Who asked what, what it became, and how it ended."""
+
+    at: datetime | None = None
+    user_id: str
+    action: Literal["ask", "query"]
+    question: str | None = None
+    intent: dict[str, Any] | None = None
+    sql: str | list[str] | None = None
+    status: str
+    """answered, clarify or unsupported; or the error code the request ended with."""
+    planner: str | None = None
+    duration_ms: float
+
+
 class StoreUnavailable(RuntimeError):
-    """The store file cannot be created or opened."""
+    """The store file cannot be created, opened or written (full, read-only, broken)."""
+
+
+class ConversationFull(RuntimeError):
+    """The conversation has as many turns as a conversation may have."""
 
 
 class ConversationGone(LookupError):
@@ -121,38 +158,63 @@ def utc_now() -> datetime:
 class Store:
     """The conversation and feedback store in one SQLite file; safe to use from many threads."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        path: Path,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        max_turns: int = 0,
+        max_bytes: int = 0,
+    ) -> None:
         self.path = path
         self.clock = clock
+        self.max_turns = max_turns
+        """Turns a conversation may hold; 0 for no limit."""
+        self.max_pages = -(-max_bytes // PAGE_SIZE) if max_bytes else 0
+        """The file's size limit in pages (SQLite's max_page_count, set on every connection); 0: none."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with self._connection() as db:
+                db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 db.execute("PRAGMA journal_mode = WAL")
                 db.executescript(SCHEMA)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except (OSError, sqlite3.Error) as error:
+        except (OSError, sqlite3.Error, StoreUnavailable) as error:
             raise StoreUnavailable(
                 f"cannot open the conversation store {path} (set CHATBI_STORE to a writable file): {error}"
             ) from None
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        """A connection; any failure of the file itself (full, read-only, locked too long, broken) is a
+        StoreUnavailable, and a write it interrupts changes nothing (see `_transaction`)."""
+        try:
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"the conversation store {self.path} cannot be opened: {error}") from None
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA foreign_keys = ON")
+            if self.max_pages:
+                db.execute(f"PRAGMA max_page_count = {self.max_pages}")
             yield db
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.DatabaseError as error:
+            raise StoreUnavailable(f"the conversation store {self.path} failed: {error}") from None
         finally:
             db.close()
 
     @contextmanager
     def _transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction: all of it is written or none of it."""
         with self._connection() as db:
             db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield db
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
 
@@ -169,9 +231,12 @@ class Store:
             ).fetchone()
         return None if row is None else str(row["state"])
 
-    def record_turn(self, owner: str, turn: NewTurn, *, title: str | None) -> None:
-        """Store an answered turn and the conversation's new state; `title` starts a new conversation.
-        Raises ConversationGone when continuing a conversation the owner does not have."""
+    def record_turn(
+        self, owner: str, turn: NewTurn, *, title: str | None, audit: AuditEntry | None = None
+    ) -> None:
+        """Store an answered turn, the conversation's new state and the turn's audit entry, all or
+        nothing; `title` starts a new conversation. Raises ConversationGone when continuing a
+        conversation the owner does not have, ConversationFull when it has no room left."""
         now = self._now()
         with self._transaction() as db:
             if title is not None:
@@ -187,6 +252,8 @@ class Store:
                 )
                 if updated.rowcount == 0:
                     raise ConversationGone(turn.conversation_id)
+                if self.max_turns and self.turn_count(db, turn.conversation_id) >= self.max_turns:
+                    raise ConversationFull(turn.conversation_id)
             db.execute(
                 "INSERT INTO turns (id, conversation_id, seq, question, choice, intent, answer, created_at) "
                 "VALUES (?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM turns WHERE conversation_id = ?), "
@@ -202,6 +269,22 @@ class Store:
                     now,
                 ),
             )
+            if audit is not None:
+                self._append_audit(db, audit)
+
+    @staticmethod
+    def turn_count(db: sqlite3.Connection, conversation_id: str) -> int:
+        row = db.execute(
+            "SELECT count(*) FROM turns WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def conversation_full(self, owner: str, conversation_id: str) -> bool:
+        """Whether the owner's conversation has reached the turn limit (checked before answering)."""
+        if not self.max_turns:
+            return False
+        with self._connection() as db:
+            return self.turn_count(db, conversation_id) >= self.max_turns
 
     def conversations(self, owner: str, limit: int = 50) -> list[ConversationSummary]:
         """The owner's conversations, the most recently active first."""
@@ -285,6 +368,58 @@ class Store:
                 "SELECT * FROM feedback WHERE owner = ? ORDER BY updated_at DESC, id DESC", (owner,)
             ).fetchall()
         return [_feedback(row) for row in rows]
+
+    # --- audit -----------------------------------------------------------------------------------
+
+    def record_audit(self, entry: AuditEntry) -> None:
+        """Append one entry to the audit log (rows can be added, never changed or deleted)."""
+        with self._transaction() as db:
+            self._append_audit(db, entry)
+
+    def _append_audit(self, db: sqlite3.Connection, entry: AuditEntry) -> None:
+        db.execute(
+            "INSERT INTO audit (at, user_id, action, question, intent, sql, status, planner, duration_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self._now(),
+                entry.user_id,
+                entry.action,
+                entry.question,
+                json.dumps(entry.intent, ensure_ascii=False) if entry.intent is not None else None,
+                json.dumps(entry.sql, ensure_ascii=False) if isinstance(entry.sql, list) else entry.sql,
+                entry.status,
+                entry.planner,
+                entry.duration_ms,
+            ),
+        )
+
+    def audit(
+        self, *, user: str | None = None, since: datetime | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
+        """The latest audit entries first, optionally one user's or since a moment."""
+        clauses, params = [], []
+        if user is not None:
+            clauses.append("user_id = ?")
+            params.append(user)
+        if since is not None:
+            clauses.append("at >= ?")
+            params.append(since.astimezone(UTC).isoformat(timespec="microseconds"))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._connection() as db:
+            rows = db.execute(
+                f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?", (*params, limit)
+            ).fetchall()
+        return [_audit(row) for row in rows]
+
+
+def _audit(row: sqlite3.Row) -> AuditEntry:
+    values = dict(row)
+    values.pop("id")
+    if values["intent"] is not None:
+        values["intent"] = json.loads(values["intent"])
+    if values["sql"] is not None and values["sql"].startswith("["):
+        values["sql"] = json.loads(values["sql"])
+    return AuditEntry(**values)
 
 
 def _feedback(row: sqlite3.Row) -> FeedbackRecord:

@@ -18,6 +18,7 @@ from semantic_layer.model import Language
 
 from .chat import AskRequest, ChatService
 from .errors import ApiError, error_body
+from .limits import Slot
 
 logger = logging.getLogger("chatbi.server")
 _SENTENCE = re.compile(r".+?(?:[。！？!?；;]|\.(?=\s)|$)\s*", re.DOTALL)
@@ -40,7 +41,7 @@ def narrative_chunks(text: str | None) -> list[str]:
 
 
 async def answer_events(
-    chat: ChatService, request: AskRequest, identity: Identity, fallback: Language
+    chat: ChatService, request: AskRequest, identity: Identity, fallback: Language, slot: Slot | None = None
 ) -> AsyncIterator[str]:
     """Answer in a worker thread and yield its events as they happen. If the client goes away, the
     answer still finishes and is recorded in the conversation."""
@@ -63,6 +64,9 @@ async def answer_events(
                 "failed",
                 error_body("internal_error", "Something went wrong on the server; the error is logged."),
             )
+        finally:
+            if slot is not None:
+                slot.release()
 
     task = asyncio.create_task(run_in_threadpool(work))
     _running.add(task)

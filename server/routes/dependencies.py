@@ -15,10 +15,8 @@ from ..state import ServerState
 
 
 def get_state(request: Request) -> ServerState:
-    state: ServerState | None = request.app.state.server
-    if state is None:
-        raise ExecutionError("the server is starting up; try again in a moment")
-    return state
+    """The model and data in service now."""
+    return get_chat(request).server
 
 
 def get_chat(request: Request) -> ChatService:

@@ -10,10 +10,10 @@ router = APIRouter(tags=["health"])
 def health(request: Request) -> JSONResponse:
     """200 `{"status": "ready"}` once the model is loaded, the database open and a question can be
     answered now (the local planner is built); 503 before."""
-    state = request.app.state.server
-    if state is None or request.app.state.chat is None:
+    chat = request.app.state.chat
+    if chat is None:
         return JSONResponse({"status": "starting"}, status_code=503)
-    llm = request.app.state.chat.llm
+    state, llm = chat.server, chat.llm
     return JSONResponse(
         {
             "status": "ready",

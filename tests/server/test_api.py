@@ -114,7 +114,7 @@ def test_server_never_writes_to_the_analytics_database(client: TestClient, demo_
     before = demo_db.stat().st_mtime_ns
     client.post("/api/query", json={"metrics": ["ticket_count", "backlog_count"]})
     assert demo_db.stat().st_mtime_ns == before
-    state = client.app.state.server  # type: ignore[attr-defined]
+    state = client.app.state.chat.server  # type: ignore[attr-defined]
     with pytest.raises(Exception, match="read-only"):
         state.layer.engine.execute("CREATE TABLE x AS SELECT 1")
 
