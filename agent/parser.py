@@ -63,6 +63,8 @@ class Reading:
     field_positions: dict[str, int] = field(default_factory=dict)
     """Every record field the words could name (also when a metric reading ranked first)."""
     fuzzy: bool = False
+    hidden: list[str] = field(default_factory=list)
+    """Words naming data values outside what the user may see."""
     rest: str = ""
     """The words no pass understood (terms, times, numbers and the like blanked out)."""
 
@@ -73,11 +75,15 @@ class Reading:
 class Planner:
     """Plans questions against one model; build once (the vocabulary), then call `plan` per question."""
 
-    def __init__(self, model: SemanticModel, values: ValueIndex, clock: Clock) -> None:
+    def __init__(
+        self, model: SemanticModel, values: ValueIndex, clock: Clock, *, scoped: bool = False
+    ) -> None:
+        """`scoped`: `values` are one user's (an access policy applies); words naming values outside
+        them get "not in the data you may see" instead of an answer about nothing."""
         self.model = model
         self.clock = clock
         self.values = values
-        self.vocabulary = Vocabulary(model, values)
+        self.vocabulary = Vocabulary(model, values, scoped=scoped)
 
     def plan(self, question: str, state: ConversationState | None = None) -> Plan:
         state = state or ConversationState()
@@ -115,6 +121,10 @@ class Planner:
         if cues.UNSAFE.search(text):
             return self.unsupported(lang, text, "unsafe")
         reading = self.read(text)
+        if reading.hidden:
+            return self.unsupported(
+                lang, text, "out_of_scope", words=("、" if lang == "zh" else ", ").join(reading.hidden)
+            )
         return _owning_up(self.shape(lang, reading, state), unknown_words(reading.rest))
 
     def shape(self, lang: Language, reading: Reading, state: ConversationState) -> Intent:
@@ -189,6 +199,8 @@ class Planner:
                 break
         reading.singular = reading.singular or bool(cues.SINGULAR_WHICH.search(text))
         matches = self.vocabulary.find("".join(work))
+        reading.hidden = [text[m.start : m.end] for m in matches if self.vocabulary.is_hidden(m)]
+        matches = [m for m in matches if not self.vocabulary.is_hidden(m)]
         reading.fuzzy = any(m.fuzzy for m in matches)
         self.read_terms(reading, matches, "".join(work))
         for term in matches:
@@ -614,8 +626,9 @@ class Planner:
             clarification=Clarification(question=question, options=tuple(options)),
         )
 
-    def unsupported(self, lang: Language, text: str, why: str) -> Intent:
+    def unsupported(self, lang: Language, text: str, why: str, **details: str) -> Intent:
         reasons = {
+            "out_of_scope": {"zh": "你可以查看的数据中没有「{words}」，所以无法回答这个问题。", "en": "The data you may see has nothing for '{words}', so this cannot be answered."},
             "unsafe": {"zh": "我只能回答关于数据的问题，不能修改数据、执行SQL或透露系统信息。", "en": "I can only answer questions about the data; I cannot change data, run SQL or reveal system details."},
             "no_metric": {"zh": "这个问题在现有数据中找不到对应的指标。", "en": "The data has no measure that answers this question."},
             "empty": {"zh": "请输入一个问题。", "en": "Please ask a question."},
@@ -624,7 +637,7 @@ class Planner:
             kind="unsupported",
             confidence=0.2,
             language=lang,
-            reason=reasons[why][lang],
+            reason=reasons[why][lang].format(**details),
             alternatives=tuple(self.alternatives(lang, text)),
         )
 

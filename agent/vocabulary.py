@@ -56,8 +56,11 @@ def _variants(text: str) -> set[str]:
 
 
 class Vocabulary:
-    def __init__(self, model: SemanticModel, values: ValueIndex) -> None:
+    def __init__(self, model: SemanticModel, values: ValueIndex, *, scoped: bool = False) -> None:
+        """`scoped`: `values` are what one user may see (an access policy applies), so a value the model
+        declares but the user's data lacks is out of their scope (`hidden`), not merely absent."""
         self.model = model
+        self.hidden: set[tuple[str, str]] = set()
         terms: list[Term] = []
 
         def add(kind: TermKind, name: str, texts: Iterable[str], value: str | None = None) -> None:
@@ -85,7 +88,10 @@ class Vocabulary:
             known = dict.fromkeys(
                 [*dimension.values, *dimension.sample_values, *values.get(dimension.name, ())]
             )
+            visible = values.get(dimension.name)
             for value in known:
+                if scoped and visible is not None and value not in visible:
+                    self.hidden.add((dimension.name, value))
                 info = dimension.values.get(value)
                 # Aliases, not display labels: a label such as "low" is too common a word to match.
                 texts = [value, *info.zh, *info.en] if info else [value]
@@ -114,6 +120,11 @@ class Vocabulary:
         self._english = sorted(
             {t.text for t in self.terms if not has_cjk(t.text) and len(t.text) >= 5 and t.kind != "value"}
         )
+
+    def is_hidden(self, match: Match) -> bool:
+        """Whether every value reading of `match` is out of the user's scope."""
+        values = [(t.name, t.value) for t in match.terms if t.kind == "value"]
+        return bool(values) and all(v in self.hidden for v in values)
 
     def find(self, text: str) -> list[Match]:
         """Non-overlapping matches in `text` (normalised), longest first, in reading order."""

@@ -227,6 +227,7 @@ def ask(
     from agent.parser import Planner
     from agent.routing import for_question
     from agent.value_index import build_value_index
+    from semantic_layer.identity import row_filters
 
     from .state import open_llm, open_state
 
@@ -244,7 +245,9 @@ def ask(
     try:
         settings = _settings(db=db, model=model, as_of=_parse_date(as_of, "--as-of"))
         server = open_state(settings)
-        rules = Planner(server.layer.model, build_value_index(server.layer, identity), server.layer.clock)
+        values = build_value_index(server.layer, identity)
+        scoped = bool(row_filters(server.layer.model, identity))
+        rules = Planner(server.layer.model, values, server.layer.clock, scoped=scoped)
         planner, rephrase = for_question(rules, server.layer, identity, open_llm(settings.llm))
         answer, state = answer_question(
             planner,

@@ -48,7 +48,8 @@ class PlannerCache:
             with self._lock:
                 if key in self._planners:
                     return self._planners[key]
-            planner = Planner(self.layer.model, build_value_index(self.layer, identity), self.layer.clock)
+            values = build_value_index(self.layer, identity)
+            planner = Planner(self.layer.model, values, self.layer.clock, scoped=bool(key))
             with self._lock:
                 self._planners[key] = planner
                 self._building.pop(key, None)

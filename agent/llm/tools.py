@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rapidfuzz import fuzz, process
 
-from semantic_layer.errors import QueryError, SemanticLayerError
+from semantic_layer.errors import QueryError, SemanticLayerError, closest
 from semantic_layer.identity import Identity
 from semantic_layer.layer import SemanticLayer
 from semantic_layer.model import Language
@@ -290,6 +290,7 @@ class Toolbox:
             order_by=tuple(args.order_by),
             limit=args.limit,
         )
+        self._check_visible(query.filters)
         if args.analysis == "distribution":
             intent = self._intent("distribution", query, notes)
             spread = distribution(self.layer, query, self.identity)
@@ -326,6 +327,7 @@ class Toolbox:
             time_range=time_range,
             compare=args.compare,
         )
+        self._check_visible(query.filters)
         intent = self._intent("explain_change", query, notes)
         explanation = explain_change(self.layer, query, self.identity)
         content = {  # aggregates only: these are facts, not rows
@@ -383,6 +385,20 @@ class Toolbox:
             start, end = resolve_period(arg.period, self.layer.clock.today(), self.model.calendar.week_start)
             return TimeRange(start=start, end=end) if start or end else None
         return TimeRange(start=arg.start, end=arg.end)
+
+    def _check_visible(self, filters: tuple[Filter, ...]) -> None:
+        """Values to match must be in the data this user may see: a filter on anything else would only
+        answer "nothing" (or, for a restricted user, say nothing true about data they cannot see)."""
+        for condition in filters:
+            known = self.values.get(condition.dimension or "")
+            if known is None or condition.op not in ("eq", "in"):
+                continue
+            for value in condition.values:
+                if str(value) not in known:
+                    raise QueryError(
+                        f"'{value}' is not a value of {condition.dimension} in the data this user may see",
+                        suggestions=closest(str(value), known),
+                    )
 
     def _reachable(self, metric: str, dimension: str) -> bool:
         try:

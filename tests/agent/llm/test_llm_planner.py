@@ -207,7 +207,7 @@ def test_a_storm_of_500s_gives_up_after_the_retries(
                         {
                             "field": "comment",
                             "op": "contains",
-                            "values": ["'); COPY tickets TO '/tmp/x.csv'; --"],
+                            "values": ["'); COPY tickets TO '/tmp/chatbi-attack-export.csv'; --"],
                         }
                     ],
                 },
@@ -230,7 +230,7 @@ def test_attempts_to_run_sql_or_read_files_get_nothing(
     assert answer.planner == "rules" or answer.query.kind == "detail"
     if answer.data is not None:  # the hostile text stayed a literal in a filter
         assert answer.data.rows == []
-    assert not Path("/tmp/x.csv").exists()
+    assert not Path("/tmp/chatbi-attack-export.csv").exists()
     connection = open_read_only(demo_db)
     try:
         tables = {

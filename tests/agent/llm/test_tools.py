@@ -114,17 +114,33 @@ def test_invalid_calls_are_refused_with_a_message(
 
 def test_a_filter_value_is_data_not_sql(tools: Toolbox, demo_db: Path) -> None:
     hostile = "华东'; DROP TABLE tickets; --"
-    outcome = tools.call(
+    refused = tools.call(
         "run_query",
         {"metrics": ["ticket_count"], "filters": [{"dimension": "region", "op": "eq", "values": [hostile]}]},
     )
-    assert not outcome.failed
-    assert outcome.content["rows"] in ([[0]], [[None]], [])
+    assert refused.failed and "is not a value of region" in refused.content["error"]
+    assert refused.content["suggestions"] == ["华东"]
+    literal = tools.call(  # a record field's value is not checked against the index: it stays a literal
+        "run_query",
+        {"fields": ["ticket_id"], "filters": [{"field": "comment", "op": "contains", "values": [hostile]}]},
+    )
+    assert not literal.failed and literal.content["rows"] == []
     connection = open_read_only(demo_db)
     try:
-        assert connection.execute("SELECT count(*) FROM tickets").fetchall()[0][0] > 0
+        assert connection.execute("SELECT count(*) FROM tickets").fetchall()[0][0] == 200_000
     finally:
         connection.close()
+
+
+def test_a_restricted_user_cannot_filter_on_values_outside_their_rows(layer: SemanticLayer) -> None:
+    south = Toolbox(layer, build_value_index(layer, SOUTH), SOUTH, "zh")
+    outcome = south.call(
+        "run_query",
+        {"metrics": ["ticket_count"], "filters": [{"dimension": "region", "op": "eq", "values": ["华东"]}]},
+    )
+    assert (
+        outcome.failed and "not a value of region in the data this user may see" in outcome.content["error"]
+    )
 
 
 def test_queries_run_as_the_caller(layer: SemanticLayer) -> None:
