@@ -62,6 +62,7 @@ eval-llm: install
 
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.load
 
 # A wheel that carries the built web client (server/web_dist), so a deployment needs no npm.
 dist: install web

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Literal
 
 from sqlglot import exp
@@ -63,9 +64,10 @@ class CompiledQuery:
     comparison_range: tuple[date, date] | None = None
     """With `compare`: the half-open range the query compares with."""
 
-    @property
+    @cached_property
     def sql(self) -> str:
-        """The SQL as executed, values inlined, runnable on the same database."""
+        """The SQL as executed, values inlined, runnable on the same database (rendered once: a
+        compare query takes milliseconds to render)."""
         return self.expression.sql(dialect=self.dialect, pretty=True)
 
 

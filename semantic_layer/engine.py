@@ -1,13 +1,16 @@
 """Run compiled SQL on DuckDB: the analytics database is opened read-only and without outside access.
 
 One connection per database, one cursor per query (DuckDB cursors are safe to use from concurrent
-threads); values come back JSON-ready with a column type each.
+threads); values come back JSON-ready with a column type each. Every SQL text passes the guard
+(`guard.py`) and DuckDB's own parser must see one SELECT in it before it runs; a query that runs past
+its deadline is interrupted.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -15,9 +18,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+from sqlglot import exp
 
-from .errors import ExecutionError
+from .errors import ExecutionError, QueryTimeout, UnsafeSQLError
+from .guard import check_query, check_sql
 from .result import ColumnType
+
+DEFAULT_QUERY_TIMEOUT = 30.0
+# What may reach the database, as DuckDB's own parser classifies a statement; a tree is a query.
+_RUNNABLE = (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN)
+_RUNNABLE_TREE = (duckdb.StatementType.SELECT,)
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,18 @@ class Engine(Protocol):
 
     dialect: str
 
-    def execute(self, sql: str, *, max_rows: int | None = None) -> RawResult: ...
+    def execute(
+        self,
+        sql: str,
+        *,
+        max_rows: int | None = None,
+        allowed_tables: Collection[str] | None = None,
+        tree: exp.Expr | None = None,
+    ) -> RawResult:
+        """Run one read-only query. `allowed_tables`: the only tables it may read (None: any table of
+        the database). `tree`: the sqlglot tree `sql` was rendered from, checked instead of parsing
+        `sql` again. Raises UnsafeSQLError before running anything the guard refuses."""
+        ...
 
     def close(self) -> None: ...
 
@@ -43,6 +64,10 @@ class DuckDBSettings:
     threads: int | None = None
     memory_limit: str | None = None
     """e.g. "4GB"; None leaves DuckDB's default (80% of RAM)."""
+    max_temp_directory_size: str | None = None
+    """e.g. "2GB": how much a query may spill to disk; None leaves DuckDB's default (90% of free space)."""
+    query_timeout: float | None = DEFAULT_QUERY_TIMEOUT
+    """Seconds a query may run before it is interrupted; None: no limit."""
 
 
 def open_read_only(path: str | Path, settings: DuckDBSettings | None = None) -> duckdb.DuckDBPyConnection:
@@ -54,12 +79,15 @@ def open_read_only(path: str | Path, settings: DuckDBSettings | None = None) -> 
         "enable_external_access": False,
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
+        "python_enable_replacements": False,  # no Python variable is a table
         "lock_configuration": True,
     }
     if settings.threads:
         config["threads"] = settings.threads
     if settings.memory_limit:
         config["memory_limit"] = settings.memory_limit
+    if settings.max_temp_directory_size:
+        config["max_temp_directory_size"] = settings.max_temp_directory_size
     return duckdb.connect(str(path), read_only=True, config=config)
 
 
@@ -70,22 +98,44 @@ class DuckDBEngine:
         self.path = Path(path)
         if not self.path.is_file():
             raise ExecutionError(f"database file not found: {self.path}")
+        self.settings = settings or DuckDBSettings()
         try:
-            self._connection = open_read_only(self.path, settings or DuckDBSettings())
+            self._connection = open_read_only(self.path, self.settings)
+            self.tables = _database_tables(self._connection)
         except duckdb.Error as error:
             raise ExecutionError(f"cannot open database {self.path}: {_first_line(error)}") from None
         self._lock = threading.Lock()
 
-    def execute(self, sql: str, *, max_rows: int | None = None) -> RawResult:
+    def execute(
+        self,
+        sql: str,
+        *,
+        max_rows: int | None = None,
+        allowed_tables: Collection[str] | None = None,
+        tree: exp.Expr | None = None,
+    ) -> RawResult:
+        """Run one read-only query; see `Engine.execute`. Raises QueryTimeout past the deadline."""
+        allowed = self.tables if allowed_tables is None else allowed_tables
+        if tree is not None:
+            check_query(tree, allowed_tables=allowed, known_tables=self.tables)
+        else:
+            check_sql(sql, allowed_tables=allowed, known_tables=self.tables, dialect=self.dialect)
         with self._lock:  # creating cursors is not thread-safe; running them is
             cursor = self._connection.cursor()
+        watchdog = _Watchdog(cursor, self.settings.query_timeout)
         try:
-            cursor.execute(sql)
+            statement = _one_query(cursor, sql, _RUNNABLE if tree is None else _RUNNABLE_TREE)
+            cursor.execute(statement)
             description = cursor.description or []
             fetched = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()
         except duckdb.Error as error:
+            if watchdog.fired:
+                raise QueryTimeout(
+                    f"the query ran longer than {_seconds(self.settings.query_timeout)} and was stopped"
+                ) from None
             raise ExecutionError(f"the database could not run the query: {_first_line(error)}") from None
         finally:
+            watchdog.stop()
             cursor.close()
         truncated = max_rows is not None and len(fetched) > max_rows
         rows = [[_json_value(v) for v in row] for row in fetched[:max_rows]]
@@ -98,6 +148,76 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self._connection.close()
+
+
+class _Watchdog:
+    """Interrupts a cursor's query once it runs past `seconds`, and again every `_REPEAT` seconds
+    until stopped: an interrupt that lands between statements would otherwise be lost."""
+
+    _REPEAT = 0.05
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, seconds: float | None) -> None:
+        self._cursor = cursor
+        self._lock = threading.Lock()  # an interrupt never overlaps stop() and the cursor's close
+        self._stopped = False
+        self.fired = False
+        self._timer: threading.Timer | None = None
+        if seconds is not None:
+            self._arm(seconds)
+
+    def _arm(self, seconds: float) -> None:
+        self._timer = threading.Timer(seconds, self._interrupt)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _interrupt(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self.fired = True
+            self._cursor.interrupt()
+            self._arm(self._REPEAT)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._timer is not None:
+                self._timer.cancel()
+
+
+def _one_query(
+    cursor: duckdb.DuckDBPyConnection, sql: str, runnable: tuple[duckdb.StatementType, ...]
+) -> duckdb.Statement:
+    """The one statement in `sql` as DuckDB's own parser reads it, which must be of a `runnable`
+    type: what the guard checked is what runs, whatever the two parsers disagree on."""
+    statements = cursor.extract_statements(sql)
+    if len(statements) != 1:
+        raise UnsafeSQLError(
+            f"unsafe SQL refused: only one statement may run (DuckDB reads {len(statements)})"
+        )
+    if statements[0].type not in runnable:
+        raise UnsafeSQLError(
+            f"unsafe SQL refused: only a read-only query may run, not {statements[0].type.name}"
+        )
+    return statements[0]
+
+
+def _database_tables(connection: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The database's own tables and views, schema-qualified outside `main`."""
+    rows = connection.execute(
+        """
+        SELECT schema_name, table_name FROM duckdb_tables()
+        WHERE database_name = current_database() AND NOT internal
+        UNION ALL
+        SELECT schema_name, view_name FROM duckdb_views()
+        WHERE database_name = current_database() AND NOT internal
+        """
+    ).fetchall()
+    return frozenset(name if schema == "main" else f"{schema}.{name}" for schema, name in rows)
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:g} second" + ("" if value == 1 else "s")
 
 
 def _first_line(error: Exception) -> str:

@@ -99,3 +99,16 @@ class ExecutionError(SemanticLayerError):
     """The database failed to run a compiled query (missing file, lock, timeout, engine error)."""
 
     code = "execution_error"
+
+
+class UnsafeSQLError(ExecutionError):
+    """SQL refused before it reached the database: not one read-only query over allowed tables and
+    functions (see `semantic_layer.guard`)."""
+
+    code = "unsafe_sql"
+
+
+class QueryTimeout(ExecutionError):
+    """A query ran past its deadline and was interrupted."""
+
+    code = "query_timeout"

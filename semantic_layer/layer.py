@@ -30,6 +30,8 @@ class SemanticLayer:
         self.clock = clock or SystemClock(model.calendar.timezone)
         self.detail_limit = detail_limit
         self.max_rows = max_rows
+        self.allowed_tables = frozenset(table.source for table in model.tables)
+        """The only tables the queries of this layer may read: the model's."""
 
     def compile(self, query: SemanticQuery, identity: Identity | None = None) -> CompiledQuery:
         return compile_query(
@@ -48,8 +50,11 @@ class SemanticLayer:
         language = language or self.model.default_language
         started = time.perf_counter()
         compiled = self.compile(query, identity)
+        sql = compiled.sql  # rendered on each access
         compiled_at = time.perf_counter()
-        raw = self.engine.execute(compiled.sql, max_rows=self.max_rows)
+        raw = self.engine.execute(
+            sql, max_rows=self.max_rows, allowed_tables=self.allowed_tables, tree=compiled.expression
+        )
         finished = time.perf_counter()
         columns = [
             Column(name=spec.name, type=kind, label=spec.label.get(language) or spec.name, format=spec.format)
@@ -58,7 +63,7 @@ class SemanticLayer:
         return QueryResult(
             columns=columns,
             rows=raw.rows,
-            sql=compiled.sql,
+            sql=sql,
             truncated=raw.truncated,
             timings={
                 "compile_ms": round((compiled_at - started) * 1000, 3),

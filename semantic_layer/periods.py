@@ -38,11 +38,19 @@ class FixedClock:
         return self._day
 
 
+MAX_LAST_N = {"days": 36_600, "weeks": 5_220, "months": 1_200}  # a century: calendars end somewhere
+
+
 def check_period(period: str) -> None:
     """Raise QueryError unless `period` is a period name this module resolves."""
     match = _LAST_N.match(period)
-    if period in FIXED_PERIODS or (match and int(match.group(1)) > 0):
+    if period in FIXED_PERIODS:
         return
+    if match and int(match.group(1)) > 0:
+        unit = match.group(2)
+        if int(match.group(1)) <= MAX_LAST_N[unit]:
+            return
+        raise QueryError(f"'{period}' reaches too far back: at most last_{MAX_LAST_N[unit]}_{unit}")
     from .errors import closest
 
     valid = [*FIXED_PERIODS, "last_N_days", "last_N_weeks", "last_N_months"]

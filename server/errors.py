@@ -20,7 +20,9 @@ from semantic_layer.errors import (
     ExecutionError,
     ModelError,
     QueryError,
+    QueryTimeout,
     SemanticLayerError,
+    UnsafeSQLError,
 )
 from semantic_layer.model import Language
 
@@ -32,6 +34,7 @@ STATUS_BY_ERROR: list[tuple[type[SemanticLayerError], int]] = [
     (AccessDeniedError, 403),
     (QueryError, 400),
     (ModelError, 500),
+    (UnsafeSQLError, 400),  # refused before it ran: nothing to retry
     (ExecutionError, 503),
 ]
 
@@ -158,6 +161,8 @@ class AnswerFailed(ApiError):
     ZH: ClassVar[list[tuple[type[SemanticLayerError], str]]] = [
         (AccessDeniedError, "你没有权限查看这些数据。"),
         (QueryError, "这个问题无法转换成有效的查询：{detail}"),
+        (QueryTimeout, "查询运行时间太长，已被停止。请缩小时间范围或减少拆分维度后再试。"),
+        (UnsafeSQLError, "这个查询被安全检查拒绝了：{detail}"),
         (ExecutionError, "数据库暂时无法执行查询，请稍后再试。"),
         (SemanticLayerError, "语义模型有误，请联系管理员：{detail}"),
     ]

@@ -105,7 +105,13 @@ def open_state(settings: Settings) -> ServerState:
     """Load the model and open the database read-only; raises a SemanticLayerError if either fails."""
     model = load_model(settings.model)
     engine = DuckDBEngine(
-        settings.db, DuckDBSettings(threads=settings.threads, memory_limit=settings.memory_limit)
+        settings.db,
+        DuckDBSettings(
+            threads=settings.threads,
+            memory_limit=settings.memory_limit,
+            query_timeout=settings.query_timeout,
+            max_temp_directory_size=settings.max_temp_directory_size,
+        ),
     )
     clock = FixedClock(settings.as_of) if settings.as_of else SystemClock(model.calendar.timezone)
     layer = SemanticLayer(

@@ -62,14 +62,18 @@ def distribution(
         exp.Max(this=value.copy()),
     )
     stats_sql = stats.sql(dialect=dialect, pretty=True)
-    count, mean, p50, p90, low, p99, high = layer.engine.execute(stats_sql).rows[0]
+    count, mean, p50, p90, low, p99, high = layer.engine.execute(
+        stats_sql, allowed_tables=layer.allowed_tables
+    ).rows[0]
     count = int(count or 0)
     if count == 0:
         return Distribution(field=name, count=0, mean=None, p50=None, p90=None, bins=(), sql=(stats_sql,))
     edges = nice_edges(float(low), float(p99), bins, integer)
     counts = over_values(*[_count_between(value, edges, i) for i in range(len(edges))])
     counts_sql = counts.sql(dialect=dialect, pretty=True)
-    binned = [int(n or 0) for n in layer.engine.execute(counts_sql).rows[0]]
+    binned = [
+        int(n or 0) for n in layer.engine.execute(counts_sql, allowed_tables=layer.allowed_tables).rows[0]
+    ]
     ends = [*edges[1:], max(float(high), edges[-1] + (edges[1] - edges[0] if len(edges) > 1 else 1.0))]
     return Distribution(
         field=name,
