@@ -225,9 +225,15 @@ def _metric(
     return sentences
 
 
+MAX_VALUE_CHARS = 40
+
+
 def _shown(model: SemanticModel, dimension: str, value: Any, lang: Language) -> str:
+    """A data value as the narrative names it: its label, cut short when it is long (the table has it whole)."""
     known = model.dimensions_by_name.get(dimension)
-    return known.value_label(str(value), lang) if known else str(value)
+    text = known.value_label(str(value), lang) if known else str(value)
+    text = "".join(" " if ch in "\n\r\t" else ch for ch in text if ch >= " " or ch in "\n\r\t")
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
 def _extremes(fmt: str | None, lang: Language) -> tuple[str, str]:

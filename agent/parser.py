@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.model import Language, SemanticModel
 from semantic_layer.periods import Clock, add_months, comparison_shift, resolve_period
-from semantic_layer.query import DimensionRef, Filter, OrderBy, SemanticQuery, TimeRange
+from semantic_layer.query import MAX_LIMIT, DimensionRef, Filter, OrderBy, SemanticQuery, TimeRange
 from semantic_layer.resolve import leaf_metrics
 
 from . import cues
@@ -181,7 +181,7 @@ class Planner:
             match = pattern.search("".join(work))
             if match:
                 group = next(i for i, g in enumerate(match.groups(), start=1) if g)
-                reading.top_n = int(match.group(group))
+                reading.top_n = min(int(match.group(group)), MAX_LIMIT)
                 blank(match.span(group))
                 break
         for match in cues.THRESHOLD.finditer("".join(work)):

@@ -12,6 +12,7 @@ metric is never multiplied by another table's rows (no fan-out, no double counti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -389,7 +390,9 @@ class _Compiler:
                 return _period_value("current_period", self.model.metric(name))
 
         having = [
-            sql.condition(value(f.target), f.op, f.values) for f in self.query.filters if f.metric is not None
+            sql.condition(value(f.target), f.op, _metric_values(f))
+            for f in self.query.filters
+            if f.metric is not None
         ]
         if having:
             query = query.where(*having)
@@ -569,15 +572,81 @@ def _labelled(label: Text, zh_pattern: str, en_pattern: str) -> Text:
     return Text(zh=zh_pattern.format(label.get("zh")), en=en_pattern.format(label.get("en")))
 
 
+_TRUTHY = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
 def _coerce(target: Dimension | Attribute, condition: Filter) -> tuple[object, ...]:
-    """Filter values as the column stores them (`"true"` for a boolean dimension is True)."""
-    is_bool = (isinstance(target, Dimension) and target.type == "boolean") or (
-        isinstance(target, Attribute) and target.type == "boolean"
+    """Filter values as the column stores them (`"true"` for a boolean dimension is True), or a
+    QueryError naming the filter when a value cannot be one (`csat_score = "abc"`): a value of the
+    wrong type must be the asker's error, not the database's."""
+    kind = target.type
+    if condition.op == "contains":
+        return tuple(str(v) for v in condition.values)
+    if kind == "boolean":
+        return tuple(_typed(target, v, _boolean) for v in condition.values)
+    if kind in ("number", "integer"):
+        return tuple(_typed(target, v, _number) for v in condition.values)
+    if kind in ("time", "date", "timestamp"):
+        return tuple(_typed(target, v, _moment) for v in condition.values)
+    # categorical and string columns hold text: a number given for one is its text ("5")
+    return tuple(
+        v if v is None or isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
+        for v in condition.values
     )
-    if not is_bool:
-        return condition.values
-    truthy = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-    return tuple(truthy.get(str(v).lower(), v) if isinstance(v, str) else v for v in condition.values)
+
+
+def _metric_values(condition: Filter) -> tuple[object, ...]:
+    try:
+        return tuple(_number(v) for v in condition.values)
+    except (TypeError, ValueError, OverflowError):
+        raise QueryError(
+            f"the filter on metric '{condition.metric}' needs numbers, got {list(condition.values)}"
+        ) from None
+
+
+def _typed(target: Dimension | Attribute, value: object, convert: Callable[[object], object]) -> object:
+    if value is None:
+        return None
+    try:
+        return convert(value)
+    except (TypeError, ValueError, OverflowError):
+        expected = {"boolean": "true or false", "number": "a number", "integer": "a number"}.get(
+            target.type, "a date (YYYY-MM-DD)"
+        )
+        raise QueryError(f"the filter on '{target.name}' needs {expected}, got {value!r}") from None
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in _TRUTHY:
+        return _TRUTHY[value.lower()]
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    raise ValueError(value)
+
+
+def _number(value: object) -> int | float:
+    if isinstance(value, bool):
+        raise TypeError(value)
+    if isinstance(value, int | float):
+        number = value
+    else:
+        number = float(str(value)) if "." in str(value) or "e" in str(value).lower() else int(str(value))
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError(value)
+    if isinstance(number, int) and abs(number) >= 2**63:
+        raise OverflowError(value)
+    return number
+
+
+def _moment(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(value)
+    parsed = datetime.fromisoformat(value)  # a date or a timestamp, ISO 8601
+    if not 1900 <= parsed.year <= 2999:
+        raise ValueError(value)
+    return value
 
 
 def absolute_time_range(

@@ -19,6 +19,11 @@ FilterOp = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "betwee
 FilterValue = str | int | float | bool | None
 Compare = Literal["previous_period", "same_period_last_year"]
 
+MAX_LIMIT = 1_000_000
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+"""Dates a query may name: calendars (and date arithmetic) end somewhere."""
+
 _ARITY: dict[str, tuple[int, int | None]] = {
     "eq": (1, 1), "ne": (1, 1), "gt": (1, 1), "gte": (1, 1), "lt": (1, 1), "lte": (1, 1),
     "contains": (1, 1), "between": (2, 2), "in": (1, None), "not_in": (1, None),
@@ -77,6 +82,9 @@ class TimeRange(_Spec):
             raise ValueError("a time range needs 'period', 'start' or 'end'")
         elif self.start and self.end and self.start >= self.end:
             raise ValueError(f"start {self.start} must be before end {self.end} (the end is exclusive)")
+        for day in (self.start, self.end):
+            if day is not None and not EARLIEST <= day <= LATEST:
+                raise ValueError(f"dates run from {EARLIEST} to {LATEST}, got {day}")
         return self
 
 
@@ -93,7 +101,7 @@ class SemanticQuery(_Spec):
     time_range: TimeRange | None = None
     compare: Compare | None = None
     order_by: tuple[OrderBy, ...] = ()
-    limit: int | None = Field(default=None, gt=0)
+    limit: int | None = Field(default=None, gt=0, le=MAX_LIMIT)
 
     @field_validator("dimensions", mode="before")
     @classmethod

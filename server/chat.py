@@ -25,7 +25,7 @@ from semantic_layer.identity import Identity
 from semantic_layer.layer import SemanticLayer
 from semantic_layer.model import Language
 from semantic_layer.periods import Clock, FixedClock
-from semantic_layer.query import SemanticQuery
+from semantic_layer.query import EARLIEST, LATEST, SemanticQuery
 from semantic_layer.result import QueryResult
 
 from .errors import (
@@ -54,7 +54,9 @@ class AskRequest(BaseModel):
 
     question: str = Field(default="", description="The question, in Chinese or English.")
     conversation_id: str | None = Field(default=None, description="Continue this conversation.")
-    as_of: date | None = Field(default=None, description="Read relative periods as of this day.")
+    as_of: date | None = Field(
+        default=None, ge=EARLIEST, le=LATEST, description="Read relative periods as of this day."
+    )
     choice: str | None = Field(default=None, description="The id of the clarification option picked.")
 
 

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from agent.llm.config import DEFAULT_MODEL, LLMConfig
+from semantic_layer.query import EARLIEST, LATEST
 
 DEFAULT_DEMO_DB = Path("data") / "demo.duckdb"
 STORE_FILE_NAME = "chatbi-store.sqlite3"
@@ -38,7 +39,10 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     as_of: date | None = Field(
-        default=None, description="Fixes 'today' (YYYY-MM-DD) for relative periods; the real date when unset."
+        default=None,
+        ge=EARLIEST,
+        le=LATEST,
+        description="Fixes 'today' (YYYY-MM-DD) for relative periods; the real date when unset.",
     )
     detail_limit: int = Field(default=1000, ge=1, description="Most rows a detail list returns.")
     max_rows: int = Field(

@@ -116,7 +116,9 @@ def test_asking_for_another_region_gets_none_of_its_data(client: TestClient, dem
     east = complaints_by_region(demo_db, time_range["start"], time_range["end"])["华东"]
     assert east > 0 and bob["data"]["rows"] == [[east]]
     assert alice["status"] == "unsupported" and alice["data"] is None and str(east) not in alice["answer"]
-    assert alice["answer"] == "你可以查看的数据中没有「华东」，所以无法回答这个问题。"  # not a misleading zero
+    assert (
+        alice["answer"] == "你可以查看的数据中没有「华东」，所以无法回答这个问题。"
+    )  # not a misleading zero
 
 
 def test_planners_are_shared_by_identities_that_see_the_same_rows(client: TestClient) -> None:

@@ -59,9 +59,11 @@ export function renderTable(data, lang) {
           row.map((value, i) => {
             const column = columns[i] || {};
             const numeric = isNumeric(column);
+            const text = value === null ? "" : String(value);
             return h(
               "td",
-              { class: numeric ? "num" : null, "data-raw": value === null ? "" : String(value) },
+              // a long value is cut by the stylesheet; its full text shows on hover (as an attribute: text)
+              { class: numeric ? "num" : null, "data-raw": text, title: !numeric && text.length > 40 ? text : null },
               numeric ? formatValue(value, column.format, lang) : value === null ? "—" : String(value),
             );
           }),
