@@ -43,6 +43,8 @@ from .resolve import Leaf, ResolvedQuery, resolve_query, time_dimension
 
 DEFAULT_DETAIL_LIMIT = 1000
 Role = Literal["dimension", "field", "metric", "previous", "change", "change_pct"]
+Aggregate = Callable[[SimpleMetric], exp.Expr]
+"""How a simple metric aggregates in its table's CTE (rollups re-aggregate pre-computed parts)."""
 
 
 @dataclass(frozen=True)
@@ -90,13 +92,13 @@ class _Scope:
         return qualify(parse_expression(sql_text), path.table)
 
     def from_(self, select: exp.Select) -> exp.Select:
-        select = select.from_(_source(self.model, self.table))
+        select = select.from_(_source(self.model, self.table), copy=False)
         for hop in self.hops.values():
             on = exp.EQ(
                 this=exp.column(hop.left_column, table=hop.left, quoted=True),
                 expression=exp.column(hop.right_column, table=hop.right, quoted=True),
             )
-            select = select.join(_source(self.model, hop.right), on=on, join_type="left")
+            select = select.join(_source(self.model, hop.right), on=on, join_type="left", copy=False)
         return select
 
 
@@ -136,7 +138,12 @@ class _Side:
 
 class _Compiler:
     def __init__(
-        self, model: SemanticModel, resolved: ResolvedQuery, policies: list[RowFilter], today: date | None
+        self,
+        model: SemanticModel,
+        resolved: ResolvedQuery,
+        policies: list[RowFilter],
+        today: date | None,
+        aggregate: Aggregate | None = None,
     ):
         self.model = model
         self.resolved = resolved
@@ -144,6 +151,7 @@ class _Compiler:
         self.policies = policies
         self.today = today
         self.week_start = model.calendar.week_start
+        self.aggregate = aggregate or _aggregate
 
     # conditions shared by every path
 
@@ -194,14 +202,14 @@ class _Compiler:
                 exp.alias_(key, ref.name, quoted=True)
                 for key, (ref, _) in zip(keys, self.resolved.dimensions, strict=True)
             ],
-            *[exp.alias_(_aggregate(leaf), leaf.name, quoted=True) for leaf in leaves],
+            *[exp.alias_(self.aggregate(leaf), leaf.name, quoted=True) for leaf in leaves],
         )
         conditions = self.where(scope, side)
         select = scope.from_(select)
         if conditions:
-            select = select.where(*conditions)
+            select = select.where(*conditions, copy=False)
         if keys:
-            select = select.group_by(*[k.copy() for k in keys])
+            select = select.group_by(*[k.copy() for k in keys], copy=False)
         return select
 
     def snapshot_cte(self, leaf: SnapshotMetric, side: _Side) -> exp.Select:
@@ -238,8 +246,8 @@ class _Compiler:
         columns.append(exp.alias_(exp.Count(this=exp.Star()), leaf.name, quoted=True))
         select = scope.from_(exp.select(*columns))
         if grain_refs:
-            select = select.join(spine, join_type="cross")
-        select = select.where(*conditions)
+            select = select.join(spine, join_type="cross", copy=False)
+        select = select.where(*conditions, copy=False)
         group = ([exp.column("period", table="spine", quoted=True)] if grain_refs else []) + [
             k.copy() for _, k in other_keys
         ]
@@ -276,7 +284,7 @@ class _Compiler:
             exp.alias_(bucket, "period", quoted=True),
             exp.alias_(exp.cast(bucket_end, exp.DataType.Type.TIMESTAMP), "moment", quoted=True),
         ).distinct()
-        inner = inner.from_(_source(self.model, self._snapshot_table()))
+        inner = inner.from_(_source(self.model, self._snapshot_table()), copy=False)
         return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("spine", quoted=True)))
 
     def _snapshot_table(self) -> str:
@@ -316,11 +324,11 @@ class _Compiler:
 
         for metric in self.resolved.metrics:
             value = _metric_expression(self.model, metric, leaf_ref)
-            select = select.select(exp.alias_(value, metric.name, quoted=True))
-        select = select.from_(_cte(names[0]))
+            select = select.select(exp.alias_(value, metric.name, quoted=True), copy=False)
+        select = select.from_(_cte(names[0]), copy=False)
         for index, name in enumerate(names[1:], start=1):
             if not dim_names:
-                select = select.join(_cte(name), join_type="cross")
+                select = select.join(_cte(name), join_type="cross", copy=False)
                 continue
             seen = names[:index]
             on = exp.and_(
@@ -337,7 +345,7 @@ class _Compiler:
                     for d in dim_names
                 ]
             )
-            select = select.join(_cte(name), on=on, join_type="full")
+            select = select.join(_cte(name), on=on, join_type="full", copy=False)
         return ctes, select
 
     def metric_query(self, current: _Side, previous: _Side | None) -> tuple[exp.Select, list[OutputColumn]]:
@@ -374,17 +382,19 @@ class _Compiler:
                 ]
             )
             for metric in self.resolved.metrics:
-                query = query.select(*self.compared(metric))
+                query = query.select(*self.compared(metric), copy=False)
                 columns += _compared_columns(metric)
-            query = query.from_(_cte("current_period"))
+            query = query.from_(_cte("current_period"), copy=False)
             if dims:
                 same_group = [
                     exp.NullSafeEQ(this=_ref("current_period", d), expression=_ref("previous_period", d))
                     for d in dims
                 ]
-                query = query.join(_cte("previous_period"), on=exp.and_(*same_group), join_type="full")
+                query = query.join(
+                    _cte("previous_period"), on=exp.and_(*same_group), join_type="full", copy=False
+                )
             else:
-                query = query.join(_cte("previous_period"), join_type="cross")
+                query = query.join(_cte("previous_period"), join_type="cross", copy=False)
 
             def value(name: str) -> exp.Expr:
                 return _period_value("current_period", self.model.metric(name))
@@ -395,10 +405,10 @@ class _Compiler:
             if f.metric is not None
         ]
         if having:
-            query = query.where(*having)
+            query = query.where(*having, copy=False)
         query = _order_and_limit(query, self.query, dims, value, self.query.limit)
         for name, cte in ctes:
-            query = query.with_(exp.to_identifier(name, quoted=True), as_=cte)
+            query = query.with_(exp.to_identifier(name, quoted=True), as_=cte, copy=False)
         return query, columns
 
     def compared(self, metric: Metric) -> list[exp.Expr]:
@@ -427,13 +437,13 @@ class _Compiler:
         select = exp.select()
         for name in self.query.fields:
             target = self.model.field(name)
-            select = select.select(exp.alias_(scope.column(target), name, quoted=True))
+            select = select.select(exp.alias_(scope.column(target), name, quoted=True), copy=False)
             fmt = target.format if isinstance(target, Attribute) else None
             columns.append(OutputColumn(name, "field", name, target.label, fmt))
         conditions = self.where(scope, side)
         select = scope.from_(select)
         if conditions:
-            select = select.where(*conditions)
+            select = select.where(*conditions, copy=False)
         table = self.model.table(root)
         tiebreak = [table.primary_key] if table.primary_key else []
         orders = [
@@ -444,7 +454,7 @@ class _Compiler:
             exp.Ordered(this=exp.column(k, table=root, quoted=True), nulls_first=False) for k in tiebreak
         ]
         if orders:
-            select = select.order_by(*orders)
+            select = select.order_by(*orders, copy=False)
         return select.limit(min(self.query.limit or limit, limit)), columns
 
 
@@ -564,7 +574,7 @@ def _order_and_limit(
         exp.Ordered(this=exp.column(d, quoted=True), nulls_first=False) for d in dims if d not in ordered
     ]
     if orders:
-        query = query.order_by(*orders)
+        query = query.order_by(*orders, copy=False)
     return query.limit(limit) if limit else query
 
 
@@ -669,11 +679,13 @@ def compile_query(
     today: date | None = None,
     dialect: str = "duckdb",
     detail_limit: int = DEFAULT_DETAIL_LIMIT,
+    aggregate: Aggregate | None = None,
 ) -> CompiledQuery:
     """Compile `query` for `identity` (None: no access policies apply) into the engine's SQL.
 
     `today` resolves relative periods and caps the comparison range of a period still running
-    (this month so far is compared with the same days of last month).
+    (this month so far is compared with the same days of last month). `aggregate` replaces how
+    simple metrics aggregate (rollups.py: sums of pre-aggregated counts).
     """
     resolved = resolve_query(model, query)
     start, end = absolute_time_range(model, query.time_range, today)
@@ -681,7 +693,7 @@ def compile_query(
         query = query.model_copy(update={"time_range": TimeRange(start=start, end=end)})
         resolved = ResolvedQuery(query, resolved.metrics, resolved.leaves, resolved.dimensions, resolved.root)
     policies = row_filters(model, identity) if identity is not None else []
-    compiler = _Compiler(model, resolved, policies, today)
+    compiler = _Compiler(model, resolved, policies, today, aggregate)
     current = _Side(_at_midnight(start), _at_midnight(end))
     previous = None
     if query.is_detail:

@@ -9,6 +9,7 @@ its deadline is interrupted.
 from __future__ import annotations
 
 import math
+import tempfile
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ class RawResult:
     types: list[ColumnType]
     rows: list[list[Any]]
     truncated: bool
+    cached: bool = False
+    """Answered from a result cache (see semantic_layer.cache), not by the database."""
 
 
 class Engine(Protocol):
@@ -70,17 +73,24 @@ class DuckDBSettings:
     """Seconds a query may run before it is interrupted; None: no limit."""
 
 
+ATTACHED = "analytics"
+"""The catalog name the analytics file is attached under (and made current, so names need no prefix)."""
+
+
 def open_read_only(path: str | Path, settings: DuckDBSettings | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection that cannot reach files, the network or extensions, and cannot be
-    reconfigured. In one process, every connection to a file must use the same settings (DuckDB
-    shares one instance per file), so tests that read the raw data open it through here too."""
+    """A read-only connection to the database file that cannot reach files, the network or extensions,
+    and cannot be reconfigured.
+
+    The file is attached to a fresh in-memory database rather than opened directly: DuckDB shares one
+    instance per file path within a process, so a second direct open (a reload) would keep seeing the
+    old file after it was replaced, and would have to use the same settings. Attached, every open reads
+    the file as it is now, with its own settings."""
     settings = settings or DuckDBSettings()
     config: dict[str, Any] = {
-        "enable_external_access": False,
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "python_enable_replacements": False,  # no Python variable is a table
-        "lock_configuration": True,
+        "temp_directory": str(_temp_directory()),  # an in-memory database would spill into the cwd
     }
     if settings.threads:
         config["threads"] = settings.threads
@@ -88,7 +98,23 @@ def open_read_only(path: str | Path, settings: DuckDBSettings | None = None) -> 
         config["memory_limit"] = settings.memory_limit
     if settings.max_temp_directory_size:
         config["max_temp_directory_size"] = settings.max_temp_directory_size
-    return duckdb.connect(str(path), read_only=True, config=config)
+    connection = duckdb.connect(":memory:", config=config)
+    try:
+        literal = str(Path(path)).replace("'", "''")
+        connection.execute(f"ATTACH '{literal}' AS {ATTACHED} (READ_ONLY)")
+        connection.execute(f"USE {ATTACHED}")
+        connection.execute("SET enable_external_access = false")  # after the one file it may read
+        connection.execute("SET lock_configuration = true")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _temp_directory() -> Path:
+    folder = Path(tempfile.gettempdir()) / "chatbi-duckdb"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 class DuckDBEngine:
@@ -122,6 +148,7 @@ class DuckDBEngine:
             check_sql(sql, allowed_tables=allowed, known_tables=self.tables, dialect=self.dialect)
         with self._lock:  # creating cursors is not thread-safe; running them is
             cursor = self._connection.cursor()
+        cursor.execute(f"USE {ATTACHED}")  # a cursor is a new session: it starts in the empty memory catalog
         watchdog = _Watchdog(cursor, self.settings.query_timeout)
         try:
             statement = _one_query(cursor, sql, _RUNNABLE if tree is None else _RUNNABLE_TREE)
@@ -138,11 +165,11 @@ class DuckDBEngine:
             watchdog.stop()
             cursor.close()
         truncated = max_rows is not None and len(fetched) > max_rows
-        rows = [[_json_value(v) for v in row] for row in fetched[:max_rows]]
+        types = [_column_type(str(d[1])) for d in description]
         return RawResult(
             names=[d[0] for d in description],
-            types=[_column_type(str(d[1])) for d in description],
-            rows=rows,
+            types=types,
+            rows=_json_rows(fetched[:max_rows], [str(d[1]).upper() for d in description]),
             truncated=truncated,
         )
 
@@ -247,6 +274,34 @@ def _column_type(duckdb_type: str) -> ColumnType:
     if name.startswith("TIMESTAMP") or name == "TIME":
         return "timestamp"
     return "string"
+
+
+_PLAIN_TYPES = (
+    "BOOLEAN",
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "VARCHAR",
+)
+
+
+def _json_rows(fetched: list[tuple[Any, ...]], types: list[str]) -> list[list[Any]]:
+    """Rows as JSON-ready lists, converting only the columns whose type needs it (decimals, floats that
+    may be NaN, dates and times): most result columns are text or integers, passed through as they are."""
+    convert = [i for i, kind in enumerate(types) if kind not in _PLAIN_TYPES]
+    if not convert:
+        return [list(row) for row in fetched]
+    rows = []
+    for row in fetched:
+        values = list(row)
+        for i in convert:
+            values[i] = _json_value(values[i])
+        rows.append(values)
+    return rows
 
 
 def _json_value(value: Any) -> Any:

@@ -16,7 +16,7 @@ from .limits import BodySizeLimit, Limiter
 from .proxy import PathPrefix
 from .routes import admin, ask, catalog, conversations, feedback, health, query, web
 from .settings import Settings
-from .state import Serving, open_llm, open_state, warm_up
+from .state import ReloadWatcher, Serving, open_llm, open_state, warm_up
 from .store import Store
 
 
@@ -38,7 +38,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             llm = await run_in_threadpool(open_llm, settings.llm)
             limiter = Limiter(per_minute=settings.rate_limit, concurrent=settings.max_concurrent)
             app.state.chat = ChatService(serving, store, settings.max_question_chars, llm, limiter)
-            yield
+            watcher = ReloadWatcher(serving, settings, settings.reload_interval)
+            watcher.start()
+            try:
+                yield
+            finally:
+                watcher.stop()
         finally:
             app.state.chat = None
             serving.close()

@@ -85,6 +85,19 @@ class Settings(BaseSettings):
     max_temp_directory_size: str | None = Field(
         default=None, description="Most disk DuckDB may spill to, e.g. '2GB'; DuckDB's default when unset."
     )
+    cache: bool = Field(
+        default=True,
+        description="Answer repeated queries from a result cache (on/off); emptied when data or model change.",
+    )
+    rollups: bool = Field(
+        default=True,
+        description="Answer additive questions from pre-aggregated rollups built in the background (on/off).",
+    )
+    reload_interval: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds between checks for a changed database or model file (0: no checks).",
+    )
     admin_roles: CommaList = Field(
         default=["admin"], description="Roles that may reload the model and data through the admin API."
     )

@@ -8,10 +8,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from agent.llm.client import ChatClient
 from agent.llm.config import LLMConfig
-from semantic_layer.engine import DuckDBEngine, DuckDBSettings
+from semantic_layer.cache import CachedEngine
+from semantic_layer.engine import DuckDBEngine, DuckDBSettings, Engine
 from semantic_layer.freshness import data_as_of
 from semantic_layer.identity import LOCAL_IDENTITY
 from semantic_layer.layer import SemanticLayer
@@ -24,10 +26,31 @@ from .settings import Settings
 logger = logging.getLogger("chatbi.server")
 
 
+Fingerprint = tuple[tuple[int, int, int] | None, ...]
+
+
+def files_fingerprint(settings: Settings) -> Fingerprint:
+    """What identifies the served files' current contents cheaply: each file's inode, size and
+    modification time (a file replaced by rename or rewritten in place changes one of them)."""
+
+    def stat(path: Path | None) -> tuple[int, int, int] | None:
+        if path is None:
+            return None
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+    return (stat(Path(settings.db)), stat(settings.model))
+
+
 @dataclass
 class ServerState:
     layer: SemanticLayer
     data_as_of: str | None
+    fingerprint: Fingerprint = ()
+    """Of the files this version was opened from (see `files_fingerprint`)."""
     planners: PlannerCache = field(init=False)
     version: int = 1
 
@@ -102,9 +125,11 @@ class Serving:
 
 
 def open_state(settings: Settings) -> ServerState:
-    """Load the model and open the database read-only; raises a SemanticLayerError if either fails."""
+    """Load the model and open the database read-only (behind a result cache unless CHATBI_CACHE is
+    off); raises a SemanticLayerError if either fails."""
+    fingerprint = files_fingerprint(settings)
     model = load_model(settings.model)
-    engine = DuckDBEngine(
+    engine: Engine = DuckDBEngine(
         settings.db,
         DuckDBSettings(
             threads=settings.threads,
@@ -113,11 +138,55 @@ def open_state(settings: Settings) -> ServerState:
             max_temp_directory_size=settings.max_temp_directory_size,
         ),
     )
+    if settings.cache:
+        engine = CachedEngine(engine)
     clock = FixedClock(settings.as_of) if settings.as_of else SystemClock(model.calendar.timezone)
     layer = SemanticLayer(
         model, engine, clock=clock, detail_limit=settings.detail_limit, max_rows=settings.max_rows
     )
-    return ServerState(layer=layer, data_as_of=data_as_of(model, engine))
+    return ServerState(layer=layer, data_as_of=data_as_of(model, engine), fingerprint=fingerprint)
+
+
+class ReloadWatcher:
+    """Reloads when the served database or model file changes: polled every `interval` seconds, and
+    acted on once the change has held for two polls (a file still being written is left alone)."""
+
+    def __init__(self, serving: Serving, settings: Settings, interval: float) -> None:
+        self.serving = serving
+        self.settings = settings
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="chatbi-reload-watcher", daemon=True)
+        self._failed: Fingerprint | None = None
+
+    def start(self) -> None:
+        if self.interval > 0:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        seen: Fingerprint | None = None
+        while not self._stop.wait(self.interval):
+            now = files_fingerprint(self.settings)
+            if now == self.serving.current.fingerprint or now == self._failed or None in now[:1]:
+                seen = None
+                continue
+            if now != seen:  # changed since the last poll: wait for it to settle
+                seen = now
+                continue
+            try:
+                self.serving.reload(warm_up)
+                self._failed = None
+            except Exception as error:  # the old version keeps serving; try again on the next change
+                logger.error(
+                    "the changed files could not be loaded; still serving the previous version: %s", error
+                )
+                self._failed = now
+            seen = None
 
 
 def warm_up(state: ServerState) -> None:

@@ -20,5 +20,7 @@ def health(request: Request) -> JSONResponse:
             "model": state.layer.model.name,
             "data_as_of": state.data_as_of,
             "llm": {"enabled": True, "model": llm.config.model} if llm else {"enabled": False},
+            "version": state.version,
+            "cache": "on" if request.app.state.settings.cache else "off",
         }
     )

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from sqlglot import exp
 
-from semantic_layer.engine import DuckDBEngine, DuckDBSettings
+from semantic_layer.engine import ATTACHED, DuckDBEngine, DuckDBSettings
 from semantic_layer.errors import ExecutionError, QueryTimeout, UnsafeSQLError
 
 ROWS = 200_000
@@ -133,9 +133,12 @@ def test_files_outside_the_database_cannot_be_read_even_bypassing_the_guard(
 def test_the_database_is_read_only_even_bypassing_the_guard(engine: DuckDBEngine, database: Path) -> None:
     before = sha256(database)
     cursor = engine._connection.cursor()
+    cursor.execute(f"USE {ATTACHED}")
     for statement in ("CREATE TABLE x AS SELECT 1", "DELETE FROM tickets", "DROP TABLE secrets"):
         with pytest.raises(duckdb.Error, match="read-only"):
             cursor.execute(statement)
+    with pytest.raises(duckdb.Error):  # nor can another file be attached writable
+        cursor.execute(f"ATTACH '{database}' AS again")
     assert sha256(database) == before
 
 
