@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,9 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
             )
             await run_in_threadpool(warm_up, server)  # the first question is fast
-            llm = await run_in_threadpool(open_llm, settings.llm)
             limiter = Limiter(per_minute=settings.rate_limit, concurrent=settings.max_concurrent)
-            app.state.chat = ChatService(serving, store, settings.max_question_chars, llm, limiter)
+            app.state.chat = chat = ChatService(serving, store, settings.max_question_chars, None, limiter)
+            if settings.llm.enabled:  # LangChain takes seconds to import: the parser answers meanwhile
+                threading.Thread(target=lambda: setattr(chat, "llm", open_llm(settings.llm)), daemon=True).start()
             watcher = ReloadWatcher(serving, settings, settings.reload_interval)
             watcher.start()
             try:

@@ -4,6 +4,7 @@ tools run as the token's user, and an LLM that is down still leaves every questi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,10 @@ def base_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory, llm: FakeO
         llm_retries=0,
     )
     with served(create_app(settings)) as url:
+        deadline = time.monotonic() + 60  # the LLM client loads in the background; the parser answers meanwhile
+        while not httpx.get(f"{url}/api/health").json().get("llm", {}).get("enabled"):
+            assert time.monotonic() < deadline, "the LLM client did not load"
+            time.sleep(0.05)
         yield url
 
 
