@@ -232,8 +232,24 @@ def suggest(intent: Intent, model: SemanticModel) -> list[str]:
     return suggestions[:3]
 
 
+_REACHABLE: dict[int, tuple[SemanticModel, dict[tuple[str, str], bool]]] = {}
+
+
 def _reachable(model: SemanticModel, metric: str, dimension: str) -> bool:
-    """Whether the metric can be broken down by the dimension (a declared join reaches it)."""
+    """Whether the metric can be broken down by the dimension (a declared join reaches it). A model is
+    immutable, so the answer is kept per model object (the newest few)."""
+    entry = _REACHABLE.get(id(model))
+    if entry is None or entry[0] is not model:
+        if len(_REACHABLE) > 8:
+            _REACHABLE.clear()
+        entry = _REACHABLE[id(model)] = (model, {})
+    known = entry[1]
+    if (metric, dimension) not in known:
+        known[(metric, dimension)] = _joins(model, metric, dimension)
+    return known[(metric, dimension)]
+
+
+def _joins(model: SemanticModel, metric: str, dimension: str) -> bool:
     try:
         resolve_query(model, SemanticQuery(metrics=(metric,), dimensions=(DimensionRef(name=dimension),)))
     except QueryError:

@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
             finally:
                 watcher.stop()
+                store.close()
         finally:
             app.state.chat = None
             serving.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -168,6 +169,9 @@ class Store:
     ) -> None:
         self.path = path
         self.clock = clock
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
         self.max_turns = max_turns
         """Turns a conversation may hold; 0 for no limit."""
         self.max_pages = -(-max_bytes // PAGE_SIZE) if max_bytes else 0
@@ -186,24 +190,44 @@ class Store:
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        """A connection; any failure of the file itself (full, read-only, locked too long, broken) is a
+        """This thread's connection (kept open: opening one per call costs a WAL checkpoint each time the
+        last one closes); any failure of the file itself (full, read-only, locked too long, broken) is a
         StoreUnavailable, and a write it interrupts changes nothing (see `_transaction`)."""
+        db = self._thread_connection()
         try:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as error:
-            raise StoreUnavailable(f"the conversation store {self.path} cannot be opened: {error}") from None
-        try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA foreign_keys = ON")
-            if self.max_pages:
-                db.execute(f"PRAGMA max_page_count = {self.max_pages}")
             yield db
         except sqlite3.IntegrityError:
             raise
         except sqlite3.DatabaseError as error:
             raise StoreUnavailable(f"the conversation store {self.path} failed: {error}") from None
-        finally:
+
+    def _thread_connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is not None:
+            return db
+        try:
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA foreign_keys = ON")
+            # WAL with NORMAL sync: a commit survives the process dying; only a power cut may lose the last
+            # turns, and never corrupts the file. FULL would fsync on every question.
+            db.execute("PRAGMA synchronous = NORMAL")
+            if self.max_pages:
+                db.execute(f"PRAGMA max_page_count = {self.max_pages}")
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"the conversation store {self.path} cannot be opened: {error}") from None
+        self._local.db = db
+        with self._all_lock:
+            self._all.append(db)
+        return db
+
+    def close(self) -> None:
+        """Close every thread's connection (at shutdown)."""
+        with self._all_lock:
+            connections, self._all = self._all, []
+        for db in connections:
             db.close()
+        self._local = threading.local()
 
     @contextmanager
     def _transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
