@@ -9,6 +9,7 @@ its deadline is interrupted.
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 import threading
 from collections.abc import Collection
@@ -71,6 +72,9 @@ class DuckDBSettings:
     """e.g. "2GB": how much a query may spill to disk; None leaves DuckDB's default (90% of free space)."""
     query_timeout: float | None = DEFAULT_QUERY_TIMEOUT
     """Seconds a query may run before it is interrupted; None: no limit."""
+    parallel_queries: int | None = None
+    """Queries run at once; the rest wait their turn (their timeout starts when they run). None: one per
+    core, since each query already uses every core and more at once only thrash."""
 
 
 ATTACHED = "analytics"
@@ -131,6 +135,7 @@ class DuckDBEngine:
         except duckdb.Error as error:
             raise ExecutionError(f"cannot open database {self.path}: {_first_line(error)}") from None
         self._lock = threading.Lock()
+        self._turns = threading.BoundedSemaphore(self.settings.parallel_queries or os.cpu_count() or 2)
 
     def execute(
         self,
@@ -146,6 +151,10 @@ class DuckDBEngine:
             check_query(tree, allowed_tables=allowed, known_tables=self.tables)
         else:
             check_sql(sql, allowed_tables=allowed, known_tables=self.tables, dialect=self.dialect)
+        with self._turns:
+            return self._run(sql, max_rows, tree)
+
+    def _run(self, sql: str, max_rows: int | None, tree: exp.Expr | None) -> RawResult:
         with self._lock:  # creating cursors is not thread-safe; running them is
             cursor = self._connection.cursor()
         cursor.execute(f"USE {ATTACHED}")  # a cursor is a new session: it starts in the empty memory catalog

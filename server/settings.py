@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     query_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a database query may run before it is stopped."
     )
+    parallel_queries: int | None = Field(
+        default=None, ge=1, description="Database queries run at once (others wait); one per core when unset."
+    )
     max_temp_directory_size: str | None = Field(
         default=None, description="Most disk DuckDB may spill to, e.g. '2GB'; DuckDB's default when unset."
     )

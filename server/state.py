@@ -135,6 +135,7 @@ def open_state(settings: Settings) -> ServerState:
             threads=settings.threads,
             memory_limit=settings.memory_limit,
             query_timeout=settings.query_timeout,
+            parallel_queries=settings.parallel_queries,
             max_temp_directory_size=settings.max_temp_directory_size,
         ),
     )
