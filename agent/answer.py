@@ -170,6 +170,7 @@ def answer_question(
         data_as_of=data_as_of,
         timings=timings,
         planner=plan.planner,
+        source=result.source,
         suggestions=suggest(intent, planner.model),
     )
     return answer, plan.state

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Literal
 
 from .compiler import CompiledQuery, compile_query
 from .engine import Engine
+from .errors import ExecutionError, QueryTimeout, UnsafeSQLError
 from .identity import Identity
 from .model import Language, SemanticModel
 from .periods import Clock, SystemClock
 from .query import SemanticQuery
 from .result import Column, QueryResult
 
+if TYPE_CHECKING:
+    from .rollups import Rollups
+
 DEFAULT_MAX_ROWS = 100_000
+logger = logging.getLogger("chatbi.semantic_layer")
 
 
 class SemanticLayer:
@@ -24,6 +32,7 @@ class SemanticLayer:
         clock: Clock | None = None,
         detail_limit: int = 1000,
         max_rows: int = DEFAULT_MAX_ROWS,
+        rollups: Rollups | None = None,
     ) -> None:
         self.model = model
         self.engine = engine
@@ -32,8 +41,34 @@ class SemanticLayer:
         self.max_rows = max_rows
         self.allowed_tables = frozenset(table.source for table in model.tables)
         """The only tables the queries of this layer may read: the model's."""
+        self._rollups: Rollups | None = None
+        self.rollups = rollups
+
+    @property
+    def rollups(self) -> Rollups | None:
+        """Pre-aggregated tables that answer the queries they can answer exactly (None: base tables only).
+        Settable at any time, e.g. once a background build has finished; queries under way keep theirs."""
+        return self._rollups
+
+    @rollups.setter
+    def rollups(self, rollups: Rollups | None) -> None:
+        if rollups is not None and rollups.model is not self.model and rollups.model != self.model:
+            raise ValueError("these rollups were built for another model")
+        self._rollups = rollups
+
+    def with_rollups(self, rollups: Rollups | None) -> SemanticLayer:
+        """This layer (same model, engine, clock and limits) answering from `rollups` where it can."""
+        return SemanticLayer(
+            self.model,
+            self.engine,
+            clock=self.clock,
+            detail_limit=self.detail_limit,
+            max_rows=self.max_rows,
+            rollups=rollups,
+        )
 
     def compile(self, query: SemanticQuery, identity: Identity | None = None) -> CompiledQuery:
+        """`query` compiled over the base tables (what `query` runs unless rollups answer it)."""
         return compile_query(
             self.model,
             query,
@@ -46,14 +81,38 @@ class SemanticLayer:
     def query(
         self, query: SemanticQuery, identity: Identity | None = None, *, language: Language | None = None
     ) -> QueryResult:
-        """Compile and run `query` as `identity` sees the data; labels in `language`."""
+        """Compile and run `query` as `identity` sees the data; labels in `language`. Rollups answer
+        when they give the same rows as the base tables (`source` says which did)."""
         language = language or self.model.default_language
         started = time.perf_counter()
-        compiled = self.compile(query, identity)
+        rollups = self._rollups
+        if rollups is not None:
+            today = self.clock.today()
+            compiled = rollups.compile(query, identity, today=today, detail_limit=self.detail_limit)
+            if compiled is not None:
+                try:
+                    return self._run(compiled, rollups.engine, rollups.tables, "rollup", language, started)
+                except (QueryTimeout, UnsafeSQLError):
+                    raise
+                except ExecutionError as error:  # e.g. the rollups were closed while being swapped
+                    logger.warning("rollups failed, answering from the base tables: %s", error)
+        return self._run(
+            self.compile(query, identity), self.engine, self.allowed_tables, "base", language, started
+        )
+
+    def _run(
+        self,
+        compiled: CompiledQuery,
+        engine: Engine,
+        allowed_tables: Collection[str],
+        source: Literal["base", "rollup"],
+        language: Language,
+        started: float,
+    ) -> QueryResult:
         sql = compiled.sql  # rendered on each access
         compiled_at = time.perf_counter()
-        raw = self.engine.execute(
-            sql, max_rows=self.max_rows, allowed_tables=self.allowed_tables, tree=compiled.expression
+        raw = engine.execute(
+            sql, max_rows=self.max_rows, allowed_tables=allowed_tables, tree=compiled.expression
         )
         finished = time.perf_counter()
         columns = [
@@ -69,4 +128,5 @@ class SemanticLayer:
                 "compile_ms": round((compiled_at - started) * 1000, 3),
                 "execute_ms": round((finished - compiled_at) * 1000, 3),
             },
+            source="cache" if raw.cached else source,
         )

@@ -30,6 +30,9 @@ class QueryResult(BaseModel):
     """True when the row cap cut the result short."""
     timings: dict[str, float] = {}
     """Milliseconds spent compiling (`compile_ms`) and running (`execute_ms`)."""
+    source: Literal["base", "rollup", "cache"] = "base"
+    """What answered: the analytics tables (`base`), pre-aggregated rollups (`rollup`, the same rows) or
+    the engine's result cache (`cache`, rows computed earlier by either)."""
 
     def column_values(self, name: str) -> list[Any]:
         index = [c.name for c in self.columns].index(name)

@@ -39,7 +39,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             limiter = Limiter(per_minute=settings.rate_limit, concurrent=settings.max_concurrent)
             app.state.chat = chat = ChatService(serving, store, settings.max_question_chars, None, limiter)
             if settings.llm.enabled:  # LangChain takes seconds to import: the parser answers meanwhile
-                threading.Thread(target=lambda: setattr(chat, "llm", open_llm(settings.llm)), daemon=True).start()
+                threading.Thread(
+                    target=lambda: setattr(chat, "llm", open_llm(settings.llm)), daemon=True
+                ).start()
             watcher = ReloadWatcher(serving, settings, settings.reload_interval)
             watcher.start()
             try:

@@ -298,6 +298,7 @@ class StagedLayer(SemanticLayer):
             clock=clock or layer.clock,
             detail_limit=layer.detail_limit,
             max_rows=layer.max_rows,
+            rollups=layer.rollups,
         )
         self._on_stage = on_stage
         self._stages: list[str] = []

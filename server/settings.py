@@ -255,6 +255,11 @@ class Settings(BaseSettings):
         return self.auth_algorithm or ("RS256" if self.auth_public_key else "HS256")
 
     @property
+    def rollups_path(self) -> Path:
+        """The product's own file of rollups, next to the store (never inside the analytics database)."""
+        return self.store_path.with_name(f"chatbi-rollups-{Path(self.db).stem}.duckdb")
+
+    @property
     def store_path(self) -> Path:
         """Where conversations and feedback live: never inside the analytics database."""
         if self.store is not None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from agent.llm.client import ChatClient
 from agent.llm.config import LLMConfig
@@ -19,6 +20,7 @@ from semantic_layer.identity import LOCAL_IDENTITY
 from semantic_layer.layer import SemanticLayer
 from semantic_layer.loader import load_model
 from semantic_layer.periods import FixedClock, SystemClock
+from semantic_layer.rollups import Rollups
 
 from .planners import PlannerCache
 from .settings import Settings
@@ -27,6 +29,7 @@ logger = logging.getLogger("chatbi.server")
 
 
 Fingerprint = tuple[tuple[int, int, int] | None, ...]
+RollupStatus = Literal["off", "building", "ready", "failed"]
 
 
 def files_fingerprint(settings: Settings) -> Fingerprint:
@@ -53,12 +56,43 @@ class ServerState:
     """Of the files this version was opened from (see `files_fingerprint`)."""
     planners: PlannerCache = field(init=False)
     version: int = 1
+    rollups: RollupStatus = "off"
+    """Whether rollups answer additive questions yet: off, building, ready or failed."""
+    _closed: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.planners = PlannerCache(self.layer)
 
     def close(self) -> None:
+        self._closed = True
+        rollups, self.layer.rollups = self.layer.rollups, None
+        if rollups is not None:
+            rollups.close()
         self.layer.engine.close()
+
+    def start_rollups(self, source: Path, out: Path, settings: DuckDBSettings) -> None:
+        """Open the rollups at `out` if they match the data and the model, else build them, in the
+        background; questions use the base tables until they are ready."""
+        self.rollups = "building"
+
+        def work() -> None:
+            model = self.layer.model
+            try:
+                rollups = Rollups.open(model, source, out, settings=settings)
+                if rollups is None:
+                    logger.info("building rollups of %s into %s", source, out)
+                    rollups = Rollups.build(model, source, out, settings=settings, progress=logger.info)
+            except Exception:
+                logger.exception("the rollups could not be built; questions use the base tables")
+                self.rollups = "failed"
+                return
+            if self._closed:  # replaced by a reload while building
+                rollups.close()
+                return
+            self.layer.rollups = rollups
+            self.rollups = "ready"
+
+        threading.Thread(target=work, name="chatbi-rollups", daemon=True).start()
 
 
 class Serving:
@@ -129,23 +163,24 @@ def open_state(settings: Settings) -> ServerState:
     off); raises a SemanticLayerError if either fails."""
     fingerprint = files_fingerprint(settings)
     model = load_model(settings.model)
-    engine: Engine = DuckDBEngine(
-        settings.db,
-        DuckDBSettings(
-            threads=settings.threads,
-            memory_limit=settings.memory_limit,
-            query_timeout=settings.query_timeout,
-            parallel_queries=settings.parallel_queries,
-            max_temp_directory_size=settings.max_temp_directory_size,
-        ),
+    duckdb_settings = DuckDBSettings(
+        threads=settings.threads,
+        memory_limit=settings.memory_limit,
+        query_timeout=settings.query_timeout,
+        parallel_queries=settings.parallel_queries,
+        max_temp_directory_size=settings.max_temp_directory_size,
     )
+    engine: Engine = DuckDBEngine(settings.db, duckdb_settings)
     if settings.cache:
         engine = CachedEngine(engine)
     clock = FixedClock(settings.as_of) if settings.as_of else SystemClock(model.calendar.timezone)
     layer = SemanticLayer(
         model, engine, clock=clock, detail_limit=settings.detail_limit, max_rows=settings.max_rows
     )
-    return ServerState(layer=layer, data_as_of=data_as_of(model, engine), fingerprint=fingerprint)
+    state = ServerState(layer=layer, data_as_of=data_as_of(model, engine), fingerprint=fingerprint)
+    if settings.rollups:
+        state.start_rollups(Path(settings.db), settings.rollups_path, duckdb_settings)
+    return state
 
 
 class ReloadWatcher:

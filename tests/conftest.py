@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+# Servers started by tests answer from the base tables unless a test switches rollups on: building them
+# in the background of every short-lived test server would only cost time (tests/server/test_freshness.py
+# and tests/semantic_layer/test_rollups.py cover them).
+os.environ.setdefault("CHATBI_ROLLUPS", "off")
+
 DEMO_AS_OF = date(2026, 11, 15)
 DEMO_SEED = 7
 DEMO_TICKETS = 200_000

@@ -22,5 +22,6 @@ def health(request: Request) -> JSONResponse:
             "llm": {"enabled": True, "model": llm.config.model} if llm else {"enabled": False},
             "version": state.version,
             "cache": "on" if request.app.state.settings.cache else "off",
+            "rollups": state.rollups,
         }
     )

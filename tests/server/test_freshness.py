@@ -98,3 +98,25 @@ def test_the_cache_can_be_switched_off(demo_db: Path, tmp_path: Path) -> None:
         client.post("/api/ask", json={"question": "本月投诉量"})
         assert client.post("/api/ask", json={"question": "本月投诉量"}).json()["source"] == "base"
         assert client.get("/api/health").json()["cache"] == "off"
+
+
+def test_rollups_build_in_the_background_and_answer_additive_questions(demo_db: Path, tmp_path: Path) -> None:
+    settings = Settings(
+        db=str(demo_db), as_of=DEMO_AS_OF, store=tmp_path / "s.sqlite3", rollups=True, cache=False
+    )
+    with TestClient(create_app(settings)) as client:
+        deadline = time.monotonic() + 120
+        while (status := client.get("/api/health").json()["rollups"]) == "building":
+            assert time.monotonic() < deadline, "the rollups were not built in time"
+            time.sleep(0.2)
+        assert status == "ready"
+        kpi = client.post("/api/ask", json={"question": "本月各大区的投诉量"}).json()
+        p90 = client.post("/api/ask", json={"question": "上个月首次响应时长P90按班次"}).json()
+        assert kpi["source"] == "rollup" and p90["source"] == "base"  # percentiles stay on the base tables
+        with open_read_only(demo_db) as connection:  # the same numbers straight from the tickets
+            expected = connection.execute(
+                "SELECT region, count(*) FROM tickets WHERE is_complaint AND created_at >= '2026-11-01' "
+                "AND created_at < '2026-12-01' GROUP BY region"
+            ).fetchall()
+        assert sorted(map(tuple, kpi["data"]["rows"])) == sorted(expected)
+    assert settings.rollups_path.is_file()  # the product's own file, next to the store
