@@ -70,7 +70,9 @@ def chatbi_serve(demo_db: Path, folder: Path, name: str, **settings: str) -> Ite
                 with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
                     health = json.loads(response.read())
                     # with an LLM configured, wait for its client too (it loads in the background)
-                    if response.status == 200 and ("llm_base_url" not in settings or health["llm"]["enabled"]):
+                    if response.status == 200 and (
+                        "llm_base_url" not in settings or health["llm"]["enabled"]
+                    ):
                         break
             except (urllib.error.URLError, OSError):
                 pass

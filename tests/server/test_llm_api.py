@@ -42,7 +42,8 @@ def base_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory, llm: FakeO
         llm_retries=0,
     )
     with served(create_app(settings)) as url:
-        deadline = time.monotonic() + 60  # the LLM client loads in the background; the parser answers meanwhile
+        # the LLM client loads in the background; the parser answers meanwhile
+        deadline = time.monotonic() + 60
         while not httpx.get(f"{url}/api/health").json().get("llm", {}).get("enabled"):
             assert time.monotonic() < deadline, "the LLM client did not load"
             time.sleep(0.05)
