@@ -19,10 +19,6 @@ import json
 import os
 import platform
 import shutil
-import socket
-import statistics
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,7 +30,7 @@ import jwt
 from semantic_layer.engine import DuckDBEngine, DuckDBSettings
 from semantic_layer.errors import ExecutionError
 
-from .run import AS_OF, HERE, ensure_database
+from .serve import HERE, Server, drive, ensure_database
 
 SECRET = "bench-secret-shared-with-the-portal-0123456789"
 REGIONS = ("华东", "华南", "华北", "华中", "西南", "西北", "东北")
@@ -54,12 +50,6 @@ QUESTIONS = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _token(user: str, **claims: Any) -> str:
     payload = {"sub": user, "exp": datetime.now(UTC) + timedelta(hours=2), **claims}
     return jwt.encode(payload, SECRET, algorithm="HS256")
@@ -74,103 +64,6 @@ def _identities(n: int) -> list[dict[str, str]]:
         )
         headers.append({"Authorization": f"Bearer {_token(f'user{i}', **claims)}"})
     return headers
-
-
-class Server:
-    """`chatbi serve` in its own process on a free loopback port."""
-
-    def __init__(self, db: Path, store: Path, log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "CHATBI_DB": str(db),
-            "CHATBI_STORE": str(store),
-            "CHATBI_AS_OF": AS_OF.isoformat(),
-            "CHATBI_AUTH_SECRET": SECRET,
-            "CHATBI_RATE_LIMIT": "0",  # the load test raises the per-user limits
-            "CHATBI_MAX_CONCURRENT": "0",
-        }
-        chatbi = Path(sys.executable).with_name("chatbi")
-        command = [str(chatbi), "serve", "--port", str(self.port)]
-        self._log = log.open("w")
-        self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout: float = 120) -> float:
-        started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"chatbi serve exited with {self.process.returncode}")
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200:
-                    return time.monotonic() - started
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("chatbi serve was not ready in time")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self._log.close()
-
-
-async def _client(
-    http: httpx.AsyncClient,
-    headers: dict[str, str],
-    offset: int,
-    until: float,
-    samples: list[tuple[float, int]],
-) -> None:
-    i = offset
-    while time.monotonic() < until:
-        question = QUESTIONS[i % len(QUESTIONS)]
-        i += 1
-        started = time.perf_counter()
-        try:
-            response = await http.post("/api/ask", json={"question": question}, headers=headers)
-            status = response.status_code
-        except httpx.HTTPError:
-            status = 0
-        samples.append((time.perf_counter() - started, status))
-
-
-async def _load(url: str, clients: int, seconds: float, midway: Any = None) -> dict[str, Any]:
-    identities = _identities(clients)
-    samples: list[tuple[float, int]] = []
-    limits = httpx.Limits(max_connections=clients + 4, max_keepalive_connections=clients + 4)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
-        started = time.monotonic()
-        until = started + seconds
-        tasks = [asyncio.create_task(_client(http, identities[i], i, until, samples)) for i in range(clients)]
-        if midway is not None:
-            await asyncio.sleep(seconds / 2)
-            await midway(http)
-        await asyncio.gather(*tasks)
-        elapsed = time.monotonic() - started
-    latencies = sorted(s for s, status in samples if status == 200)
-    errors = sum(1 for _, status in samples if status != 200)
-
-    def pct(q: float) -> float:
-        return (
-            round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1) if latencies else 0.0
-        )
-
-    return {
-        "clients": clients,
-        "seconds": round(elapsed, 1),
-        "requests": len(samples),
-        "errors": errors,
-        "error_statuses": sorted({status for _, status in samples if status != 200}),
-        "throughput_per_s": round(len(samples) / elapsed, 1),
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "p99_ms": pct(0.99),
-        "mean_ms": round(1000 * statistics.fmean(latencies), 1) if latencies else 0.0,
-    }
 
 
 def runaway(db: Path, timeout: float = 1.0) -> dict[str, Any]:
@@ -222,11 +115,13 @@ def main() -> None:
     print("runaway query ...", flush=True)
     results["runaway"] = runaway(served_db)
 
-    server = Server(served_db, work / "store.sqlite3", work / "server.log")
+    server = Server(
+        served_db, work / "store.sqlite3", work / "server.log", env={"CHATBI_AUTH_SECRET": SECRET}
+    )
     try:
         results["ready_s"] = round(server.wait_ready(), 2)
         print(f"load: {args.clients} clients for {args.seconds:.0f} s ...", flush=True)
-        results["load"] = asyncio.run(_load(server.url, args.clients, args.seconds))
+        results["load"] = asyncio.run(drive(server.url, QUESTIONS, _identities(args.clients), args.seconds))
 
         admin = {"Authorization": f"Bearer {_token('ops', roles=['admin'])}"}
         reloads: list[int] = []
@@ -242,7 +137,15 @@ def main() -> None:
             f"soak: {args.soak_clients} clients for {args.soak_seconds:.0f} s, database replaced midway ...",
             flush=True,
         )
-        soak = asyncio.run(_load(server.url, args.soak_clients, args.soak_seconds, replace_and_reload))
+        soak = asyncio.run(
+            drive(
+                server.url,
+                QUESTIONS,
+                _identities(args.soak_clients),
+                args.soak_seconds,
+                replace_and_reload,
+            )
+        )
         soak["reload_status"] = reloads
         results["soak"] = soak
     finally:

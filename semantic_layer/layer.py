@@ -109,7 +109,7 @@ class SemanticLayer:
         language: Language,
         started: float,
     ) -> QueryResult:
-        sql = compiled.sql  # rendered on each access
+        sql = compiled.sql
         compiled_at = time.perf_counter()
         raw = engine.execute(
             sql, max_rows=self.max_rows, allowed_tables=allowed_tables, tree=compiled.expression
