@@ -315,6 +315,7 @@ class StagedLayer(SemanticLayer):
     def query(
         self, query: SemanticQuery, identity: Identity | None = None, *, language: Language | None = None
     ) -> QueryResult:
+        self._enter("querying")  # rollups answer without compiling over the base tables
         result = super().query(query, identity, language=language)
         self._enter("analysing")
         return result

@@ -18,9 +18,10 @@ SECRET = "a-shared-secret-of-the-portal-0123456789"
 
 
 def token(
-    sub: str, *, key: Any = SECRET, algorithm: str = "HS256", expires_in: float = 600, **claims: Any
+    sub: str, *, key: Any = SECRET, algorithm: str = "HS256", expires_in: float = 6 * 3600, **claims: Any
 ) -> str:
-    """A signed identity token as the host portal would issue it."""
+    """A signed identity token as the host portal would issue it (valid for the whole test session:
+    modules make theirs when they are collected, long before their tests run)."""
     payload = {"sub": sub, "exp": datetime.now(UTC) + timedelta(seconds=expires_in), **claims}
     return jwt.encode(payload, key, algorithm=algorithm)
 

@@ -75,8 +75,9 @@ def test_the_rate_limit_is_per_user_and_says_when_to_retry(demo_db: Path, tmp_pa
             assert client.post("/api/ask", json={"question": "本月投诉量"}, headers=ALICE).status_code == 200
         refused = client.post("/api/ask", json={"question": "本月投诉量"}, headers=ALICE)
         assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
-        assert refused.json()["error"]["message"] == "提问太频繁了（每分钟最多3个），请20秒后再试。"
-        assert refused.headers["Retry-After"] == "20"
+        wait = int(refused.headers["Retry-After"])  # 20 s for a whole question, less as time passes
+        assert 1 <= wait <= 20
+        assert refused.json()["error"]["message"] == f"提问太频繁了（每分钟最多3个），请{wait}秒后再试。"
         assert client.post("/api/query", json={"metrics": ["ticket_count"]}, headers=ALICE).status_code == 429
         assert client.post("/api/ask", json={"question": "本月投诉量"}, headers=BOB).status_code == 200
 
