@@ -27,8 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        server = await run_in_threadpool(open_state, settings)
-        serving = Serving(server, lambda: open_state(settings))
+        server = await run_in_threadpool(lambda: open_state(settings, rollups=True))
+        serving = Serving(server, lambda: open_state(settings, rollups=True))
         try:
             store = await run_in_threadpool(
                 lambda: Store(

@@ -158,7 +158,7 @@ class Serving:
             state.close()
 
 
-def open_state(settings: Settings) -> ServerState:
+def open_state(settings: Settings, *, rollups: bool = False) -> ServerState:
     """Load the model and open the database read-only (behind a result cache unless CHATBI_CACHE is
     off); raises a SemanticLayerError if either fails."""
     fingerprint = files_fingerprint(settings)
@@ -178,7 +178,7 @@ def open_state(settings: Settings) -> ServerState:
         model, engine, clock=clock, detail_limit=settings.detail_limit, max_rows=settings.max_rows
     )
     state = ServerState(layer=layer, data_as_of=data_as_of(model, engine), fingerprint=fingerprint)
-    if settings.rollups:
+    if rollups and settings.rollups:  # the server's versions only: a CLI command exits before a build ends
         state.start_rollups(Path(settings.db), settings.rollups_path, duckdb_settings)
     return state
 
