@@ -220,7 +220,7 @@ def suggest(intent: Intent, model: SemanticModel) -> list[str]:
     candidates = [
         d
         for d in model.dimensions
-        if d.type == "categorical" and d.name not in used and _reachable(model, metric.name, d.name)
+        if d.type == "categorical" and d.name not in used and reachable(model, metric.name, d.name)
     ]
     suggestions = []
     for dimension in candidates[:2]:
@@ -236,7 +236,7 @@ def suggest(intent: Intent, model: SemanticModel) -> list[str]:
 _REACHABLE: dict[int, tuple[SemanticModel, dict[tuple[str, str], bool]]] = {}
 
 
-def _reachable(model: SemanticModel, metric: str, dimension: str) -> bool:
+def reachable(model: SemanticModel, metric: str, dimension: str) -> bool:
     """Whether the metric can be broken down by the dimension (a declared join reaches it). A model is
     immutable, so the answer is kept per model object (the newest few)."""
     entry = _REACHABLE.get(id(model))

@@ -28,7 +28,7 @@ from semantic_layer.periods import resolve_period
 from semantic_layer.query import Compare, DimensionRef, Filter, OrderBy, SemanticQuery, TimeRange
 from semantic_layer.resolve import resolve_query
 
-from ..answer import data_query
+from ..answer import data_query, reachable
 from ..insights import concentration, distribution, explain_change
 from ..intent import Clarification, ClarifyOption, Intent
 from ..text import normalize
@@ -213,7 +213,7 @@ class Toolbox:
                     "polarity": metric.polarity,
                     "synonyms": list(metric.synonyms.all()),
                     "dimensions": [
-                        d.name for d in self.model.dimensions if self._reachable(metric.name, d.name)
+                        d.name for d in self.model.dimensions if reachable(self.model, metric.name, d.name)
                     ],
                 }
             )
@@ -390,24 +390,14 @@ class Toolbox:
         """Values to match must be in the data this user may see: a filter on anything else would only
         answer "nothing" (or, for a restricted user, say nothing true about data they cannot see)."""
         for condition in filters:
-            known = self.values.get(condition.dimension or "")
-            if known is None or condition.op not in ("eq", "in"):
+            if condition.dimension is None or condition.op not in ("eq", "in"):
                 continue
             for value in condition.values:
-                if str(value) not in known:
+                if not self._visible(condition.dimension, str(value)):
                     raise QueryError(
                         f"'{value}' is not a value of {condition.dimension} in the data this user may see",
-                        suggestions=closest(str(value), known),
+                        suggestions=closest(str(value), self.values[condition.dimension]),
                     )
-
-    def _reachable(self, metric: str, dimension: str) -> bool:
-        try:
-            resolve_query(
-                self.model, SemanticQuery(metrics=(metric,), dimensions=(DimensionRef(name=dimension),))
-            )
-        except QueryError:
-            return False
-        return True
 
     def _visible(self, dimension: str, value: str) -> bool:
         """Only values this user's rows hold (aliases of values outside their scope stay hidden)."""

@@ -12,6 +12,7 @@
 import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseCsv } from "./csv.mjs";
 
 const env = process.env;
 const require = createRequire(join(env.WEB_DIR, "package.json"));
@@ -69,38 +70,6 @@ async function assertNoHorizontalOverflow(scope, selector) {
       .map((el) => `${el.className}: ${el.scrollWidth} > ${el.clientWidth}`),
   );
   check(overflowing.length === 0, `content wider than its box: ${overflowing.join("; ")}`);
-}
-
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += c;
-  }
-  if (field || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 async function chatSteps(browser) {

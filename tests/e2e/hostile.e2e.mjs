@@ -14,6 +14,7 @@
 import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseCsv } from "./csv.mjs";
 
 const env = process.env;
 const require = createRequire(join(env.WEB_DIR, "package.json"));
@@ -112,38 +113,6 @@ function sameSet(actual, expected, what) {
   const missing = expected.filter((v) => !a.has(v));
   const extra = actual.filter((v) => !expected.includes(v));
   check(missing.length === 0 && extra.length === 0, `${what}: missing ${missing.map(show)}, unexpected ${extra.map(show)}`);
-}
-
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += c;
-  }
-  if (field || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 /** Download the card's CSV: every text cell is the value, or the value behind a quote when a spreadsheet
