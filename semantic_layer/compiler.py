@@ -22,6 +22,7 @@ from typing import Literal
 from sqlglot import exp
 
 from . import sql
+from .dialects import render
 from .errors import QueryError
 from .expressions import parse_expression, qualify
 from .identity import Identity, RowFilter, row_filters
@@ -71,7 +72,7 @@ class CompiledQuery:
     def sql(self) -> str:
         """The SQL as executed, values inlined, runnable on the same database (rendered once: a
         compare query takes milliseconds to render)."""
-        return self.expression.sql(dialect=self.dialect, pretty=True)
+        return render(self.expression, self.dialect, pretty=True)
 
 
 @dataclass
@@ -144,6 +145,7 @@ class _Compiler:
         policies: list[RowFilter],
         today: date | None,
         aggregate: Aggregate | None = None,
+        dialect: str = "duckdb",
     ):
         self.model = model
         self.resolved = resolved
@@ -151,7 +153,18 @@ class _Compiler:
         self.policies = policies
         self.today = today
         self.week_start = model.calendar.week_start
-        self.aggregate = aggregate or _aggregate
+        self.aggregate = aggregate or (lambda metric: _aggregate(model, metric))
+        self.binary_text_order = dialect in _COLLATING_DIALECTS
+        """Order text by code point with an explicit collation (PostgreSQL sorts by the database's
+        locale, e.g. pinyin; DuckDB and Spark compare bytes)."""
+
+    def text_order(self, names: dict[str, exp.Expr]) -> dict[str, exp.Expr]:
+        """Of the output columns `names` (name -> the expression computing it), the text columns to
+        order with a binary collation, where the dialect needs one (else none)."""
+        if not self.binary_text_order:
+            return {}
+        fields = {**self.model.attributes_by_name, **self.model.dimensions_by_name}
+        return {name: value for name, value in names.items() if name in fields and _is_text(fields[name])}
 
     # conditions shared by every path
 
@@ -365,6 +378,9 @@ class _Compiler:
             def value(name: str) -> exp.Expr:
                 return exp.column(name, quoted=True)
 
+            def dimension_value(name: str) -> exp.Expr:
+                return next(e.this for e in body.expressions if e.alias_or_name == name)
+
         else:
             prev_ctes, prev_body = self.side_ctes(previous)
             ctes = [*ctes, *prev_ctes, ("current_period", body), ("previous_period", prev_body)]
@@ -399,6 +415,11 @@ class _Compiler:
             def value(name: str) -> exp.Expr:
                 return _period_value("current_period", self.model.metric(name))
 
+            def dimension_value(name: str) -> exp.Expr:
+                return exp.Coalesce(
+                    this=_ref("current_period", name), expressions=[_ref("previous_period", name)]
+                )
+
         having = [
             sql.condition(value(f.target), f.op, _metric_values(f))
             for f in self.query.filters
@@ -406,7 +427,10 @@ class _Compiler:
         ]
         if having:
             query = query.where(*having, copy=False)
-        query = _order_and_limit(query, self.query, dims, value, self.query.limit)
+        text = self.text_order(
+            {ref.name: dimension_value(ref.name) for ref, _ in self.resolved.dimensions if not ref.grain}
+        )
+        query = _order_and_limit(query, self.query, dims, value, self.query.limit, text)
         for name, cte in ctes:
             query = query.with_(exp.to_identifier(name, quoted=True), as_=cte, copy=False)
         return query, columns
@@ -446,12 +470,24 @@ class _Compiler:
             select = select.where(*conditions, copy=False)
         table = self.model.table(root)
         tiebreak = [table.primary_key] if table.primary_key else []
+        text = self.text_order(
+            {name: scope.column(self.model.field(name)) for name in {o.field for o in self.query.order_by}}
+        )
         orders = [
-            exp.Ordered(this=exp.column(o.field, quoted=True), desc=o.desc, nulls_first=False)
+            exp.Ordered(
+                this=_binary(text[o.field]) if o.field in text else exp.column(o.field, quoted=True),
+                desc=o.desc,
+                nulls_first=False,
+            )
             for o in self.query.order_by
         ]
+        key_text = self.text_order({k: exp.column(k, table=root, quoted=True) for k in tiebreak})
         orders += [
-            exp.Ordered(this=exp.column(k, table=root, quoted=True), nulls_first=False) for k in tiebreak
+            exp.Ordered(
+                this=_binary(key_text[k]) if k in key_text else exp.column(k, table=root, quoted=True),
+                nulls_first=False,
+            )
+            for k in tiebreak
         ]
         if orders:
             select = select.order_by(*orders, copy=False)
@@ -517,8 +553,11 @@ def _next_period(period: date, grain: str) -> date:
     return add_months(period, {"month": 1, "quarter": 3, "year": 12}[grain])
 
 
-def _aggregate(metric: SimpleMetric) -> exp.Expr:
+def _aggregate(model: SemanticModel, metric: SimpleMetric) -> exp.Expr:
     value = qualify(parse_expression(metric.expr), metric.table) if metric.expr else None
+    if value is not None and metric.agg in ("sum", "avg") and _is_boolean(model, metric.table, value):
+        # a share or count of true values: PostgreSQL and Spark neither sum nor average booleans
+        value = exp.Case().when(value, exp.Literal.number(1)).else_(exp.Literal.number(0))
     if metric.filter:
         condition = qualify(parse_expression(metric.filter), metric.table)
         value = exp.Case().when(condition, value or exp.Literal.number(1))
@@ -534,6 +573,21 @@ def _aggregate(metric: SimpleMetric) -> exp.Expr:
         return exp.PercentileCont(this=value, expression=exp.Literal.number(metric.percentile))
     functions: dict[str, type[exp.AggFunc]] = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
     return functions[agg](this=value)
+
+
+_PREDICATES = (exp.Predicate, exp.Not, exp.And, exp.Or, exp.Boolean)
+
+
+def _is_boolean(model: SemanticModel, table: str, value: exp.Expr) -> bool:
+    """Whether `value` (on `table`) is a truth value: a comparison or logic, or a boolean column."""
+    inner = value.unnest()
+    if isinstance(inner, _PREDICATES):
+        return True
+    if not isinstance(inner, exp.Column):
+        return False
+    booleans = {d.on.get(table) for d in model.dimensions if d.type == "boolean"}
+    booleans |= {a.sql for a in model.attributes if a.table == table and a.type == "boolean"}
+    return inner.name in booleans
 
 
 def _metric_expression(
@@ -563,19 +617,34 @@ def _order_and_limit(
     dims: list[str],
     value: Callable[[str], exp.Expr],
     limit: int | None,
+    text: dict[str, exp.Expr] | None = None,
 ) -> exp.Select:
-    """ORDER BY the query's order, then every dimension ascending, so that ties come out the same every time."""
+    """ORDER BY the query's order, then every dimension ascending, so that ties come out the same every
+    time. NULLs last, and `text` columns (name -> expression) in code point order, on every engine."""
+    text = text or {}
+
+    def key(name: str) -> exp.Expr:
+        return _binary(text[name]) if name in text else exp.column(name, quoted=True)
+
     ordered = [o.field for o in semantic.order_by]
-    orders = [
-        exp.Ordered(this=exp.column(o.field, quoted=True), desc=o.desc, nulls_first=False)
-        for o in semantic.order_by
-    ]
-    orders += [
-        exp.Ordered(this=exp.column(d, quoted=True), nulls_first=False) for d in dims if d not in ordered
-    ]
+    orders = [exp.Ordered(this=key(o.field), desc=o.desc, nulls_first=False) for o in semantic.order_by]
+    orders += [exp.Ordered(this=key(d), nulls_first=False) for d in dims if d not in ordered]
     if orders:
         query = query.order_by(*orders, copy=False)
     return query.limit(limit) if limit else query
+
+
+# Dialects whose text order follows the database's locale unless a collation is named.
+_COLLATING_DIALECTS = frozenset({"postgres"})
+
+
+def _is_text(target: Dimension | Attribute) -> bool:
+    return target.type == "categorical" if isinstance(target, Dimension) else target.type == "string"
+
+
+def _binary(value: exp.Expr) -> exp.Expr:
+    """`value COLLATE "C"`: text compared by code point, as DuckDB and Spark compare it."""
+    return exp.Collate(this=value.copy(), expression=exp.to_identifier("C", quoted=True))
 
 
 def _labelled(label: Text, zh_pattern: str, en_pattern: str) -> Text:
@@ -693,7 +762,7 @@ def compile_query(
         query = query.model_copy(update={"time_range": TimeRange(start=start, end=end)})
         resolved = ResolvedQuery(query, resolved.metrics, resolved.leaves, resolved.dimensions, resolved.root)
     policies = row_filters(model, identity) if identity is not None else []
-    compiler = _Compiler(model, resolved, policies, today, aggregate)
+    compiler = _Compiler(model, resolved, policies, today, aggregate, dialect)
     current = _Side(_at_midnight(start), _at_midnight(end))
     previous = None
     if query.is_detail:

@@ -12,12 +12,13 @@ import math
 import os
 import tempfile
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
+from uuid import UUID
 
 import duckdb
 from sqlglot import exp
@@ -178,7 +179,7 @@ class DuckDBEngine:
         return RawResult(
             names=[d[0] for d in description],
             types=types,
-            rows=_json_rows(fetched[:max_rows], [str(d[1]).upper() for d in description]),
+            rows=json_rows(fetched[:max_rows], [str(d[1]).upper() not in _PLAIN_TYPES for d in description]),
             truncated=truncated,
         )
 
@@ -298,22 +299,25 @@ _PLAIN_TYPES = (
 )
 
 
-def _json_rows(fetched: list[tuple[Any, ...]], types: list[str]) -> list[list[Any]]:
-    """Rows as JSON-ready lists, converting only the columns whose type needs it (decimals, floats that
-    may be NaN, dates and times): most result columns are text or integers, passed through as they are."""
-    convert = [i for i, kind in enumerate(types) if kind not in _PLAIN_TYPES]
+def json_rows(fetched: Sequence[Sequence[Any]], converted: Sequence[bool]) -> list[list[Any]]:
+    """Rows as JSON-ready lists, converting only the `converted` columns (those whose type needs it:
+    decimals, floats that may be NaN, dates and times): most result columns are text or integers,
+    passed through as they are. Every engine returns its values this way."""
+    convert = [i for i, flag in enumerate(converted) if flag]
     if not convert:
         return [list(row) for row in fetched]
     rows = []
     for row in fetched:
         values = list(row)
         for i in convert:
-            values[i] = _json_value(values[i])
+            values[i] = json_value(values[i])
         rows.append(values)
     return rows
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """One value as JSON takes it: decimals as floats, NaN and infinities as None, dates and times as
+    ISO text (a timestamp with a space before the time)."""
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, float) and not math.isfinite(value):
@@ -322,4 +326,6 @@ def _json_value(value: Any) -> Any:
         return value.isoformat(sep=" ")
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
     return value

@@ -112,3 +112,9 @@ class QueryTimeout(ExecutionError):
     """A query ran past its deadline and was interrupted."""
 
     code = "query_timeout"
+
+
+class UnsafeDatabaseError(ExecutionError):
+    """The database account could change data (a superuser, a role that may write tables): refused."""
+
+    code = "unsafe_database"

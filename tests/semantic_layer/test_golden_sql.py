@@ -1,4 +1,5 @@
-"""Golden SQL: representative queries compile to the SQL stored under golden/, for DuckDB and PostgreSQL.
+"""Golden SQL: representative queries compile to the SQL stored under golden/, for DuckDB, PostgreSQL
+and Spark SQL.
 
 Review changes to these files like code. After an intended change, rewrite them with
 `UPDATE_SNAPSHOTS=1 pytest tests/semantic_layer/test_golden_sql.py` and read the diff.
@@ -79,7 +80,7 @@ QUERIES: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "spark"])
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_compiled_sql_matches_golden_file(name: str, dialect: str) -> None:
     compiled = compile_query(MODEL, SemanticQuery.model_validate(QUERIES[name]), today=TODAY, dialect=dialect)

@@ -43,6 +43,13 @@ SELECT
   ) AS DOUBLE PRECISION) / NULLIF(ABS("previous_period"."avg_csat"), 0) AS "avg_csat__change_pct"
 FROM "current_period"
 FULL JOIN "previous_period"
-  ON "current_period"."region" IS NOT DISTINCT FROM "previous_period"."region"
+  ON (
+    (
+      "current_period"."region" IS NULL
+    ) = (
+      "previous_period"."region" IS NULL
+    )
+    AND COALESCE(CAST("current_period"."region" AS TEXT), '') = COALESCE(CAST("previous_period"."region" AS TEXT), '')
+  )
 ORDER BY
-  "region"
+  COALESCE("current_period"."region", "previous_period"."region") COLLATE "C"

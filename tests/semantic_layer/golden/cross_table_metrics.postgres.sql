@@ -36,6 +36,13 @@ SELECT
   ), 0) AS "nps"
 FROM "tickets_metrics"
 FULL JOIN "surveys_metrics"
-  ON "tickets_metrics"."region" IS NOT DISTINCT FROM "surveys_metrics"."region"
+  ON (
+    (
+      "tickets_metrics"."region" IS NULL
+    ) = (
+      "surveys_metrics"."region" IS NULL
+    )
+    AND COALESCE(CAST("tickets_metrics"."region" AS TEXT), '') = COALESCE(CAST("surveys_metrics"."region" AS TEXT), '')
+  )
 ORDER BY
-  "region"
+  COALESCE("tickets_metrics"."region", "surveys_metrics"."region") COLLATE "C"

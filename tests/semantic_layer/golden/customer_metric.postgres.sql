@@ -12,4 +12,4 @@ SELECT
   CAST("customers_metrics"."repurchased_customer_count" AS DOUBLE PRECISION) / NULLIF("customers_metrics"."customer_count", 0) AS "repurchase_rate"
 FROM "customers_metrics"
 ORDER BY
-  "customer_tier"
+  "customers_metrics"."customer_tier" COLLATE "C"

@@ -16,4 +16,4 @@ SELECT
   "tickets_metrics"."ticket_count" AS "ticket_count"
 FROM "tickets_metrics"
 ORDER BY
-  "province"
+  "tickets_metrics"."province" COLLATE "C"

@@ -15,4 +15,4 @@ SELECT
   "tickets_metrics"."p90_first_response_minutes" AS "p90_first_response_minutes"
 FROM "tickets_metrics"
 ORDER BY
-  "shift"
+  "tickets_metrics"."shift" COLLATE "C"

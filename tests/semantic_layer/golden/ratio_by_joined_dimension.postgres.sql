@@ -14,4 +14,4 @@ SELECT
   CAST("tickets_metrics"."complaint_count" AS DOUBLE PRECISION) / NULLIF("tickets_metrics"."ticket_count", 0) AS "complaint_rate"
 FROM "tickets_metrics"
 ORDER BY
-  "customer_tier"
+  "tickets_metrics"."customer_tier" COLLATE "C"

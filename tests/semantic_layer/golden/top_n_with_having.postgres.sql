@@ -14,5 +14,5 @@ WHERE
   "complaint_count" > 10
 ORDER BY
   "complaint_count" DESC NULLS LAST,
-  "product_model"
+  "tickets_metrics"."product_model" COLLATE "C"
 LIMIT 5

@@ -1,0 +1,19 @@
+WITH `tickets_metrics` AS (
+  SELECT
+    `tickets`.`province` AS `province`,
+    COUNT(*) AS `ticket_count`
+  FROM tickets AS `tickets`
+  WHERE
+    (
+      NOT `tickets`.`region` IN ('华北') OR `tickets`.`region` IS NULL
+    )
+    AND LOCATE(LOWER('ac'), LOWER(CAST(`tickets`.`product_model` AS STRING))) > 0
+  GROUP BY
+    `tickets`.`province`
+)
+SELECT
+  `tickets_metrics`.`province` AS `province`,
+  `tickets_metrics`.`ticket_count` AS `ticket_count`
+FROM `tickets_metrics`
+ORDER BY
+  `province` NULLS LAST
