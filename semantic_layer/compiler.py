@@ -375,11 +375,14 @@ class _Compiler:
                 OutputColumn(m.name, "metric", m.name, m.label, m.format) for m in self.resolved.metrics
             ]
 
-            def value(name: str) -> exp.Expr:
-                return exp.column(name, quoted=True)
+            def computed(name: str) -> exp.Expr:
+                return next(e.this for e in body.expressions if e.alias_or_name == name).copy()
 
-            def dimension_value(name: str) -> exp.Expr:
-                return next(e.this for e in body.expressions if e.alias_or_name == name)
+            def value(name: str) -> exp.Expr:
+                # the metric's expression: only DuckDB lets WHERE name a SELECT alias (a ratio's)
+                return computed(name)
+
+            dimension_value = computed
 
         else:
             prev_ctes, prev_body = self.side_ctes(previous)

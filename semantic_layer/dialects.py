@@ -68,6 +68,9 @@ def _plain_interval(interval: exp.Interval) -> exp.Interval:
     return exp.Interval(this=exp.Literal.string(str(count * factor)), unit=exp.Var(this=plain))
 
 
+_POSTGRES_DATE_DIFF = PostgresGenerator.TRANSFORMS[exp.DateDiff]
+
+
 class _ChatbiPostgresGenerator(PostgresGenerator):
     def div_sql(self, expression: exp.Div) -> str:
         expression.set("expression", _null_if_zero(expression.expression))
@@ -88,6 +91,14 @@ class _ChatbiPostgresGenerator(PostgresGenerator):
 
     def interval_sql(self, expression: exp.Interval) -> str:
         return super().interval_sql(_plain_interval(expression))
+
+    def datediff_sql(self, expression: exp.DateDiff) -> str:
+        if expression.text("unit").upper() != "WEEK":
+            return _POSTGRES_DATE_DIFF(self, expression)
+        # DuckDB: whole weeks between the two days (sqlglot's EXTRACT(days ...) / 7 rounds instead)
+        end = self.sql(exp.cast(expression.this, exp.DataType.Type.DATE))
+        start = self.sql(exp.cast(expression.expression, exp.DataType.Type.DATE))
+        return f"(({end} - {start}) / 7)"
 
     def nullsafeeq_sql(self, expression: exp.NullSafeEQ) -> str:
         """`a IS NOT DISTINCT FROM b` as equalities: PostgreSQL runs a FULL JOIN only on conditions it
@@ -113,6 +124,7 @@ class _ChatbiPostgresGenerator(PostgresGenerator):
     TRANSFORMS: ClassVar[dict[type[exp.Expr], Callable[..., str]]] = {
         **PostgresGenerator.TRANSFORMS,
         **dict.fromkeys(_PART_FUNCTIONS, date_part_sql),
+        exp.DateDiff: datediff_sql,
     }
 
 

@@ -11,7 +11,7 @@ SELECT
   `tickets_metrics`.`complaint_count` AS `complaint_count`
 FROM `tickets_metrics`
 WHERE
-  `complaint_count` > 10
+  `tickets_metrics`.`complaint_count` > 10
 ORDER BY
   `complaint_count` DESC,
   `product_model` NULLS LAST
