@@ -176,7 +176,8 @@ def write_parquet_tables(source: Path, folder: Path) -> Path:
 
 
 def start_spark() -> Any:
-    """The test session's one local Spark: 2 threads, a small driver, no UI, 2 shuffle partitions."""
+    """The test session's one local Spark: 2 threads, a small driver, no UI, 2 shuffle partitions; its
+    Spark Connect server (`start_spark_connect`) would listen on a free loopback port."""
     from pyspark.sql import SparkSession
 
     warehouse = Path(tempfile.mkdtemp(prefix="chatbi-spark-"))
@@ -189,10 +190,19 @@ def start_spark() -> Any:
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
         .config("spark.sql.warehouse.dir", str(warehouse))
+        .config("spark.connect.grpc.binding.address", "127.0.0.1")
+        .config("spark.connect.grpc.binding.port", str(free_port()))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def start_spark_connect(session: Any) -> str:
+    """Start a Spark Connect server inside the local session's JVM; its sc:// URL."""
+    context = session.sparkContext
+    context._jvm.org.apache.spark.sql.connect.service.SparkConnectService.start(context._jsc.sc())
+    return f"sc://127.0.0.1:{context.getConf().get('spark.connect.grpc.binding.port')}"
 
 
 def java_available() -> bool:

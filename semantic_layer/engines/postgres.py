@@ -25,6 +25,7 @@ from ..result import ColumnType
 from .common import EngineSettings, Watchdog, first_line, redact, seconds
 
 CONNECT_TIMEOUT = 10
+SERVER_GRACE = 1.0
 DEFAULT_CONNECTIONS = 4
 # Membership in these lets a role run programs or touch the server's files: refused like a superuser.
 _DANGEROUS_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
@@ -81,7 +82,9 @@ class PostgresEngine:
         settings = {
             "default_transaction_read_only": "on",
             "standard_conforming_strings": "on",  # a backslash in a literal is a backslash
-            "statement_timeout": str(round(self.settings.query_timeout * 1000))
+            # the watchdog cancels at the deadline; the server stops the query a second later if the
+            # client could not (e.g. it died)
+            "statement_timeout": str(round((self.settings.query_timeout + SERVER_GRACE) * 1000))
             if self.settings.query_timeout
             else "0",
             "idle_in_transaction_session_timeout": "60000",

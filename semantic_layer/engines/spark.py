@@ -16,6 +16,7 @@ import re
 import tempfile
 import threading
 import uuid
+import warnings
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,7 @@ logger = logging.getLogger("chatbi.semantic_layer")
 LOCAL_SCHEME = "spark-local"
 CONNECT_SCHEME = "sc"
 DEFAULT_PARALLEL_QUERIES = 2
+CONNECT_RETRIES = {"max_retries": 4, "initial_backoff": 100, "backoff_multiplier": 2.0, "max_backoff": 1000}
 # Set on every session, local or remote: no SQL on files, ANSI errors, naive timestamp literals (as
 # DuckDB's TIMESTAMP), backslash escapes in literals read as the generator writes them.
 _SESSION_CONF = {
@@ -112,8 +114,10 @@ class SparkEngine:
             conf = dict(_SESSION_CONF)
             if self.settings.timezone:
                 conf["spark.sql.session.timeZone"] = self.settings.timezone
-            for key, value in conf.items():
-                self.session.conf.set(key, value)
+            with warnings.catch_warnings():  # Spark 4 deprecates escapedStringLiterals (still read)
+                warnings.simplefilter("ignore")
+                for key, value in conf.items():
+                    self.session.conf.set(key, value)
             self.timezone = ZoneInfo(self.session.conf.get("spark.sql.session.timeZone"))
             if self.location.tables is not None:
                 _register_parquet_tables(self.session, self.location.tables)
@@ -221,8 +225,14 @@ class SparkEngine:
 def _open_session(location: SparkLocation) -> Any:
     from pyspark.sql import SparkSession
 
-    if location.remote is not None:
-        return SparkSession.builder.remote(location.remote).getOrCreate()
+    if location.remote is not None:  # the Connect client itself: it also runs next to a local session
+        from pyspark.sql.connect.client.retries import DefaultPolicy
+        from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+        session = ConnectSession.builder.remote(location.remote).create()
+        # A few quick retries, not the client's ten minutes: an unreachable server is an error to report.
+        session.client.set_retry_policies([DefaultPolicy(**CONNECT_RETRIES)])
+        return session
     threads = location.threads or "*"
     warehouse = Path(tempfile.gettempdir()) / "chatbi-spark-warehouse"
     builder = (
