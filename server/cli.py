@@ -22,7 +22,12 @@ app = typer.Typer(
 )
 
 DbOption = Annotated[
-    str | None, typer.Option("--db", help="DuckDB file (default: CHATBI_DB or the demo database).")
+    str | None,
+    typer.Option(
+        "--db",
+        help="DuckDB file, or postgresql://..., spark-local://..., sc://host:port "
+        "(default: CHATBI_DB or the demo database).",
+    ),
 ]
 ModelOption = Annotated[
     Path | None, typer.Option("--model", help="Semantic model YAML (default: the bundled after-sales model).")
@@ -99,17 +104,21 @@ def check(model: ModelOption = None, db: DbOption = None) -> None:
     if db is not None:
         from semantic_layer.validation import check_against_database
 
-        try:
-            from semantic_layer.engine import DuckDBEngine
+        from semantic_layer.engines import EngineSettings, open_engine, redact
 
-            problems = check_against_database(semantic_model, DuckDBEngine(db))
+        try:
+            engine = open_engine(db, EngineSettings(timezone=semantic_model.calendar.timezone))
+            try:
+                problems = check_against_database(semantic_model, engine)
+            finally:
+                engine.close()
         except SemanticLayerError as error:
             _fail(str(error))
         if problems:
             for problem in problems:
                 typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1)
-        counts += f"; every expression runs on {db}"
+        counts += f"; every expression runs on {redact(db)}"
     typer.echo(f"OK: model '{semantic_model.name}' ({counts})")
 
 
@@ -458,7 +467,9 @@ def _serve(settings: Settings) -> None:
             fg=typer.colors.YELLOW,
             err=True,
         )
-    typer.echo(f"chatbi serving {settings.db} on http://{settings.host}:{settings.port}", err=True)
+    from semantic_layer.engines import redact
+
+    typer.echo(f"chatbi serving {redact(settings.db)} on http://{settings.host}:{settings.port}", err=True)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 

@@ -32,7 +32,11 @@ def _split_commas(value: object) -> object:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHATBI_", extra="ignore", hide_input_in_errors=True)
 
-    db: str = Field(default=str(DEFAULT_DEMO_DB), description="Analytics database: a DuckDB file path.")
+    db: str = Field(
+        default=str(DEFAULT_DEMO_DB),
+        description="Analytics database: a DuckDB file path, or postgresql://user:password@host:port/db, "
+        "spark-local://[/folder/of/parquet][?threads=N] or sc://host:port (Spark Connect); see docs/engines.md.",
+    )
     model: Path | None = Field(
         default=None, description="Semantic model YAML; the bundled after-sales model when unset."
     )
@@ -101,6 +105,17 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between checks for a changed database or model file (0: no checks).",
     )
+    data_version_interval: float = Field(
+        default=300.0,
+        ge=0,
+        description="PostgreSQL and Spark: seconds between reads of the data version; a new version "
+        "reloads (empties the cache, reads data_as_of again). 0: never.",
+    )
+    data_version_query: str | None = Field(
+        default=None,
+        description="PostgreSQL and Spark: a SELECT of one value that changes with the data (e.g. "
+        "select max(updated_at) from tickets); unset: every interval counts as a new version.",
+    )
     admin_roles: CommaList = Field(
         default=["admin"], description="Roles that may reload the model and data through the admin API."
     )
@@ -162,6 +177,7 @@ class Settings(BaseSettings):
         "llm_base_url",
         "llm_api_key",
         "max_temp_directory_size",
+        "data_version_query",
         mode="before",
     )
     @classmethod

@@ -14,8 +14,9 @@ from typing import Literal
 from agent.llm.client import ChatClient
 from agent.llm.config import LLMConfig
 from semantic_layer.cache import CachedEngine
-from semantic_layer.engine import DuckDBEngine, DuckDBSettings, Engine
-from semantic_layer.freshness import data_as_of
+from semantic_layer.engine import DuckDBSettings, Engine
+from semantic_layer.engines import EngineSettings, engine_kind, open_engine
+from semantic_layer.freshness import DataVersion, data_as_of
 from semantic_layer.identity import LOCAL_IDENTITY
 from semantic_layer.layer import SemanticLayer
 from semantic_layer.loader import load_model
@@ -28,7 +29,9 @@ from .settings import Settings
 logger = logging.getLogger("chatbi.server")
 
 
-Fingerprint = tuple[tuple[int, int, int] | None, ...]
+Fingerprint = tuple[object, ...]
+"""Of the database and the model: each file's (inode, size, mtime), or None when it is missing; a server
+database's data version (see `DataVersion`) in place of its file's."""
 RollupStatus = Literal["off", "building", "ready", "failed"]
 
 
@@ -58,6 +61,10 @@ class ServerState:
     version: int = 1
     rollups: RollupStatus = "off"
     """Whether rollups answer additive questions yet: off, building, ready or failed."""
+    rollups_reason: str | None = None
+    """Why rollups are off when the settings would have them on."""
+    data_version: DataVersion | None = None
+    """A server database's data version (None for a DuckDB file, whose file says when it changed)."""
     _closed: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
@@ -170,7 +177,25 @@ def open_state(settings: Settings, *, rollups: bool = False) -> ServerState:
         parallel_queries=settings.parallel_queries,
         max_temp_directory_size=settings.max_temp_directory_size,
     )
-    engine: Engine = DuckDBEngine(settings.db, duckdb_settings)
+    engine: Engine = open_engine(
+        settings.db,
+        EngineSettings(
+            query_timeout=settings.query_timeout,
+            parallel_queries=settings.parallel_queries,
+            timezone=model.calendar.timezone,
+            duckdb=duckdb_settings,
+        ),
+    )
+    on_duckdb = engine_kind(settings.db) == "duckdb"
+    version = None
+    if not on_duckdb:  # no file to watch: the data version says when the data changed
+        version = DataVersion(
+            engine,
+            query=settings.data_version_query,
+            interval=settings.data_version_interval,
+            tables=[table.source for table in model.tables],
+        )
+        fingerprint = (version.current(), *fingerprint[1:])
     if settings.cache:
         engine = CachedEngine(engine)
     clock = FixedClock(settings.as_of) if settings.as_of else SystemClock(model.calendar.timezone)
@@ -178,9 +203,20 @@ def open_state(settings: Settings, *, rollups: bool = False) -> ServerState:
         model, engine, clock=clock, detail_limit=settings.detail_limit, max_rows=settings.max_rows
     )
     state = ServerState(layer=layer, data_as_of=data_as_of(model, engine), fingerprint=fingerprint)
-    if rollups and settings.rollups:  # the server's versions only: a CLI command exits before a build ends
+    state.data_version = version
+    if settings.rollups and not on_duckdb:
+        state.rollups_reason = f"rollups are built from a DuckDB file; this server reads {engine.dialect}"
+    elif rollups and settings.rollups:  # the server's versions only: a CLI command exits before a build ends
         state.start_rollups(Path(settings.db), settings.rollups_path, duckdb_settings)
     return state
+
+
+def current_fingerprint(settings: Settings, state: ServerState) -> Fingerprint:
+    """What `state`'s database and model look like now (compare with `state.fingerprint`)."""
+    files = files_fingerprint(settings)
+    if state.data_version is None:
+        return files
+    return (state.data_version.current(), *files[1:])
 
 
 class ReloadWatcher:
@@ -207,7 +243,7 @@ class ReloadWatcher:
     def _run(self) -> None:
         seen: Fingerprint | None = None
         while not self._stop.wait(self.interval):
-            now = files_fingerprint(self.settings)
+            now = current_fingerprint(self.settings, self.serving.current)
             if now == self.serving.current.fingerprint or now == self._failed or None in now[:1]:
                 seen = None
                 continue

@@ -114,23 +114,25 @@ class PostgresEngine:
             check_query(tree, allowed_tables=allowed, known_tables=self.tables)
         else:
             check_sql(sql, allowed_tables=allowed, known_tables=self.tables, dialect=self.dialect)
-        if sql.lstrip()[:7].upper() == "EXPLAIN":
-            raise ExecutionError("EXPLAIN is not run on PostgreSQL; run the query itself")
+        explain = sql.lstrip()[:8].upper().rstrip() == "EXPLAIN"  # plans, reads no data (checked above)
         timeout = self.settings.query_timeout
         try:
             with self._pool.connection(timeout=timeout or 30.0) as connection:
-                return self._run(connection, sql, max_rows)
+                return self._run(connection, sql, max_rows, cursor_name=None if explain else "chatbi")
         except PoolTimeout:
             raise ExecutionError(
                 f"no connection to PostgreSQL at {self.description} became free or could be opened"
             ) from None
 
-    def _run(self, connection: psycopg.Connection[Any], sql: str, max_rows: int | None) -> RawResult:
+    def _run(
+        self, connection: psycopg.Connection[Any], sql: str, max_rows: int | None, cursor_name: str | None = "chatbi"
+    ) -> RawResult:
         watchdog = Watchdog(connection.cancel_safe, self.settings.query_timeout)
+        # A server-side cursor: PostgreSQL declares it FOR one query (nothing else parses) and sends
+        # only the rows fetched. (EXPLAIN cannot be declared: it runs in a plain cursor.)
+        named = f"{cursor_name}_{next(self._names)}" if cursor_name else None
         try:
-            # A server-side cursor: PostgreSQL declares it FOR one query (nothing else parses) and
-            # sends only the rows fetched.
-            with connection.cursor(name=f"chatbi_{next(self._names)}") as cursor:
+            with connection.cursor(name=named) if named else connection.cursor() as cursor:
                 cursor.execute(sql)  # type: ignore[arg-type]  # checked above, not a literal
                 description = cursor.description or []
                 fetched = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()

@@ -150,9 +150,13 @@ class SparkEngine:
             return self._run(text, max_rows)
 
     def _one_query(self, sql: str) -> None:
-        """Spark's own parser must read `sql` as one query: what the guard checked is what runs."""
+        """Spark's own parser must read `sql` (after an EXPLAIN, which the guard checked is not EXPLAIN
+        ANALYZE... and which only plans) as one query: what the guard checked is what runs."""
+        query = sql.lstrip()
+        if query[:8].upper().rstrip() == "EXPLAIN":
+            query = query[7:]
         try:
-            self.session._jsparkSession.sessionState().sqlParser().parseQuery(sql)
+            self.session._jsparkSession.sessionState().sqlParser().parseQuery(query)
         except Exception as error:
             raise UnsafeSQLError(
                 f"unsafe SQL refused: Spark does not read it as one query ({first_line(error)})"

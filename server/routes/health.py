@@ -23,5 +23,7 @@ def health(request: Request) -> JSONResponse:
             "version": state.version,
             "cache": "on" if request.app.state.settings.cache else "off",
             "rollups": state.rollups,
+            "rollups_reason": state.rollups_reason,
+            "engine": state.layer.engine.dialect,
         }
     )

@@ -193,3 +193,11 @@ def test_queries_run_from_many_threads(engine: PostgresEngine) -> None:
 def test_the_engine_refuses_before_postgres_runs_anything(engine: PostgresEngine, sql: str) -> None:
     with pytest.raises(UnsafeSQLError):
         engine.execute(sql, allowed_tables=["tickets"])
+
+
+def test_the_demo_model_checks_out_on_postgres(engine: PostgresEngine) -> None:
+    """`chatbi check --db postgresql://...`: every expression of the model plans on PostgreSQL."""
+    from semantic_layer.loader import load_model
+    from semantic_layer.validation import check_against_database
+
+    assert check_against_database(load_model(), engine) == []

@@ -169,3 +169,10 @@ def test_spark_connect_answers_and_cancels(connect_session: Any, small_demo_db: 
     with pytest.raises(QueryTimeout):
         hasty.execute(SLOW)
     assert hasty.execute("SELECT count(*) FROM agents").rows == [[120]]
+
+
+def test_the_demo_model_checks_out_on_spark(engine: SparkEngine) -> None:
+    """`chatbi check --db spark-local://...`: every expression of the model plans on Spark."""
+    from semantic_layer.validation import check_against_database
+
+    assert check_against_database(load_model(), engine) == []
