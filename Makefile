@@ -32,7 +32,7 @@ web: $(WEB_BUILD)
 demo: install web
 	$(BIN)/chatbi demo
 
-# System packages later tests need (browser, CJK fonts, PostgreSQL): installed where we are root
+# System packages later tests need (browser, CJK fonts, PostgreSQL, Java for Spark): installed where we are root
 # with apt; otherwise those tests skip with a loud message (and fail under CI=true).
 system-deps:
 	@bash .ci/system-deps.sh

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install the system packages the test suite needs, where this machine lets us (root + apt).
+# Install the system packages the test suite needs, where this machine lets us (root + apt):
+# CJK fonts and Chromium (charts, browser tests), PostgreSQL and Java (Spark) for the engine tests.
 # Already-installed packages cost one dpkg query; nothing is downloaded then.
 set -u
-packages=(fonts-noto-cjk chromium postgresql)
+packages=(fonts-noto-cjk chromium postgresql default-jre-headless)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -66,16 +66,18 @@ class DataVersion:
         """The data version; None when it cannot be read now (e.g. the database is down). The first
         read raises instead: a query that cannot run is a setting to fix before serving."""
         with self._lock:
-            now = self._clock()
-            first = self._read_at is None
-            if not first and (self.interval <= 0 or now - self._read_at < self.interval):  # type: ignore[operator]
+            now, read_at = self._clock(), self._read_at
+            first = read_at is None
+            if read_at is not None and (self.interval <= 0 or now - read_at < self.interval):
                 return self._value
             self._read_at = now
             try:
                 self._value = self._read(now)
             except ExecutionError as error:
                 if first:
-                    raise type(error)(f"the data version query (CHATBI_DATA_VERSION_QUERY) failed: {error}") from None
+                    raise type(error)(
+                        f"the data version query (CHATBI_DATA_VERSION_QUERY) failed: {error}"
+                    ) from None
                 logger.warning("could not read the data version: %s", error)
                 self._value = None
             return self._value

@@ -102,9 +102,8 @@ def check(model: ModelOption = None, db: DbOption = None) -> None:
         _fail(str(error))
     counts = f"{len(semantic_model.metrics)} metrics, {len(semantic_model.dimensions)} dimensions, {len(semantic_model.attributes)} fields"
     if db is not None:
-        from semantic_layer.validation import check_against_database
-
         from semantic_layer.engines import EngineSettings, open_engine, redact
+        from semantic_layer.validation import check_against_database
 
         try:
             engine = open_engine(db, EngineSettings(timezone=semantic_model.calendar.timezone))

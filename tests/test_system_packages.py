@@ -28,3 +28,7 @@ def test_chromium_is_installed() -> None:
 def test_postgresql_server_is_installed() -> None:
     binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
     require_system("the PostgreSQL server (postgresql)", bool(binaries))
+
+
+def test_java_is_installed_for_spark() -> None:
+    require_system("Java (default-jre-headless), which Spark needs", shutil.which("java") is not None)

@@ -125,7 +125,11 @@ class PostgresEngine:
             ) from None
 
     def _run(
-        self, connection: psycopg.Connection[Any], sql: str, max_rows: int | None, cursor_name: str | None = "chatbi"
+        self,
+        connection: psycopg.Connection[Any],
+        sql: str,
+        max_rows: int | None,
+        cursor_name: str | None = "chatbi",
     ) -> RawResult:
         watchdog = Watchdog(connection.cancel_safe, self.settings.query_timeout)
         # A server-side cursor: PostgreSQL declares it FOR one query (nothing else parses) and sends
@@ -133,7 +137,7 @@ class PostgresEngine:
         named = f"{cursor_name}_{next(self._names)}" if cursor_name else None
         try:
             with connection.cursor(name=named) if named else connection.cursor() as cursor:
-                cursor.execute(sql)  # type: ignore[arg-type]  # checked above, not a literal
+                cursor.execute(sql)  # checked by the guard above
                 description = cursor.description or []
                 fetched = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()
             connection.rollback()  # nothing to keep: the transaction only read

@@ -38,7 +38,6 @@ logger = logging.getLogger("chatbi.semantic_layer")
 LOCAL_SCHEME = "spark-local"
 CONNECT_SCHEME = "sc"
 DEFAULT_PARALLEL_QUERIES = 2
-CONNECT_RETRIES = {"max_retries": 4, "initial_backoff": 100, "backoff_multiplier": 2.0, "max_backoff": 1000}
 # Set on every session, local or remote: no SQL on files, ANSI errors, naive timestamp literals (as
 # DuckDB's TIMESTAMP), backslash escapes in literals read as the generator writes them.
 _SESSION_CONF = {
@@ -227,16 +226,34 @@ class SparkEngine:
 
 
 def _open_session(location: SparkLocation) -> Any:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise ExecutionError(
+            "Spark needs pyspark: pip install 'chatbi[spark]' (and Java 17 or later)"
+        ) from None
+    if location.remote is not None:
+        return _connect_session(location.remote)
+    return _local_session(location)
+
+
+def _connect_session(url: str) -> Any:
+    """A Spark Connect client session (the client itself: it also runs next to a local session)."""
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    session = ConnectSession.builder.remote(url).create()
+    # A few quick retries, not the client's ten minutes: an unreachable server is an error to report.
+    session.client.set_retry_policies(
+        [DefaultPolicy(max_retries=4, initial_backoff=100, backoff_multiplier=2.0, max_backoff=1000)]
+    )
+    return session
+
+
+def _local_session(location: SparkLocation) -> Any:
+    """The process's local Spark session (the one already running, if any: one per process)."""
     from pyspark.sql import SparkSession
 
-    if location.remote is not None:  # the Connect client itself: it also runs next to a local session
-        from pyspark.sql.connect.client.retries import DefaultPolicy
-        from pyspark.sql.connect.session import SparkSession as ConnectSession
-
-        session = ConnectSession.builder.remote(location.remote).create()
-        # A few quick retries, not the client's ten minutes: an unreachable server is an error to report.
-        session.client.set_retry_policies([DefaultPolicy(**CONNECT_RETRIES)])
-        return session
     threads = location.threads or "*"
     warehouse = Path(tempfile.gettempdir()) / "chatbi-spark-warehouse"
     builder = (

@@ -43,7 +43,12 @@ def served(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """`chatbi serve --db <postgres>` in a subprocess; its base URL once ready."""
     port = free_port()
     store = tmp_path_factory.mktemp("store") / "store.sqlite3"
-    env = {**os.environ, "CHATBI_AS_OF": DEMO_AS_OF.isoformat(), "CHATBI_STORE": str(store), "CHATBI_ROLLUPS": "on"}
+    env = {
+        **os.environ,
+        "CHATBI_AS_OF": DEMO_AS_OF.isoformat(),
+        "CHATBI_STORE": str(store),
+        "CHATBI_ROLLUPS": "on",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--db", postgres_url, "--port", str(port)],
         env=env,
@@ -60,7 +65,9 @@ def served(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
                         break
             except (urllib.error.URLError, ConnectionError):
                 pass
-            assert process.poll() is None, process.stdout.read().decode() if process.stdout else "server exited"
+            assert process.poll() is None, (
+                process.stdout.read().decode() if process.stdout else "server exited"
+            )
             assert time.monotonic() < deadline, "server did not become ready"
             time.sleep(0.2)
         yield base
@@ -71,7 +78,9 @@ def served(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def _post(url: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.load(response)
 
@@ -119,7 +128,9 @@ def test_check_and_query_take_the_url(postgres_url: str) -> None:
     ("who", "expected"),
     [
         pytest.param("superuser", "it is a superuser", id="superuser"),
-        pytest.param("no-server", "cannot connect to PostgreSQL at postgresql://chatbi_reader:***@", id="no-server"),
+        pytest.param(
+            "no-server", "cannot connect to PostgreSQL at postgresql://chatbi_reader:***@", id="no-server"
+        ),
         pytest.param("bad-scheme", "unsupported database URL mysql://", id="unsupported-url"),
     ],
 )
@@ -135,7 +146,9 @@ def test_serve_refuses_to_start_with_a_clear_message(postgres_cluster: Any, who:
     assert SUPERUSER_PASSWORD not in result.stderr and READER_PASSWORD not in result.stderr
 
 
-def test_a_new_data_version_reloads_with_the_new_data(postgres_cluster: Any, postgres_url: str, tmp_path: Path) -> None:
+def test_a_new_data_version_reloads_with_the_new_data(
+    postgres_cluster: Any, postgres_url: str, tmp_path: Path
+) -> None:
     """With CHATBI_DATA_VERSION_QUERY, the watcher sees the data change and the reload serves it."""
     settings = Settings(
         db=postgres_url,
@@ -149,7 +162,9 @@ def test_a_new_data_version_reloads_with_the_new_data(postgres_cluster: Any, pos
         try:
             before = serving.current.fingerprint
             assert current_fingerprint(settings, serving.current) == before
-            owner.execute("INSERT INTO agents (agent_id, agent_name, team) VALUES ('A-new', 'new', '热线一组')")
+            owner.execute(
+                "INSERT INTO agents (agent_id, agent_name, team) VALUES ('A-new', 'new', '热线一组')"
+            )
             time.sleep(0.05)
             changed = current_fingerprint(settings, serving.current)
             assert changed != before
@@ -162,7 +177,8 @@ def test_a_new_data_version_reloads_with_the_new_data(postgres_cluster: Any, pos
 
 
 def test_an_unsafe_data_version_query_stops_the_start(postgres_url: str, tmp_path: Path) -> None:
-    settings = Settings(db=postgres_url, store=tmp_path / "s.sqlite3", data_version_query="SELECT pg_sleep(1)")
+    settings = Settings(
+        db=postgres_url, store=tmp_path / "s.sqlite3", data_version_query="SELECT pg_sleep(1)"
+    )
     with pytest.raises(Exception, match=r"data version query \(CHATBI_DATA_VERSION_QUERY\).*pg_sleep"):
         open_state(settings)
-
