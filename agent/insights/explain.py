@@ -269,16 +269,8 @@ def _free_name(model: SemanticModel, name: str) -> str:
 
 
 def _with_companions(layer: SemanticLayer, companions: tuple[SimpleMetric, ...]) -> SemanticLayer:
-    """The same engine, clock and limits over the model plus `companions` (policies apply as usual)."""
-    if not companions:
-        return layer
-    model = layer.model
-    fields = {name: getattr(model, name) for name in type(model).model_fields}
-    fields["metrics"] = (*model.metrics, *companions)
-    extended = SemanticModel.model_construct(**fields)
-    return SemanticLayer(
-        extended, layer.engine, clock=layer.clock, detail_limit=layer.detail_limit, max_rows=layer.max_rows
-    )
+    """The same layer over the model plus `companions` (policies, cache and rollups apply as usual)."""
+    return layer.extended(companions)
 
 
 # --- which dimensions ---------------------------------------------------------------------------------
