@@ -180,28 +180,28 @@ class Rollups:
         fingerprint = _fingerprint(model, source)
         build_id = uuid.uuid4().hex
         temporary = out.with_name(f".{out.name}.{build_id}.tmp")
+        failure: str | None = None
         with _running() as run:
             try:
-                with _build_connection(source, temporary, settings, run) as connection:
-                    builder = _Builder(model, connection, say, max_fraction, dimensions)
-                    rollups, leaves = builder.run()
-                    info = {
-                        **fingerprint,
-                        "build_id": build_id,
-                        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                        "build_seconds": round(time.perf_counter() - started, 3),
-                        "rollups": [r.__dict__ for r in rollups],
-                        "leaves": {table: sorted(names) for table, names in leaves.items()},
-                    }
-                    _write_metadata(connection, info)
+                rollups, info = _build_file(
+                    model, source, temporary, settings, run, say, max_fraction, dimensions, started,
+                    {**fingerprint, "build_id": build_id},
+                )  # fmt: skip
                 os.replace(temporary, out)
             except duckdb.Error as error:
-                if _EXITING.is_set():
-                    raise ExecutionError("the rollups build stopped: the process is exiting") from None
-                raise ExecutionError(f"cannot build rollups: {_first_line(error)}") from None
+                failure = f"cannot build rollups: {_first_line(error)}"
+            except ExecutionError as error:
+                failure = str(error)
             finally:
                 for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
                     leftover.unlink(missing_ok=True)
+            # Leaving the except clauses dropped the error and its frames, and with them the last
+            # references to the build's DuckDB connection: it is destroyed here, before an exiting
+            # process stops waiting (a daemon thread destroying one during finalization aborts it).
+        if failure is not None:
+            if _EXITING.is_set():
+                failure = "the rollups build stopped: the process is exiting"
+            raise ExecutionError(failure)
         opened = cls.open(model, source, out, settings=settings)
         if opened is None or opened.info.get("build_id") != build_id:
             if opened is not None:
@@ -580,6 +580,34 @@ class _Builder:
     def scalar(self, query: exp.Query) -> int:
         row = _execute(self.connection, query.sql(dialect="duckdb")).fetchone()
         return int(row[0]) if row else 0
+
+
+def _build_file(
+    model: SemanticModel,
+    source: Path,
+    temporary: Path,
+    settings: DuckDBSettings | None,
+    run: _Run,
+    say: Callable[[str], None],
+    max_fraction: float,
+    dimensions: Collection[str] | None,
+    started: float,
+    info: dict[str, Any],
+) -> tuple[list[RollupTable], dict[str, Any]]:
+    """Write the rollups and their metadata (`info` plus what was built) into `temporary`; the
+    connection lives only in this call's frames."""
+    with _build_connection(source, temporary, settings, run) as connection:
+        builder = _Builder(model, connection, say, max_fraction, dimensions)
+        rollups, leaves = builder.run()
+        info = {
+            **info,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "build_seconds": round(time.perf_counter() - started, 3),
+            "rollups": [r.__dict__ for r in rollups],
+            "leaves": {table: sorted(names) for table, names in leaves.items()},
+        }
+        _write_metadata(connection, info)
+    return rollups, info
 
 
 def _groups(

@@ -283,23 +283,40 @@ def test_closed_rollups_leave_questions_to_the_base_tables(built: Built, base: S
     assert result.source == "base" and result.rows == base.query(query).rows
 
 
-def test_a_process_exiting_during_a_background_build_stops_it_cleanly(built: Built, tmp_path: Path) -> None:
-    """A build thread still inside DuckDB when Python finalizes would abort the process (exit 134)."""
+@pytest.mark.parametrize("steps", [1, 3, 6])
+def test_a_process_exiting_during_a_background_build_stops_it_cleanly(
+    steps: int, built: Built, tmp_path: Path
+) -> None:
+    """A build thread still inside DuckDB when Python finalizes -- or one destroying its connection
+    then -- would abort the process (exit 134). The process exits after `steps` rollups were built,
+    mid-way through the next, the way the server's background build ends at shutdown."""
     script = textwrap.dedent(
         f"""
+        import logging
         import threading
         from pathlib import Path
+        from semantic_layer.engine import DuckDBEngine
+        from semantic_layer.identity import LOCAL_IDENTITY
+        from semantic_layer.layer import SemanticLayer
         from semantic_layer.loader import load_model
-        from semantic_layer.rollups import Rollups
+        from server.state import ServerState
 
-        started = threading.Event()
+        logging.basicConfig()
+        steps = threading.Event()
+        done = []
 
-        def build():
-            Rollups.build(load_model(), Path({str(built.source)!r}), Path({str(tmp_path / "r.duckdb")!r}),
-                          progress=lambda message: started.set())
+        class Counting(logging.Handler):
+            def emit(self, record):
+                done.append(record)
+                if len(done) > {steps}:
+                    steps.set()
 
-        threading.Thread(target=build, daemon=True).start()
-        assert started.wait(60)
+        logging.getLogger("chatbi.server").addHandler(Counting())
+        logging.getLogger("chatbi.server").setLevel(logging.INFO)
+        source = Path({str(built.source)!r})
+        state = ServerState(SemanticLayer(load_model(), DuckDBEngine(source)), data_as_of=None)
+        state.start_rollups(source, Path({str(tmp_path / "r.duckdb")!r}), state.layer.engine.settings)
+        assert steps.wait(60)
         """
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
