@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Hashable
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -132,8 +132,7 @@ class SemanticLayer:
         today = self.clock.today()
         key = None
         if self.cache is not None:
-            scope = None if identity is None else tuple(row_filters(self.model, identity))
-            key = (self._namespace, query.model_dump_json(), scope, today, language)
+            key = self.cache_key(query, identity, today, language)
             found = self.cache.get(key)
             if found is not None:
                 return found
@@ -141,6 +140,14 @@ class SemanticLayer:
         if key is not None and self.cache is not None:
             self.cache.put(key, result)
         return result
+
+    def cache_key(
+        self, query: SemanticQuery, identity: Identity | None, today: date, *extra: Hashable
+    ) -> tuple[Hashable, ...]:
+        """What a result of `query` for `identity` on `today` depends on besides the data and the
+        model (see semantic_layer.cache), plus `extra` (e.g. an analysis's name and parameters)."""
+        scope = None if identity is None else tuple(row_filters(self.model, identity))
+        return (self._namespace, query.model_dump_json(), scope, today, *extra)
 
     def _answer(
         self,

@@ -110,3 +110,25 @@ def test_the_cache_is_bounded_and_skips_huge_results(engine: DuckDBEngine) -> No
     )  # fmt: skip
     layer.query(by_day)  # 200 rows x 2 columns: over a quarter of the cells
     assert layer.query(by_day).source == "base"
+
+
+def test_a_repeated_why_analysis_is_remembered_whole(engine: DuckDBEngine) -> None:
+    from agent.insights.explain import explain_change
+
+    cache = ResultCache()
+    layer = SemanticLayer(MODEL, engine, clock=FixedClock(DEMO_AS_OF), cache=cache)
+    query = SemanticQuery.model_validate(
+        {
+            "metrics": ["avg_csat"],
+            "time_range": {"start": "2026-07-01", "end": "2026-08-01"},
+            "compare": "previous_period",
+        }
+    )
+    first = explain_change(layer, query)
+    misses = cache.misses
+    again = explain_change(layer, query)
+    assert again == first and cache.misses == misses  # not a query run, not even a query looked up
+    south = explain_change(layer, query, SOUTH)  # other rows: computed afresh
+    assert cache.misses > misses and south.current_value != first.current_value
+    uncached = explain_change(SemanticLayer(MODEL, engine, clock=FixedClock(DEMO_AS_OF)), query)
+    assert uncached == first
