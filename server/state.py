@@ -61,6 +61,7 @@ class ServerState:
     rollups: RollupStatus = "off"
     """Whether rollups answer additive questions yet: off, building, ready or failed."""
     _closed: bool = field(default=False, init=False)
+    _pending_build: tuple[Path, Path, DuckDBSettings] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.planners = PlannerCache(self.layer)
@@ -74,8 +75,8 @@ class ServerState:
 
     def start_rollups(self, source: Path, out: Path, settings: DuckDBSettings) -> None:
         """Open the rollups at `out` if they match the data and the model (at once: they then answer
-        the warm-up's queries too), else build them in the background with `build_settings(settings)`;
-        questions use the base tables until they are ready."""
+        the warm-up's queries too); else they are to be built (`build_rollups`), and questions use
+        the base tables until they are ready."""
         model = self.layer.model
         try:
             opened = Rollups.open(model, source, out, settings=settings)
@@ -87,6 +88,16 @@ class ServerState:
             self.rollups = "ready"
             return
         self.rollups = "building"
+        self._pending_build = (source, out, settings)
+
+    def build_rollups(self) -> None:
+        """Start the build `start_rollups` left pending, in the background within `build_settings`
+        (after the warm-up, which it would otherwise slow down); nothing when none is pending."""
+        pending, self._pending_build = self._pending_build, None
+        if pending is None:
+            return
+        source, out, settings = pending
+        model = self.layer.model
 
         def work() -> None:
             try:
@@ -258,8 +269,10 @@ class ReloadWatcher:
 
 
 def warm_up(state: ServerState) -> None:
-    """Build the local user's planner (its value index reads the data) so that questions are fast."""
+    """Build the local user's planner (its value index reads the data) so that questions are fast,
+    then start building the rollups if they are due."""
     state.planners.planner(LOCAL_IDENTITY)
+    state.build_rollups()
 
 
 def open_llm(config: LLMConfig) -> ChatClient | None:

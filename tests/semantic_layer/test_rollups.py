@@ -316,6 +316,7 @@ def test_a_process_exiting_during_a_background_build_stops_it_cleanly(
         source = Path({str(built.source)!r})
         state = ServerState(SemanticLayer(load_model(), DuckDBEngine(source)), data_as_of=None)
         state.start_rollups(source, Path({str(tmp_path / "r.duckdb")!r}), state.layer.engine.settings)
+        state.build_rollups()
         assert steps.wait(60)
         """
     )
