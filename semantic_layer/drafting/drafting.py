@@ -78,7 +78,7 @@ class _Builder:
         return name
 
     def add_table(self, table: TableProfile) -> None:
-        described = {c.name: self.vocabulary.describe_column(c.original) for c in table.columns}
+        described = {c.name: _fitting(c, self.vocabulary.describe_column(c.original)) for c in table.columns}
         roles = {c.name: classify_column(c, described[c.name]) for c in table.columns}
         field_names = {
             c.name: self.unique(c.name, table.name) for c in table.columns if roles[c.name].role != "empty"
@@ -232,6 +232,15 @@ def _column_words(column: ColumnProfile, described: ColumnWords) -> Words:
     )
 
 
+def _fitting(column: ColumnProfile, words: ColumnWords) -> ColumnWords:
+    """The dictionary's reading of a name, unless the values contradict it ("Resolved?" holding yes/no
+    is no resolution time)."""
+    role = words.role
+    if (role in ("start", "end") and not column.is_time) or (role == "status" and column.kind != "string"):
+        return ColumnWords()
+    return words
+
+
 def _lower(text: str) -> str:
     """An English word as people type it: `Zip code` -> "zip code"; acronyms stay (`ID`)."""
     return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in text.split())
@@ -266,10 +275,23 @@ def _without_clashes(
     A metric may take the label of the record field it aggregates (the parser reads it as the metric)."""
     visible: list[Item] = [*(m for m in metrics if not m.hidden), *dimensions, *attributes]
     taken: dict[str, Item] = {}
+    relabelled: dict[int, tuple[Words, list[str]]] = {}
     for item in visible:
-        for label in (item.words.label_en, item.words.label_zh):
-            if label:
-                taken.setdefault(label.lower(), item)
+        labels = {"en": item.words.label_en, "zh": item.words.label_zh}
+        notes: list[str] = []
+        for lang, label in list(labels.items()):
+            if not label:
+                continue
+            owner = taken.setdefault(label.lower(), item)
+            if owner is not item:  # two columns of the same name: tell them apart
+                renamed = f"{label} ({item.name})"
+                labels[lang] = renamed
+                notes.append(
+                    f"'{label}' also names {owner.name}: this one is labelled '{renamed}', rename it"
+                )
+                taken[renamed.lower()] = item
+        if notes:
+            relabelled[id(item)] = (replace(item.words, label_en=labels["en"], label_zh=labels["zh"]), notes)
 
     def free(text: str, item: Item) -> Item | None:
         owner = taken.get(text.lower())
@@ -285,18 +307,22 @@ def _without_clashes(
         dropped: list[str] = []
         for lang, synonyms in (("en", item.words.synonyms_en), ("zh", item.words.synonyms_zh)):
             for synonym in synonyms:
-                owner = free(synonym, item)
-                if owner is None:
+                holder = free(synonym, item)
+                if holder is None:
                     kept[lang].append(synonym)
                     taken.setdefault(synonym.lower(), item)
                 else:
-                    dropped.append(f"'{synonym}' ({owner.name})")
+                    dropped.append(f"'{synonym}' ({holder.name})")
         review = list(item.notes.review)
+        words = item.words
+        if id(item) in relabelled:
+            words, notes = relabelled[id(item)]
+            review += notes
         if dropped:
             review.append("synonyms left out as other fields already use them: " + ", ".join(dropped))
         if not isinstance(item, DraftMetric) and (kept["en"] or kept["zh"]):
             review.append("synonyms suggested from the dictionary: check them, add the words your people use")
-        words = replace(item.words, synonyms_en=tuple(kept["en"]), synonyms_zh=tuple(kept["zh"]))
+        words = replace(words, synonyms_en=tuple(kept["en"]), synonyms_zh=tuple(kept["zh"]))
         resolved[id(item)] = replace(item, words=words, notes=Notes(item.notes.comments, tuple(review)))
 
     def pick(items: list[Any]) -> list[Any]:

@@ -266,6 +266,10 @@ def _type_columns(
             if preferred is not None:
                 column = _type_one(connection, name, column.original, types[name], decimal_comma, preferred)
             typed[name] = _with_note(column, _ambiguity_note(column, preferred))
+        elif column.timestamp and column.timestamp.evidence:
+            order = "day-first" if column.timestamp.day_first else "month-first"
+            note = f"read {order} as {column.timestamp.description}: {column.timestamp.evidence}"
+            typed[name] = _with_note(column, note)
     return list(typed.values())
 
 

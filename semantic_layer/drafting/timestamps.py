@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from .sql_text import quote_literal
 
@@ -51,6 +51,8 @@ class TimestampFormat:
     day_first: bool | None = None
     ambiguous: bool = False
     """Day-first and month-first both read every value; the order is a guess to review."""
+    evidence: str = ""
+    """Why the day/month order was chosen, when the values told it."""
 
     @property
     def duckdb_type(self) -> str:
@@ -134,9 +136,7 @@ def _clock_patterns(matches: list[re.Match[str]]) -> tuple[list[str], str]:
     return ["%H:%M:%S", "%H:%M"], " hh:mm:ss" if seconds else " hh:mm"
 
 
-def _build(
-    date_pattern: str, shown: str, matches: list[re.Match[str]], **flags: bool | None
-) -> TimestampFormat:
+def _build(date_pattern: str, shown: str, matches: list[re.Match[str]], **flags: Any) -> TimestampFormat:
     clocks, clock_shown = _clock_patterns(matches)
     patterns = (*(f"{date_pattern} {clock}" for clock in clocks), date_pattern)
     if clocks and "年" in date_pattern:
@@ -146,7 +146,7 @@ def _build(
         shown + clock_shown,
         patterns=patterns,
         date_only=not clocks,
-        **flags,  # type: ignore[arg-type]
+        **flags,
     )
 
 
@@ -172,10 +172,19 @@ def _slashed(
     if min(field_maxima) > 12 or max(field_maxima) > 31:
         return None
     day_first, ambiguous = day_order(*field_maxima, prefer_day_first)
+    evidence = ""
+    if not ambiguous:
+        field, top = ("first", field_maxima[0]) if day_first else ("second", field_maxima[1])
+        evidence = f"the {field} field goes up to {top}, so it is the day"
     sep = max("/.-", key=lambda s: sum(m.group("sep") == s for m in matches))
     first, second, shown = ("%d", "%m", "DD{0}MM{0}YYYY") if day_first else ("%m", "%d", "MM{0}DD{0}YYYY")
     return _build(
-        f"{first}{sep}{second}{sep}%Y", shown.format(sep), matches, day_first=day_first, ambiguous=ambiguous
+        f"{first}{sep}{second}{sep}%Y",
+        shown.format(sep),
+        matches,
+        day_first=day_first,
+        ambiguous=ambiguous,
+        evidence=evidence,
     )
 
 
