@@ -6,10 +6,12 @@ never a SQL keyword, and unique (case-insensitively, as DuckDB compares names) w
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
 
+import duckdb
 from sqlglot import exp
 
 from ..expressions import ExpressionError, parse_expression
@@ -27,8 +29,21 @@ def words_of(text: str) -> list[str]:
     return [word.lower() for word in _WORDS.findall(text)]
 
 
+@functools.cache
+def _duckdb_keywords() -> frozenset[str]:
+    """Words DuckDB does not take as a bare column name (`order`, `at`, `left`...)."""
+    with duckdb.connect() as connection:
+        rows = connection.execute(
+            "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category IN ('reserved', 'type_function')"
+        ).fetchall()
+    return frozenset(str(row[0]).lower() for row in rows)
+
+
 def _plain_column(name: str) -> bool:
-    """Whether `name` reads back as a bare column in a model expression (not a keyword or function)."""
+    """Whether `name` reads back as a bare column in a model expression and in DuckDB (not a keyword
+    or a function)."""
+    if name.lower() in _duckdb_keywords():
+        return False
     try:
         tree = parse_expression(name)
     except ExpressionError:
