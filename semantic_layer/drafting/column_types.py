@@ -94,9 +94,7 @@ def type_text_column(
         return _timestamp(connection, relation, name, original, found, non_null)
     if numbers >= MOSTLY * non_null and not code:
         bad = _failures(connection, relation, column, _number_sql(column, decimal_comma))
-        note = (
-            f"{non_null - numbers:,.0f} values are not numbers and are left empty ({_examples(bad)}): check them"
-        )
+        note = f"{non_null - numbers:,.0f} values are not numbers and are left empty ({_examples(bad)}): check them"
         return TypedColumn(name, original, "DOUBLE", _number_sql(column, decimal_comma), notes=(note,))
     if numbers >= 0.5 * non_null and not code:
         share = numbers / non_null

@@ -10,7 +10,14 @@ from typing import Any
 from ..model import Format, ValueType
 from .classification import ColumnRole, classify_column
 from .draft import DraftAttribute, DraftDimension, DraftMetric, DraftModel, DraftTable, Notes, Words
-from .metrics import count_metric, duration_metrics, flag_metrics, measure_metrics, status_metrics
+from .metrics import (
+    count_metric,
+    duration_metrics,
+    flag_metrics,
+    measure_metrics,
+    status_flags,
+    status_metrics,
+)
 from .naming import humanize, identifier
 from .profiling import ColumnProfile, TableProfile
 from .vocabulary import ColumnWords, Vocabulary, load_vocabulary
@@ -87,11 +94,10 @@ class _Builder:
         start = _start_column(times, described)
         term = self.vocabulary.record_term(table.name)
         if term is self.vocabulary.records[-1] and start and _has_end_or_status(table, described):
-            term = self.vocabulary.records[
-                0
-            ]  # rows with a created time and a closed time or status: requests
+            term = self.vocabulary.records[0]  # a created time and a closed time or a status: requests
         count = count_metric(table.name, term, self.unique)
         self.metrics.append(count)
+        first_dimension = len(self.dimensions)
         for column in table.columns:
             role = roles[column.name]
             if role.role == "empty":
@@ -114,6 +120,7 @@ class _Builder:
                 self.metrics += status_metrics(
                     table.name, column, term, count.name, self.vocabulary, self.unique
                 )
+                self.dimensions += status_flags(table.name, column, self.vocabulary, self.unique)
         for end in times:
             end_term = described[end.name].term
             pair = table.ordered_pairs.get((start.name, end.name)) if start else None
@@ -124,6 +131,7 @@ class _Builder:
                 self.metrics += duration_metrics(
                     table.name, start, end, verb, count.name, self.options.within_hours, pair, self.unique
                 )
+        self.dimensions[first_dimension:] = _coarser_first(self.dimensions[first_dimension:], table)
         self.tables.append(self.table(table, roles, field_names, start))
 
     def table(
@@ -230,6 +238,36 @@ def _column_words(column: ColumnProfile, described: ColumnWords) -> Words:
         tuple(s for s in dict.fromkeys(synonyms_en) if s.lower() != (label_en or "").lower()),
         tuple(s for s in dict.fromkeys(synonyms_zh) if s != label_zh),
     )
+
+
+def _coarser_first(dimensions: list[DraftDimension], table: TableProfile) -> list[DraftDimension]:
+    """Dimensions sharing values (a borough and a city both holding BROOKLYN) with the one of fewer
+    values first, in the places they held: a question naming only the value means the first."""
+    columns = {c.name: c for c in table.columns}
+    values = {
+        i: {v.lower() for v, _ in columns[d.expr].top_values}
+        for i, d in enumerate(dimensions)
+        if d.type == "categorical" and d.expr in columns
+    }
+    ordered = list(dimensions)
+    seen: set[int] = set()
+    for i in values:
+        group = [j for j in values if j == i or values[i] & values[j]]
+        if len(group) < 2 or i in seen:
+            continue
+        seen.update(group)
+        members = sorted((dimensions[j] for j in group), key=lambda d: columns[d.expr].distinct)
+        for slot, member in zip(sorted(group), members, strict=True):
+            others = [m.name for m in members if m is not member]
+            mine = values[dimensions.index(member)]
+            shared = sorted(mine & set().union(*(values[j] for j in group if dimensions[j] is not member)))[:3]
+            note = (
+                f"shares values with {', '.join(others)} (e.g. {', '.join(shared)}): a question naming such a "
+                f"value alone means {members[0].name}; name the field to mean another ('{shared[0]} "
+                f"{(member.words.label_en or member.name).lower()}')"
+            )
+            ordered[slot] = replace(member, notes=Notes(member.notes.comments, (*member.notes.review, note)))
+    return ordered
 
 
 def _fitting(column: ColumnProfile, words: ColumnWords) -> ColumnWords:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .draft import DraftMetric, Notes, Words
+from .draft import DraftDimension, DraftMetric, Notes, Words
 from .profiling import ColumnProfile
 from .sql_text import quote_literal
 from .vocabulary import Term, Vocabulary
@@ -122,13 +122,13 @@ def status_metrics(
     table: str, status: ColumnProfile, term: Term, count_name: str, vocabulary: Vocabulary, namer: Namer
 ) -> list[DraftMetric]:
     """Open items (status not closed-like) and the share closed, when the status has both kinds."""
+    conditions = status_conditions(status, vocabulary)
+    if conditions is None:
+        return []
+    open_sql, closed_sql = conditions
     values = [value for value, _ in status.top_values]
     closed = [v for v in values if vocabulary.is_closed(v)]
     still_open = [v for v in values if not vocabulary.is_closed(v)]
-    if not closed or not still_open:
-        return []
-    column = status.name
-    closed_sql = f"{column} IN ({', '.join(quote_literal(v) for v in closed)})"
     noun_en = (term.label_en or "Records").lower()
     noun_zh = _zh_noun(term)
     review = (
@@ -139,7 +139,7 @@ def status_metrics(
     return [
         DraftMetric(
             name=namer(f"open_{count_name}"), table=table, agg="count", format="count",
-            filter=f"{column} IS NOT NULL AND NOT ({closed_sql})", polarity="lower_is_better",
+            filter=open_sql, polarity="lower_is_better",
             words=Words(f"Open {noun_en}", f"未关闭{noun_zh}数",
                         (f"open {noun_en}", "open items", "still open", f"unresolved {noun_en}", "not closed",
                          "open backlog"),
@@ -162,6 +162,34 @@ def status_metrics(
                         ("结案率", "已关闭占比", "关闭比例", "办结率")),
             description=Words(f"Closed {noun_en} / all {noun_en}", f"已关闭{noun_zh}数 / 全部{noun_zh}数"),
         ),
+    ]  # fmt: skip
+
+
+def status_conditions(status: ColumnProfile, vocabulary: Vocabulary) -> tuple[str, str] | None:
+    """(open, closed) conditions on a status column whose values include both kinds, else None."""
+    values = [value for value, _ in status.top_values]
+    closed = [v for v in values if vocabulary.is_closed(v)]
+    if not closed or len(closed) == len(values):
+        return None
+    closed_sql = f"{status.name} IN ({', '.join(quote_literal(v) for v in closed)})"
+    return f"{status.name} IS NOT NULL AND NOT ({closed_sql})", closed_sql
+
+
+def status_flags(
+    table: str, status: ColumnProfile, vocabulary: Vocabulary, namer: Namer
+) -> list[DraftDimension]:
+    """Open / closed as true-false dimensions with the very conditions of the open and closed counts,
+    so that "list the open requests" filters the records the way the count counts them."""
+    conditions = status_conditions(status, vocabulary)
+    if conditions is None:
+        return []
+    open_sql, closed_sql = conditions
+    comment = (f"from {status.original!r}: the condition of the open and closed counts, for detail lists",)
+    return [
+        DraftDimension(namer("is_open"), table, open_sql, "boolean", Words("Is open", "是否未关闭"),
+                       notes=Notes(comments=comment)),
+        DraftDimension(namer("is_closed"), table, closed_sql, "boolean", Words("Is closed", "是否已关闭"),
+                       notes=Notes(comments=comment)),
     ]  # fmt: skip
 
 

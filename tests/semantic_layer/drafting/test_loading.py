@@ -17,7 +17,9 @@ from semantic_layer.drafting.sources import Source, find_sources
 from semantic_layer.errors import DraftError
 
 
-def load(tmp_path: Path, name: str, content: bytes, **options: Any) -> tuple[LoadedTable, list[dict[str, Any]]]:
+def load(
+    tmp_path: Path, name: str, content: bytes, **options: Any
+) -> tuple[LoadedTable, list[dict[str, Any]]]:
     """Load one CSV file (`content`) and read the table back: (what loading said, rows as dicts)."""
     path = tmp_path / name
     path.write_bytes(content)
@@ -74,7 +76,14 @@ def test_odd_and_duplicate_column_names_become_identifiers_and_keep_their_origin
 
 @pytest.mark.parametrize(
     ("encoding", "delimiter"),
-    [("utf-8-sig", ","), ("utf-8", ";"), ("utf-8", "\t"), ("utf-8-sig", "|"), ("gb18030", ","), ("utf-16", ";")],
+    [
+        ("utf-8-sig", ","),
+        ("utf-8", ";"),
+        ("utf-8", "\t"),
+        ("utf-8-sig", "|"),
+        ("gb18030", ","),
+        ("utf-16", ";"),
+    ],
 )
 def test_encodings_byte_order_marks_and_delimiters(tmp_path: Path, encoding: str, delimiter: str) -> None:
     lines = [["工单编号", "渠道", "处理时长"], ["GD1", "电话", "1.5"], ["GD2", "微信", "NA"]]
@@ -82,7 +91,10 @@ def test_encodings_byte_order_marks_and_delimiters(tmp_path: Path, encoding: str
     table, rows = load(tmp_path, "工单.csv", content)
     assert table.name == "工单"
     assert [c.original for c in table.columns] == ["工单编号", "渠道", "处理时长"]
-    assert [(r["工单编号"], r["渠道"], r["处理时长"]) for r in rows] == [("GD1", "电话", 1.5), ("GD2", "微信", None)]
+    assert [(r["工单编号"], r["渠道"], r["处理时长"]) for r in rows] == [
+        ("GD1", "电话", 1.5),
+        ("GD2", "微信", None),
+    ]
 
 
 def test_semicolon_files_may_write_decimal_commas(tmp_path: Path) -> None:
@@ -92,7 +104,9 @@ def test_semicolon_files_may_write_decimal_commas(tmp_path: Path) -> None:
 
 
 def test_mixed_columns(tmp_path: Path) -> None:
-    numbers = "\n".join(f"{i},{i * 1.5},{'x' if i % 3 == 0 else i},{i:05d},{'yes' if i % 2 else 'no'}" for i in range(1, 301))
+    numbers = "\n".join(
+        f"{i},{i * 1.5},{'x' if i % 3 == 0 else i},{i:05d},{'yes' if i % 2 else 'no'}" for i in range(1, 301)
+    )
     content = ("n,mostly,mixed,code,flag\n" + numbers + "\n301,oops,y,00301,no\n").encode()
     table, rows = load(tmp_path, "t.csv", content)
     assert types_of(table) == {
@@ -159,7 +173,10 @@ def test_parquet_and_duckdb_files_load_too(tmp_path: Path) -> None:
         connection.execute("CREATE TABLE calls AS SELECT 1 AS id, TIMESTAMPTZ '2023-01-05 12:00:00+08' AS at")
     db = tmp_path / "out.duckdb"
     with DatabaseWriter(db) as writer:
-        tables = [*writer.load(Source(tmp_path / "tickets.parquet", "parquet")), *writer.load(Source(source_db, "duckdb"))]
+        tables = [
+            *writer.load(Source(tmp_path / "tickets.parquet", "parquet")),
+            *writer.load(Source(source_db, "duckdb")),
+        ]
         writer.commit()
     assert [t.name for t in tables] == ["tickets", "calls"]
     with duckdb.connect(str(db), read_only=True) as connection:
@@ -178,6 +195,9 @@ def test_sources(tmp_path: Path) -> None:
     (tmp_path / "a.csv").write_text("x\n1\n")
     (tmp_path / "b.parquet").write_bytes(b"")
     (tmp_path / "notes.md").write_text("# not data\n")
-    assert [(s.path.name, s.kind) for s in find_sources(str(tmp_path))] == [("a.csv", "csv"), ("b.parquet", "parquet")]
+    assert [(s.path.name, s.kind) for s in find_sources(str(tmp_path))] == [
+        ("a.csv", "csv"),
+        ("b.parquet", "parquet"),
+    ]
     with pytest.raises(DraftError, match="unknown kind of file"):
         find_sources(str(tmp_path / "notes.md"))

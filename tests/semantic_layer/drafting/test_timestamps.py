@@ -8,7 +8,12 @@ import duckdb
 import pytest
 
 from semantic_layer.drafting.sql_text import quote_literal
-from semantic_layer.drafting.timestamps import TimestampFormat, day_order, detect_epoch, detect_timestamp_format
+from semantic_layer.drafting.timestamps import (
+    TimestampFormat,
+    day_order,
+    detect_epoch,
+    detect_timestamp_format,
+)
 
 # (values as written, how they look, the times they mean: computed here with Python, not DuckDB)
 FORMATS = [
@@ -32,7 +37,11 @@ FORMATS = [
         "ISO 8601 with a time zone (converted to UTC)",
         [datetime(2023, 1, 5, 14, 13, 45), datetime(2023, 1, 5, 6, 13, 45), datetime(2023, 7, 1, 3, 30)],
     ),
-    (["2023-01-05", "2023-1-6", "2024-02-29"], "YYYY-MM-DD", [date(2023, 1, 5), date(2023, 1, 6), date(2024, 2, 29)]),
+    (
+        ["2023-01-05", "2023-1-6", "2024-02-29"],
+        "YYYY-MM-DD",
+        [date(2023, 1, 5), date(2023, 1, 6), date(2024, 2, 29)],
+    ),
     (
         ["2023/01/05 14:13", "2023/12/31 09:00"],
         "YYYY/MM/DD hh:mm",
@@ -100,7 +109,13 @@ def test_day_order(first: int, second: int, expected: tuple[bool, bool]) -> None
 
 @pytest.mark.parametrize(
     "values",
-    [["hello", "world"], ["12", "13"], ["2023-01-05", "n/a", "soon", "later"], ["13/13/2020"], ["1.5", "2.25"]],
+    [
+        ["hello", "world"],
+        ["12", "13"],
+        ["2023-01-05", "n/a", "soon", "later"],
+        ["13/13/2020"],
+        ["1.5", "2.25"],
+    ],
 )
 def test_text_that_is_not_times_is_not_read_as_times(values: list[str]) -> None:
     assert detect_timestamp_format(values) is None
