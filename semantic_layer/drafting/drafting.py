@@ -260,7 +260,9 @@ def _coarser_first(dimensions: list[DraftDimension], table: TableProfile) -> lis
         for slot, member in zip(sorted(group), members, strict=True):
             others = [m.name for m in members if m is not member]
             mine = values[dimensions.index(member)]
-            shared = sorted(mine & set().union(*(values[j] for j in group if dimensions[j] is not member)))[:3]
+            shared = sorted(mine & set().union(*(values[j] for j in group if dimensions[j] is not member)))[
+                :3
+            ]
             note = (
                 f"shares values with {', '.join(others)} (e.g. {', '.join(shared)}): a question naming such a "
                 f"value alone means {members[0].name}; name the field to mean another ('{shared[0]} "

@@ -375,7 +375,7 @@ def test_chinese_export(tmp_path: Path) -> None:
     export = tmp_path / "工单导出.csv"
     write_chinese_tickets(export, 2000, seed=8)
     model = tmp_path / "工单.yaml"
-    code, out, err = run("init", str(export), "--out", str(model))
+    code, _, err = run("init", str(export), "--out", str(model))
     assert code == 0, err
     db = tmp_path / "工单.duckdb"
     assert run("check", "--model", str(model), "--db", str(db))[0] == 0

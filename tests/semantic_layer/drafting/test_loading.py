@@ -123,11 +123,11 @@ def test_mixed_columns(tmp_path: Path) -> None:
 
 def test_times_are_parsed_while_loading_and_the_order_is_shared_within_a_file(tmp_path: Path) -> None:
     content = (
-        "Created Date,Closed Date,Due\n"
-        "29/2/2016 01:16,01/03/2016 10:00,01/03/2016\n"
-        "3/4/2016 23:05,,02/03/2016\n"
-        "05/04/2016 08:00,06/04/2016 09:30,N/A\n"
-    ).encode()
+        b"Created Date,Closed Date,Due\n"
+        b"29/2/2016 01:16,01/03/2016 10:00,01/03/2016\n"
+        b"3/4/2016 23:05,,02/03/2016\n"
+        b"05/04/2016 08:00,06/04/2016 09:30,N/A\n"
+    )
     table, rows = load(tmp_path, "t.csv", content)
     assert types_of(table) == {"created_date": "TIMESTAMP", "closed_date": "TIMESTAMP", "due": "DATE"}
     assert rows[0]["created_date"] == datetime(2016, 2, 29, 1, 16)
