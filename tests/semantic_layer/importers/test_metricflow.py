@@ -206,17 +206,14 @@ def test_answers_match_pandas(imported: ImportResult, shop: tuple[Path, dict[str
             part["order_total"].quantile(0.9),
         ])  # fmt: skip
     may = orders[(orders["ordered_at"] >= "2024-05-01") & (orders["ordered_at"] < "2024-06-01")]
-    got = rows({"metrics": ["order_gross_profit", "food_orders"], "time_range": {"period": "last_month"}})
-    revenue = items[(items["ordered_at"] >= "2024-05-01") & (items["ordered_at"] < "2024-06-01")][
-        "product_price"
-    ].sum()
-    assert list(got.items())[0][0] == pytest.approx(revenue - may["order_cost"].sum())
-    assert list(got.items())[0][1] == [float(may["is_food_order"].sum())]
-    recent = rows({"metrics": ["recent_monthly_orders", "order_count"]})
-    assert list(recent.items())[0] == (
-        float((orders["ordered_at"] >= "2024-01-01").sum()),
-        [float(len(orders))],
-    )
+    may_items = items[(items["ordered_at"] >= "2024-05-01") & (items["ordered_at"] < "2024-06-01")]
+    query = {"metrics": ["order_gross_profit", "food_orders"], "time_range": {"period": "last_month"}}
+    ((profit, food_orders),) = layer.query(SemanticQuery.model_validate(query)).rows
+    assert profit == pytest.approx(may_items["product_price"].sum() - may["order_cost"].sum())
+    assert food_orders == float(may["is_food_order"].sum())
+    query = {"metrics": ["recent_monthly_orders", "order_count"]}
+    ((recent, total),) = layer.query(SemanticQuery.model_validate(query)).rows
+    assert (recent, total) == ((orders["ordered_at"] >= "2024-01-01").sum(), len(orders))
 
 
 def test_the_command_writes_the_model_and_reports_on_stderr(
