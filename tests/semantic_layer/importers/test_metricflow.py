@@ -170,7 +170,7 @@ def test_an_entity_without_a_primary_model_is_reported(imported: ImportResult) -
             "compare": "previous_period",
             "time_range": {"start": "2024-05-01", "end": "2024-06-01"},
         },
-    ],  # fmt: skip
+    ],
 )
 def test_queries_compile(imported: ImportResult, query: dict[str, object]) -> None:
     compiled = compile_query(imported.model, SemanticQuery.model_validate(query), today=date(2024, 6, 20))
