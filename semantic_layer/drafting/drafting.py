@@ -95,7 +95,11 @@ class _Builder:
         term = self.vocabulary.record_term(table.name)
         if term is self.vocabulary.records[-1] and start and _has_end_or_status(table, described):
             term = self.vocabulary.records[0]  # a created time and a closed time or a status: requests
-        count = count_metric(table.name, term, self.unique)
+
+        def namer(wanted: str) -> str:  # a name another table took already gets this table's name first
+            return self.unique(wanted, table.name)
+
+        count = count_metric(table.name, term, namer)
         self.metrics.append(count)
         first_dimension = len(self.dimensions)
         for column in table.columns:
@@ -109,18 +113,16 @@ class _Builder:
             elif role.role in ("dimension", "flag"):
                 self.dimensions.append(self.dimension(table, column, name, words, role))
             elif role.role == "measure":  # its words go to its metrics; the record field keeps its label
-                self.metrics += measure_metrics(table.name, column, words, self.unique)
+                self.metrics += measure_metrics(table.name, column, words, namer)
                 label_only = Words(words.label_en, words.label_zh)
                 self.attributes.append(self.attribute(table, column, name, label_only, role))
             else:
                 self.attributes.append(self.attribute(table, column, name, words, role))
             if role.role == "flag":
-                self.metrics += flag_metrics(table.name, column, words, count.name, self.unique)
+                self.metrics += flag_metrics(table.name, column, words, count.name, namer)
             if described[column.name].role == "status" and role.role == "dimension":
-                self.metrics += status_metrics(
-                    table.name, column, term, count.name, self.vocabulary, self.unique
-                )
-                self.dimensions += status_flags(table.name, column, self.vocabulary, self.unique)
+                self.metrics += status_metrics(table.name, column, term, count.name, self.vocabulary, namer)
+                self.dimensions += status_flags(table.name, column, self.vocabulary, namer)
         for end in times:
             end_term = described[end.name].term
             pair = table.ordered_pairs.get((start.name, end.name)) if start else None
@@ -129,7 +131,7 @@ class _Builder:
             if pair[0] and pair[1] >= ORDERED_SHARE * pair[0]:
                 verb = (end_term.verb_en or "close", end_term.verb_zh or "关闭")
                 self.metrics += duration_metrics(
-                    table.name, start, end, verb, count.name, self.options.within_hours, pair, self.unique
+                    table.name, start, end, verb, count.name, self.options.within_hours, pair, namer
                 )
         self.dimensions[first_dimension:] = _coarser_first(self.dimensions[first_dimension:], table)
         self.tables.append(self.table(table, roles, field_names, start))

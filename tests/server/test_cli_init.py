@@ -360,11 +360,13 @@ def test_uk_day_first_semicolon_export(tmp_path: Path) -> None:
     frame["hours"] = (frame["closed"] - frame["created"]).dt.total_seconds() / 3600
     june = ("2016-06-01", "2016-07-01")
     cases = [
-        Case("how many requests last month", "request_count", (), one(len, june)),
-        Case("requests by repair type last month", "request_count", ("repair_type",),
+        Case("how many repairs last month", "repair_count", (), one(len, june)),
+        Case("repairs by repair type last month", "repair_count", ("repair_type",),
+             lambda f: counts(between(f, june), "Repair Type")),
+        Case("上个月各维修类型的维修量", "repair_count", ("repair_type",),
              lambda f: counts(between(f, june), "Repair Type")),
         Case("average time to close last month", "avg_hours_to_close", (), one(lambda f: f["hours"].mean(), june)),
-        Case("how many open requests", "open_request_count", (),
+        Case("how many open repairs", "open_repair_count", (),
              one(lambda f: float((f["Status"] != "Completed").sum()))),
     ]  # fmt: skip
     for case in cases:
@@ -411,3 +413,27 @@ def test_init_refuses_what_it_cannot_do_and_keeps_what_exists(tmp_path: Path) ->
     assert code == 1 and "table 'calls' (from calls.csv) already exists" in err
     assert not other.exists() and model.read_text(encoding="utf-8") == first
     assert run("init", str(export), "--out", str(model), "--force")[0] == 0
+
+
+def test_a_directory_becomes_one_table_per_file(tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    write_uk_repairs(exports / "repairs.csv", 300, seed=1)
+    write_chinese_tickets(exports / "工单导出.csv", 300, seed=2)
+    (exports / "README.txt").write_text("not,a,table\n")  # .txt is read as CSV too: a third table
+    model = tmp_path / "all.yaml"
+    code, out, err = run("init", str(exports), "--out", str(model))
+    assert code == 0, err
+    assert [line.split(" -> ")[0] for line in out.splitlines() if line.startswith("loaded")] == [
+        "loaded README.txt", "loaded repairs.csv", "loaded 工单导出.csv",
+    ]  # fmt: skip
+    assert run("check", "--model", str(model), "--db", str(tmp_path / "all.duckdb"))[0] == 0
+    text = model.read_text(encoding="utf-8")
+    assert "- name: repair_count\n" in text and "- name: ticket_count\n" in text
+    answer = ask(model, tmp_path / "all.duckdb", "各渠道的工单量", as_of="2024-07-05")
+    frame = pd.read_csv(exports / "工单导出.csv", dtype=str)
+    assert {row[0]: row[1] for row in answer["data"]["rows"]} == counts_by(frame, "渠道")
+
+
+def counts_by(frame: pd.DataFrame, column: str) -> dict[str, float]:
+    return {key: float(n) for key, n in frame.groupby(column).size().items()}

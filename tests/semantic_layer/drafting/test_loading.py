@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from semantic_layer.drafting import loading
 from semantic_layer.drafting.loading import DatabaseWriter, LoadedTable
 from semantic_layer.drafting.sources import Source, find_sources
 from semantic_layer.errors import DraftError
@@ -201,3 +202,18 @@ def test_sources(tmp_path: Path) -> None:
     ]
     with pytest.raises(DraftError, match="unknown kind of file"):
         find_sources(str(tmp_path / "notes.md"))
+
+
+def test_big_files_report_their_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loading, "PROGRESS_BYTES", 0)  # every file counts as big
+    path = tmp_path / "t.csv"
+    path.write_text("id,v\n" + "".join(f"{i},{i % 7}\n" for i in range(20000)))
+    seen: list[tuple[str, float | None]] = []
+    with DatabaseWriter(
+        tmp_path / "data.duckdb", progress=lambda stage, done: seen.append((stage, done))
+    ) as writer:
+        writer.load(Source(path, "csv"))
+    fractions = [done for stage, done in seen if stage == "reading t.csv"]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert all(0 <= f <= 1 for f in fractions if f is not None)
+    assert ("typing the columns of t.csv", None) in seen
