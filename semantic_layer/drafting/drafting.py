@@ -325,8 +325,9 @@ def _without_clashes(
             if not label:
                 continue
             owner = taken.setdefault(label.lower(), item)
-            if owner is not item:  # two columns of the same name: tell them apart
-                renamed = f"{label} ({item.name})"
+            if owner is not item:  # two fields of the same name: tell them apart
+                tables = (getattr(owner, "table", None), getattr(item, "table", None))
+                renamed = f"{label} ({tables[1] if tables[1] and tables[0] != tables[1] else item.name})"
                 labels[lang] = renamed
                 notes.append(
                     f"'{label}' also names {owner.name}: this one is labelled '{renamed}', rename it"

@@ -82,7 +82,11 @@ class DatabaseWriter:
             shutil.copyfile(path, self.work)
         self.connection = duckdb.connect(
             str(self.work),
-            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+            config={
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+                "temp_directory": str(self._scratch),  # what spills to disk goes with the scratch folder
+            },
         )
         self.connection.execute("SET TimeZone = 'UTC'")
         create_clean_macro(self.connection)

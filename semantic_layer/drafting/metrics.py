@@ -196,14 +196,13 @@ def status_flags(
 def measure_metrics(table: str, column: ColumnProfile, words: Words, namer: Namer) -> list[DraftMetric]:
     """Total and average of a numeric column (only the average for times, scores and rates)."""
     label_en = (words.label_en or column.original).lower()
-    label_zh = words.label_zh or words.label_en or column.original
+    zh = words.label_zh  # None: no Chinese label is made up (the English one shows)
     additive = not NOT_ADDITIVE.search(column.original) and not NOT_ADDITIVE.search(label_en)
     review = (f"numbers in {column.original!r}: check that adding them up (or averaging them) makes sense",)
+    own_en, own_zh = (label_en, *words.synonyms_en), ((zh, *words.synonyms_zh) if zh else ())
     average = DraftMetric(
         name=namer(f"avg_{column.name}"), table=table, agg="avg", expr=column.name,
-        words=Words(f"Average {label_en}", f"平均{label_zh}",
-                    () if additive else (label_en, *words.synonyms_en),
-                    () if additive else (label_zh, *words.synonyms_zh)),
+        words=Words(f"Average {label_en}", _zh("平均{}", zh), () if additive else own_en, () if additive else own_zh),
         description=Words(f"Average of {column.original}", f"{column.original}的平均值"),
         notes=Notes(review=() if additive else review),
     )  # fmt: skip
@@ -211,8 +210,7 @@ def measure_metrics(table: str, column: ColumnProfile, words: Words, namer: Name
         return [average]
     total = DraftMetric(
         name=namer(f"total_{column.name}"), table=table, agg="sum", expr=column.name,
-        words=Words(f"Total {label_en}", f"{label_zh}合计", (label_en, *words.synonyms_en),
-                    (label_zh, f"{label_zh}总计", *words.synonyms_zh)),
+        words=Words(f"Total {label_en}", _zh("{}合计", zh), own_en, (*own_zh, *((f"{zh}总计",) if zh else ()))),
         description=Words(f"Sum of {column.original}", f"{column.original}之和"),
         notes=Notes(review=review),
     )  # fmt: skip
@@ -224,22 +222,26 @@ def flag_metrics(
 ) -> list[DraftMetric]:
     """The share of rows where a true/false column is true."""
     label_en = (words.label_en or column.original).lower()
-    label_zh = words.label_zh or words.label_en or column.original
+    zh = words.label_zh
     count = namer(f"{column.name}_count")
     return [
         DraftMetric(
             name=count, table=table, agg="count", filter=column.name, format="count", hidden=True,
-            words=Words(f"Rows {label_en}", f"{label_zh}数"),
+            words=Words(f"Rows {label_en}", _zh("{}数", zh)),
             description=Words(f"Rows where {column.original} is true", f"{column.original}为真的记录数"),
         ),
         DraftMetric(
             name=namer(f"share_{column.name}"), type="ratio", numerator=count, denominator=count_name,
             format="percent",
-            words=Words(f"Share {label_en}", f"{label_zh}占比", (f"{label_en} rate", f"percent {label_en}"),
-                        (f"{label_zh}比例", f"{label_zh}率")),
+            words=Words(f"Share {label_en}", _zh("{}占比", zh), (f"{label_en} rate", f"percent {label_en}"),
+                        (f"{zh}比例", f"{zh}率") if zh else ()),
             description=Words(f"Rows where {column.original} is true / all rows", f"{column.original}为真的占比"),
         ),
     ]  # fmt: skip
+
+
+def _zh(template: str, label: str | None) -> str | None:
+    return template.format(label) if label else None
 
 
 def _zh_noun(term: Term) -> str:

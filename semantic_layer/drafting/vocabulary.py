@@ -64,10 +64,12 @@ class Vocabulary:
             return ColumnWords()
         known = all(term is not None for _, term in meaningful)
         whole = meaningful[0][1] if len(meaningful) == 1 else None
-        label_zh = "".join(t.label_zh or "" for _, t in meaningful if t) if known else None
+        terms = [t for _, t in meaningful if t is not None]
+        terms = [t for i, t in enumerate(terms) if i == 0 or t is not terms[i - 1]]  # "CSAT score": one score
+        label_zh = "".join(t.label_zh or "" for t in terms) if known else None
         label_en = None
         if known:
-            words = [t.label_en or "" for _, t in meaningful if t]
+            words = [t.label_en or "" for t in terms]
             label_en = " ".join([words[0], *(w if w.isupper() else w.lower() for w in words[1:])])
         return ColumnWords(label_en=label_en or None, label_zh=label_zh or None, term=whole)
 
@@ -80,6 +82,17 @@ class Vocabulary:
                 return term
             if any(phrase in text.replace(" ", "") for phrase in term.zh):
                 return term
+        known = self.describe_column(table_name)
+        if known.term is not None and known.term.role in (None, "id") and known.label_en:
+            noun = known.label_en if known.label_en.endswith("s") else known.label_en + "s"
+            zh = f"{known.label_zh}数" if known.label_zh else None
+            return Term(
+                en=(),
+                zh=(),
+                label_en=noun,
+                label_zh=zh,
+                synonyms_en=(noun.lower(), f"number of {noun.lower()}"),
+            )
         return self.records[-1]
 
     def value_aliases(self, value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -119,7 +132,8 @@ def _segments(units: list[str], index: dict[tuple[str, ...], Term]) -> list[tupl
                 i += size
                 break
         else:
-            parts.append((units[i], None))
+            singular = (units[i][:-1],) if units[i].endswith("s") and len(units[i]) > 3 else None
+            parts.append((units[i], index.get(singular) if singular else None))  # "agents" is an agent
             i += 1
     return parts
 

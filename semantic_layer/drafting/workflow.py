@@ -47,12 +47,14 @@ def init_from_source(
     """Load `source` (a file, a directory of files) into `db` (default: `out` with `.duckdb`) and write
     a draft model to `out`. Existing tables and an existing model file are replaced only with `force`."""
     sources = find_sources(source)
+    default_db = db is None
     db = db or out.with_suffix(".duckdb")
     report = progress or (lambda _stage, _fraction: None)
     if out.exists() and not force:
         raise DraftError(f"{out} already exists; use --force to replace it (edits made to it would be lost)")
     if db.resolve() in {s.path.resolve() for s in sources}:
-        raise DraftError(f"--db {db} is one of the files to load; name another database file")
+        where = f"{db} (the default: --out with .duckdb)" if default_db else str(db)
+        raise DraftError(f"the database {where} is one of the files to load; name another one with --db")
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise DraftError(f"--out {out} should be a .yaml file")
     for folder in {out.parent, db.parent}:
