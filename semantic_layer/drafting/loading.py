@@ -213,7 +213,7 @@ class DatabaseWriter:
                     f"CREATE OR REPLACE TEMP TABLE {_RAW} AS SELECT {select} FROM ({reader})", parameters
                 )
             except duckdb.Error as error:
-                raise DraftError(f"cannot read {path}: {_first_line(error)}") from None
+                raise DraftError(f"cannot read {path}: {_reading_problem(error)}") from None
         self.progress(f"typing the columns of {path.name}", None)
         typed = _type_columns(self.connection, originals, types, decimal_comma)
         body = ", ".join(f"{column.sql} AS {quote_identifier(column.name)}" for column in typed)
@@ -344,6 +344,14 @@ def _tables_of(path: Path) -> set[str]:
     except duckdb.Error as error:
         raise DraftError(f"cannot open the database {path}: {_first_line(error)}") from None
     return {str(row[0]) for row in rows}
+
+
+def _reading_problem(error: Exception) -> str:
+    """DuckDB's account of a bad file, without its list of reader options: the line, the line's text
+    and what was expected ("Expected Number of Columns: 3 Found: 4")."""
+    lines = [line.strip() for line in str(error).strip().splitlines()]
+    wanted = [line for line in lines if line.startswith(("Original Line", "Expected", "Found"))]
+    return "; ".join([lines[0], *wanted]) if lines else type(error).__name__
 
 
 def _first_line(error: Exception) -> str:

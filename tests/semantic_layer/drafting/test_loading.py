@@ -217,3 +217,25 @@ def test_big_files_report_their_progress(tmp_path: Path, monkeypatch: pytest.Mon
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
     assert all(0 <= f <= 1 for f in fractions if f is not None)
     assert ("typing the columns of t.csv", None) in seen
+
+
+def test_a_row_with_more_fields_than_the_header_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DraftError) as raised:
+        load(tmp_path, "ragged.csv", b"id,x,y\n1,2\n2,3,4,5\n")
+    assert "CSV Error on Line: 3" in str(raised.value)
+    assert "Original Line: 2,3,4,5; Expected Number of Columns: 3 Found: 4" in str(raised.value)
+    assert not (tmp_path / "data.duckdb").exists()
+
+
+def test_epoch_columns_named_like_times_become_times(tmp_path: Path) -> None:
+    content = b"id,created_ts,closed_ms,amount\n1,1672928025,1672931625000,1672928025\n2,N/A,,5\n"
+    table, rows = load(tmp_path, "t.csv", content)
+    assert types_of(table) == {
+        "id": "BIGINT",
+        "created_ts": "TIMESTAMP",
+        "closed_ms": "TIMESTAMP",
+        "amount": "BIGINT",
+    }
+    assert rows[0]["created_ts"] == datetime(2023, 1, 5, 14, 13, 45)
+    assert rows[0]["closed_ms"] == datetime(2023, 1, 5, 15, 13, 45)
+    assert rows[1]["created_ts"] is None
