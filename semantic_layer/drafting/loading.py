@@ -20,30 +20,19 @@ from pathlib import Path
 import duckdb
 
 from ..errors import DraftError
-from .column_types import CLEAN_MACRO, TypedColumn, create_clean_macro, type_text_column
+from .column_types import CLEAN_MACRO, TypedColumn, create_clean_macro
 from .csv_format import sniff_csv, to_utf8
 from .naming import identifier, table_identifier
 from .sources import Source
-from .sql_text import quote_identifier
-from .timestamps import TimestampFormat, detect_epoch
+from .sql_text import quote_identifier, quote_literal
+from .table_types import TEXT_TYPES, type_columns
+from .timestamps import TimestampFormat
 
 Progress = Callable[[str, float | None], None]
 """Told what is happening (`stage`) and, for long steps, how far along it is (0..1, or None)."""
 PROGRESS_BYTES = 32 * 1024 * 1024
 """Files at least this large report progress while they load."""
 _RAW = "chatbi_raw"
-_TEXT_TYPES = ("VARCHAR", "TEXT", "STRING")
-_NUMBER_TYPES = (
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UINTEGER",
-    "UBIGINT",
-    "DOUBLE",
-    "FLOAT",
-)
 
 
 @dataclass(frozen=True)
@@ -144,7 +133,7 @@ class DatabaseWriter:
         names: list[str] = []
         for original in fmt.header:
             names.append(identifier(original, names))
-        columns = "{" + ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names) + "}"
+        columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names) + "}"
         reader = (
             f"SELECT * FROM read_csv($1, columns={columns}, header=true, delim=$2, quote='\"', escape='\"', "
             "auto_detect=false, null_padding=true, parallel=false, max_line_size=16777216)"
@@ -215,7 +204,7 @@ class DatabaseWriter:
             except duckdb.Error as error:
                 raise DraftError(f"cannot read {path}: {_reading_problem(error)}") from None
         self.progress(f"typing the columns of {path.name}", None)
-        typed = _type_columns(self.connection, originals, types, decimal_comma)
+        typed = type_columns(self.connection, _RAW, originals, types, decimal_comma=decimal_comma)
         body = ", ".join(f"{column.sql} AS {quote_identifier(column.name)}" for column in typed)
         self.progress(f"writing table {table}", None)
         with self._watching(f"writing table {table}", size >= PROGRESS_BYTES):
@@ -251,83 +240,12 @@ class DatabaseWriter:
             self.progress(stage, 1.0)
 
 
-def _type_columns(
-    connection: duckdb.DuckDBPyConnection,
-    originals: dict[str, str],
-    types: dict[str, str],
-    decimal_comma: bool,
-) -> list[TypedColumn]:
-    """Each staged column's stored type. Ambiguous D/M vs M/D dates follow a column of the same file
-    whose order the values told."""
-    typed: dict[str, TypedColumn] = {}
-    for name, original in originals.items():
-        typed[name] = _type_one(connection, name, original, types[name], decimal_comma, None)
-    decided = [c.timestamp.day_first for c in typed.values() if c.timestamp and c.timestamp.day_first is not None
-               and not c.timestamp.ambiguous]  # fmt: skip
-    preferred = decided[0] if decided else None
-    for name, column in typed.items():
-        if column.timestamp and column.timestamp.ambiguous:
-            if preferred is not None:
-                column = _type_one(connection, name, column.original, types[name], decimal_comma, preferred)
-            typed[name] = _with_note(column, _ambiguity_note(column, preferred))
-        elif column.timestamp and column.timestamp.evidence:
-            order = "day-first" if column.timestamp.day_first else "month-first"
-            note = f"read {order} as {column.timestamp.description}: {column.timestamp.evidence}"
-            typed[name] = _with_note(column, note)
-    return list(typed.values())
-
-
-def _type_one(
-    connection: duckdb.DuckDBPyConnection,
-    name: str,
-    original: str,
-    duckdb_type: str,
-    decimal_comma: bool,
-    prefer_day_first: bool | None,
-) -> TypedColumn:
-    column = quote_identifier(name)
-    if duckdb_type in _TEXT_TYPES:
-        return type_text_column(
-            connection, _RAW, name, original, decimal_comma=decimal_comma, prefer_day_first=prefer_day_first
-        )
-    if duckdb_type.startswith("TIMESTAMP WITH TIME ZONE") or duckdb_type == "TIMESTAMPTZ":
-        note = "times with a zone, converted to UTC"
-        return TypedColumn(name, original, "TIMESTAMP", f"timezone('UTC', {column})", notes=(note,))
-    if duckdb_type in _NUMBER_TYPES:
-        row = connection.execute(f"SELECT min({column}), max({column}) FROM {_RAW}").fetchone()
-        if row and row[0] is not None:
-            epoch = detect_epoch(float(row[0]), float(row[1]), original)
-            if epoch is not None:
-                return TypedColumn(name, original, "TIMESTAMP", epoch.sql(column), timestamp=epoch)
-    return TypedColumn(name, original, duckdb_type, column)
-
-
-def _ambiguity_note(column: TypedColumn, preferred: bool | None) -> str:
-    assert column.timestamp is not None
-    order = "day-first" if column.timestamp.day_first else "month-first"
-    why = "as another date column of this file is" if preferred is not None else "the US convention"
-    return (
-        f"no day in this column is above 12, so day-first and month-first dates both read every value: "
-        f"read as {column.timestamp.description} ({order}, {why}); check a few rows"
-    )
-
-
-def _with_note(column: TypedColumn, note: str) -> TypedColumn:
-    return TypedColumn(
-        column.name, column.original, column.duckdb_type, column.sql, column.timestamp, (*column.notes, note)
-    )
-
-
 def _stored_type(column: TypedColumn) -> str:
     return column.duckdb_type.split("(")[0]
 
 
 def _cleaned(column: str, duckdb_type: str) -> str:
-    return f"{CLEAN_MACRO}({column})" if duckdb_type in _TEXT_TYPES else column
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return f"{CLEAN_MACRO}({column})" if duckdb_type in TEXT_TYPES else column
 
 
 def _delimiter_name(delimiter: str) -> str:

@@ -23,11 +23,9 @@ from ..errors import DraftError, ModelError
 from ..expressions import ExpressionError, parse_expression
 from ..loader import parse_model
 from ..model import GRAINS, SemanticModel
+from .dbt_project import REF, SemanticSpec, read_project
 from .jinja_filters import UntranslatableFilter, combine, translate_filter
 
-_REF = re.compile(
-    r"""ref\(\s*(?:['"][^'"]+['"]\s*,\s*)?['"]([^'"]+)['"]\s*(?:,\s*v(?:ersion)?\s*=\s*\S+\s*)?\)"""
-)
 _AGGREGATIONS = {"sum": "sum", "count": "count", "count_distinct": "count_distinct", "average": "avg",
                  "avg": "avg", "min": "min", "max": "max", "median": "median", "percentile": "percentile",
                  "sum_boolean": "count"}  # fmt: skip
@@ -42,40 +40,10 @@ class ImportResult:
     """What could not be carried over, one line each."""
 
 
-@dataclass(frozen=True)
-class _Semantic:
-    """One MetricFlow semantic model, as read."""
-
-    name: str
-    source: str
-    spec: dict[str, Any]
-    file: Path
-
-    def items(self, key: str) -> list[dict[str, Any]]:
-        return [item for item in self.spec.get(key) or [] if isinstance(item, dict) and item.get("name")]
-
-    @property
-    def time_dimension(self) -> str | None:
-        default = (self.spec.get("defaults") or {}).get("agg_time_dimension")
-        times = [d["name"] for d in self.items("dimensions") if d.get("type") == "time"]
-        return default or (times[0] if times else None)
-
-    def primary_entity(self) -> dict[str, Any] | None:
-        return next(
-            (e for e in self.items("entities") if e.get("type") in ("primary", "unique", "natural")), None
-        )
-
-    def column_of(self, kind: str, name: str) -> str | None:
-        """The SQL of this model's dimension (or entity) `name`."""
-        items = self.items("entities") if kind == "Entity" else self.items("dimensions")
-        found = next((item for item in items if item["name"] == name), None)
-        return str(found.get("expr") or name) if found else None
-
-
 def import_metricflow(paths: Sequence[Path], *, out_name: str = "dbt_import") -> ImportResult:
     """Read the MetricFlow YAML in `paths` (files or directories) and convert it; raises DraftError when
     nothing is found or the result does not load."""
-    semantics, metrics = _read(paths)
+    semantics, metrics = read_project(paths)
     converter = _Converter(semantics)
     converter.convert_metrics(metrics)
     document = converter.document(_identifier(out_name))
@@ -102,47 +70,15 @@ def import_metricflow(paths: Sequence[Path], *, out_name: str = "dbt_import") ->
     return ImportResult(text=text, model=model, report=tuple(converter.report))
 
 
-def _read(paths: Sequence[Path]) -> tuple[list[_Semantic], list[tuple[dict[str, Any], Path]]]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise DraftError(f"no such file or directory: {path}")
-    semantics: list[_Semantic] = []
-    metrics: list[tuple[dict[str, Any], Path]] = []
-    for file in files:
-        try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, OSError, UnicodeDecodeError) as error:
-            raise DraftError(f"cannot read {file}: {error}") from None
-        if not isinstance(data, dict):
-            continue
-        for spec in data.get("semantic_models") or []:
-            if isinstance(spec, dict) and spec.get("name"):
-                semantics.append(_Semantic(str(spec["name"]), _source(spec), spec, file))
-        metrics += [(m, file) for m in data.get("metrics") or [] if isinstance(m, dict) and m.get("name")]
-    if not semantics:
-        raise DraftError("no `semantic_models:` found in " + ", ".join(str(p) for p in paths))
-    return semantics, metrics
-
-
-def _source(spec: dict[str, Any]) -> str:
-    match = _REF.search(str(spec.get("model") or ""))
-    return match.group(1) if match else str(spec["name"])
-
-
 class _Converter:
-    def __init__(self, semantics: list[_Semantic]) -> None:
+    def __init__(self, semantics: list[SemanticSpec]) -> None:
         self.semantics = semantics
         self.report: list[str] = []
         self.by_name = {s.name: s for s in semantics}
         self.metrics: dict[str, dict[str, Any]] = {}
         self.measures = {m["name"]: (s, m) for s in semantics for m in s.items("measures")}
         for semantic in semantics:
-            if not _REF.search(str(semantic.spec.get("model") or "")):
+            if not REF.search(str(semantic.spec.get("model") or "")):
                 self.report.append(
                     f"semantic model '{semantic.name}': no ref() in model:, its table is '{semantic.source}'"
                 )
@@ -170,7 +106,7 @@ class _Converter:
             raise DraftError("none of the metrics could be carried over:\n  " + "\n  ".join(self.report))
         return document
 
-    def table(self, semantic: _Semantic) -> dict[str, Any]:
+    def table(self, semantic: SemanticSpec) -> dict[str, Any]:
         table: dict[str, Any] = {"name": semantic.name, "source": semantic.source}
         primary = semantic.primary_entity()
         if primary is not None:
@@ -185,7 +121,7 @@ class _Converter:
         return table
 
     def relationships(self) -> list[dict[str, str]]:
-        owners: dict[str, list[tuple[_Semantic, str]]] = {}
+        owners: dict[str, list[tuple[SemanticSpec, str]]] = {}
         for semantic in self.semantics:
             for entity in semantic.items("entities"):
                 if entity.get("type") in ("primary", "unique", "natural"):
@@ -454,7 +390,7 @@ class _Converter:
         waiting = {str(m["name"]) for m in rest if m is not spec}
         return any(n in waiting for n in _input_names(spec))
 
-    def filter(self, semantic: _Semantic, text: str) -> str:
+    def filter(self, semantic: SemanticSpec, text: str) -> str:
         def resolve(kind: str, reference: str) -> str | None:
             *path, leaf = reference.split("__")
             if leaf == "metric_time" and not path:
