@@ -17,11 +17,6 @@ class Words:
     synonyms_en: tuple[str, ...] = ()
     synonyms_zh: tuple[str, ...] = ()
 
-    def texts(self) -> list[str]:
-        """Every word of both languages, label first (lower case, for clash checks)."""
-        found = [self.label_en, self.label_zh, *self.synonyms_en, *self.synonyms_zh]
-        return [t.lower() for t in found if t]
-
 
 @dataclass(frozen=True)
 class Notes:
