@@ -62,7 +62,7 @@ def import_metricflow(paths: Sequence[Path], *, out_name: str = "dbt_import") ->
         width=110,
         default_flow_style=False,
     )
-    text = "\n".join(f"# {line}" for line in header) + "\n" + body
+    text = "\n".join("# " + " ".join(line.split()) for line in header) + "\n" + body
     try:
         model = parse_model(text, file=f"{out_name}.yaml")
     except ModelError as error:
