@@ -50,6 +50,8 @@ class Reading:
     metrics: list[str] = field(default_factory=list)
     ambiguous: list[list[str]] = field(default_factory=list)
     dimensions: list[str] = field(default_factory=list)
+    qualifiers: list[str] = field(default_factory=list)
+    """Dimensions named next to one of their values ("Brooklyn borough"): they say whose value it is."""
     filters: list[Filter] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
     time: TimeMatch | None = None
@@ -232,7 +234,9 @@ class Planner:
                 reading.fields += [n for n in match.names("field") if n not in reading.fields]
             elif match.kind == "dimension":
                 name = match.names("dimension")[0]
-                if not _qualifies_value(match, name, values, work) and name not in reading.dimensions:
+                if _qualifies_value(match, name, values, work):
+                    reading.qualifiers.append(name)
+                elif name not in reading.dimensions:
                     reading.dimensions.append(name)
         reading.filters += self.value_filters(values, work, reading)
         self.drop_subject_counts(reading, matches, work)
@@ -327,7 +331,7 @@ class Planner:
     def pick_dimension(self, match: Match, reading: Reading) -> str:
         """A value several dimensions share (北京 the province and the city): the one the question names."""
         names = match.names("value")
-        named = [n for n in names if n in reading.dimensions]
+        named = [n for n in names if n in reading.qualifiers or n in reading.dimensions]
         return named[0] if named else names[0]
 
     # --- assembling ----------------------------------------------------------------------------------
