@@ -183,9 +183,8 @@ def import_dbt(
 ) -> None:
     """Convert dbt MetricFlow semantic models and metrics into a chatbi model; report what could not be
     carried over."""
-    from semantic_layer.importers.metricflow import import_metricflow
-
     from semantic_layer.drafting.workflow import write_atomically
+    from semantic_layer.importers.metricflow import import_metricflow
 
     if out.exists() and not force:
         _fail(f"{out} already exists; use --force to replace it", 2)
