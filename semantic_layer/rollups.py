@@ -66,6 +66,8 @@ DAY_COLUMN = "__day"
 DEFAULT_MAX_FRACTION = 0.1
 """A rollup is kept only when it has at most this share of its base table's rows."""
 ROLLED_UP = ("count", "sum", "min", "max", "avg")
+ABANDONED_AFTER = 3600.0
+"""Seconds after which a build's temporary file that nobody writes is taken for a killed build's."""
 _TIME_TYPES = ("DATE", "TIMESTAMP")
 _NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
 _OUT = "rollup_out"
@@ -180,6 +182,7 @@ class Rollups:
         fingerprint = _fingerprint(model, source)
         build_id = uuid.uuid4().hex
         temporary = out.with_name(f".{out.name}.{build_id}.tmp")
+        _remove_abandoned(out)
         failure: str | None = None
         with _running() as run:
             try:
@@ -580,6 +583,16 @@ class _Builder:
     def scalar(self, query: exp.Query) -> int:
         row = _execute(self.connection, query.sql(dialect="duckdb")).fetchone()
         return int(row[0]) if row else 0
+
+
+def _remove_abandoned(out: Path, idle: float = ABANDONED_AFTER) -> None:
+    """Delete temporary files of earlier builds of `out` that a killed process left behind: those
+    untouched for `idle` seconds (a build under way writes its file all along)."""
+    now = time.time()
+    for leftover in out.parent.glob(f".{out.name}.*.tmp*"):
+        with suppress(OSError):
+            if now - leftover.stat().st_mtime > idle:
+                leftover.unlink()
 
 
 def _build_file(

@@ -728,3 +728,18 @@ def test_why_analyses_answer_from_rollups_exactly(
     # the total, and each dimension some rollup of the metric's tables holds (the others are too fine
     # for a rollup at 200k tickets and stay on the base tables)
     assert len(from_rollups) >= 1 + sum(d.dimension in covered for d in got.drivers) > 1
+
+
+def test_a_build_removes_what_a_killed_build_left_behind(built: Built, tmp_path: Path) -> None:
+    out = tmp_path / "rollups.duckdb"
+    abandoned = tmp_path / f".{out.name}.0123.tmp"
+    abandoned_wal = tmp_path / f".{out.name}.0123.tmp.wal"
+    recent = tmp_path / f".{out.name}.4567.tmp"  # another build may be writing it right now
+    unrelated = tmp_path / ".other.duckdb.89.tmp"
+    for path in (abandoned, abandoned_wal, recent, unrelated):
+        path.write_bytes(b"x")
+    for path in (abandoned, abandoned_wal, unrelated):
+        os.utime(path, (0, 0))
+    Rollups.build(MODEL, built.source, out, dimensions=["region"]).close()
+    assert not abandoned.exists() and not abandoned_wal.exists()
+    assert recent.exists() and unrelated.exists()
