@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from .compiler import compile_query
+from .dialects import render
 from .engine import Engine
 from .errors import SemanticLayerError
 from .expressions import parse_expression, qualify
@@ -21,7 +22,7 @@ def check_against_database(model: SemanticModel, engine: Engine) -> list[str]:
         source.set("alias", exp.TableAlias(this=exp.to_identifier(table, quoted=True)))
         select = exp.select(qualify(parse_expression(sql_text), table)).from_(source).limit(0)
         try:
-            engine.execute(select.sql(dialect=engine.dialect))
+            engine.execute(render(select, engine.dialect))
         except SemanticLayerError as error:
             problems.append(f"{what}: {error.message}")
 
