@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from semantic_layer.dialects import render
 from semantic_layer.errors import QueryError
 from semantic_layer.identity import Identity
 from semantic_layer.layer import SemanticLayer
@@ -61,7 +62,7 @@ def distribution(
         _quantile(value, 0.99),
         exp.Max(this=value.copy()),
     )
-    stats_sql = stats.sql(dialect=dialect, pretty=True)
+    stats_sql = render(stats, dialect, pretty=True)
     count, mean, p50, p90, low, p99, high = layer.engine.execute(
         stats_sql, allowed_tables=layer.allowed_tables
     ).rows[0]
@@ -70,7 +71,7 @@ def distribution(
         return Distribution(field=name, count=0, mean=None, p50=None, p90=None, bins=(), sql=(stats_sql,))
     edges = nice_edges(float(low), float(p99), bins, integer)
     counts = over_values(*[_count_between(value, edges, i) for i in range(len(edges))])
-    counts_sql = counts.sql(dialect=dialect, pretty=True)
+    counts_sql = render(counts, dialect, pretty=True)
     binned = [
         int(n or 0) for n in layer.engine.execute(counts_sql, allowed_tables=layer.allowed_tables).rows[0]
     ]
