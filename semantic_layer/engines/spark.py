@@ -10,6 +10,7 @@ Connect), and only the rows under the cap are taken.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import re
@@ -106,10 +107,13 @@ class SparkEngine:
         self.description = redact(url)
         self.settings = settings or EngineSettings()
         self.location = SparkLocation.parse(url)
+        opened = None
         try:
-            self.session = session or _open_session(self.location)
+            self.session = session or (opened := _open_session(self.location))
             self._remote = _is_connect(self.session)
-            self.session.sql("SELECT 1").collect()  # fails here, clearly, when Spark cannot be reached
+            with warnings.catch_warnings():  # the Connect client warns as it gives up; the error says it
+                warnings.simplefilter("ignore")
+                self.session.sql("SELECT 1").collect()  # fails here, clearly, when Spark cannot be reached
             conf = dict(_SESSION_CONF)
             if self.settings.timezone:
                 conf["spark.sql.session.timeZone"] = self.settings.timezone
@@ -121,10 +125,12 @@ class SparkEngine:
             if self.location.tables is not None:
                 _register_parquet_tables(self.session, self.location.tables)
             self.tables = _session_tables(self.session)
-        except ExecutionError:
-            raise
         except Exception as error:
-            raise ExecutionError(f"cannot open Spark at {self.description}: {first_line(error)}") from None
+            if opened is not None and _is_connect(opened):
+                _stop_quietly(opened)
+            if isinstance(error, ExecutionError):
+                raise
+            raise ExecutionError(f"cannot open Spark at {self.description}: {_message(error)}") from None
         self._turns = threading.BoundedSemaphore(self.settings.parallel_queries or DEFAULT_PARALLEL_QUERIES)
         self._ids = itertools.count()
 
@@ -300,8 +306,21 @@ def _type_name(data_type: Any) -> str:
     return "decimal" if name.startswith("decimal") else name
 
 
+def _stop_quietly(session: Any) -> None:
+    """Close a Connect session that never reached its server (else it retries again at exit)."""
+    with warnings.catch_warnings(), contextlib.suppress(Exception):
+        warnings.simplefilter("ignore")
+        session.client._closed = True  # nothing to release on a server it never reached
+        session.stop()
+
+
 def _message(error: BaseException) -> str:
-    """The first line of Spark's message, without the Java stack or the SQL echoed back."""
+    """The first line of Spark's message, without the Java stack or the SQL echoed back (gRPC's
+    details for a server that cannot be reached)."""
+    cause = error.__cause__ or error.__context__
+    details = getattr(cause, "details", None)  # a gRPC error under Spark Connect's
+    if callable(details):
+        return f"{first_line(Exception(details()))}"
     text = getattr(error, "getMessage", None)
-    message = text() if callable(text) else str(error)
+    message = str(text() if callable(text) else error)
     return first_line(Exception(message)).split(" SQLSTATE:")[0][:500]
