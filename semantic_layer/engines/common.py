@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from ..engine import DEFAULT_QUERY_TIMEOUT, DuckDBSettings
+
+# libpq's `?password=...` and Spark Connect's `/;token=...` carry secrets too
+_SECRET_PARAMETER = re.compile(r"([?&;](?:password|token)=)[^&;]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,8 @@ class Watchdog:
 
 
 def redact(url: str) -> str:
-    """`url` without its password, for messages and logs."""
+    """`url` without its password (in the address or as `password=`/`token=`), for messages and logs."""
+    url = _SECRET_PARAMETER.sub(r"\1***", url)
     parts = urlsplit(url)
     if parts.password is None:
         return url
