@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit, urlunsplit
 
 from ..engine import DEFAULT_QUERY_TIMEOUT, DuckDBSettings
@@ -29,8 +29,6 @@ class EngineSettings:
 
     def for_duckdb(self) -> DuckDBSettings:
         """DuckDB's settings with the shared ones (timeout, parallel queries) applied."""
-        from dataclasses import replace
-
         return replace(self.duckdb, query_timeout=self.query_timeout, parallel_queries=self.parallel_queries)
 
 

@@ -121,7 +121,7 @@ class SparkEngine:
                 warnings.simplefilter("ignore")
                 for key, value in conf.items():
                     self.session.conf.set(key, value)
-            self.timezone = ZoneInfo(self.session.conf.get("spark.sql.session.timeZone"))
+            self.timezone = _zone(self.session.conf.get("spark.sql.session.timeZone"))
             if self.location.tables is not None:
                 _register_parquet_tables(self.session, self.location.tables)
             self.tables = _session_tables(self.session)
@@ -222,7 +222,7 @@ class SparkEngine:
         for row in rows:
             values = list(row)
             for i in zoned:
-                if isinstance(values[i], datetime) and values[i].tzinfo is None:
+                if isinstance(values[i], datetime) and values[i].tzinfo is None and self.timezone:
                     values[i] = values[i].astimezone(self.timezone)
             converted.append(values)
         return converted
@@ -275,6 +275,15 @@ def _local_session(location: SparkLocation) -> Any:
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    """The session's time zone, when it is an IANA name (Spark also takes offsets such as +08:00:
+    their timestamps are then left in this process's zone)."""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return None
 
 
 def _is_connect(session: Any) -> bool:
