@@ -16,7 +16,7 @@ from datetime import timedelta
 from rapidfuzz import fuzz
 
 from semantic_layer.errors import SemanticLayerError
-from semantic_layer.model import Language, SemanticModel
+from semantic_layer.model import Language, SemanticModel, SimpleMetric
 from semantic_layer.periods import Clock, add_months, comparison_shift, resolve_period
 from semantic_layer.query import MAX_LIMIT, DimensionRef, Filter, OrderBy, SemanticQuery, TimeRange
 from semantic_layer.resolve import leaf_metrics
@@ -50,6 +50,8 @@ class Reading:
     metrics: list[str] = field(default_factory=list)
     ambiguous: list[list[str]] = field(default_factory=list)
     dimensions: list[str] = field(default_factory=list)
+    qualifiers: list[str] = field(default_factory=list)
+    """Dimensions named next to one of their values ("Brooklyn borough"): they say whose value it is."""
     filters: list[Filter] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
     time: TimeMatch | None = None
@@ -232,7 +234,9 @@ class Planner:
                 reading.fields += [n for n in match.names("field") if n not in reading.fields]
             elif match.kind == "dimension":
                 name = match.names("dimension")[0]
-                if not _qualifies_value(match, name, values, work) and name not in reading.dimensions:
+                if _qualifies_value(match, name, values, work):
+                    reading.qualifiers.append(name)
+                elif name not in reading.dimensions:
                     reading.dimensions.append(name)
         reading.filters += self.value_filters(values, work, reading)
         self.drop_subject_counts(reading, matches, work)
@@ -327,7 +331,7 @@ class Planner:
     def pick_dimension(self, match: Match, reading: Reading) -> str:
         """A value several dimensions share (北京 the province and the city): the one the question names."""
         names = match.names("value")
-        named = [n for n in names if n in reading.dimensions]
+        named = [n for n in names if n in reading.qualifiers or n in reading.dimensions]
         return named[0] if named else names[0]
 
     # --- assembling ----------------------------------------------------------------------------------
@@ -338,10 +342,14 @@ class Planner:
         wants_detail = reading.has(cues.DETAIL) or (low_score and not metrics)
         if wants_detail:
             return self.detail(lang, reading)
+        implied: str | None = None
         if not metrics:
             if reading.has(cues.DISTRIBUTION) and reading.field_positions:
                 return self.distribution(lang, reading, next(iter(reading.field_positions)))
-            return self.unsupported(lang, reading.text, "no_metric")
+            implied = self.implied_count(reading)
+            if implied is None:
+                return self.unsupported(lang, reading.text, "no_metric")
+            metrics = [implied]
         filters = list(reading.filters)
         if low_score:
             filters += self.low_score_filters()
@@ -385,9 +393,28 @@ class Planner:
             order_by=tuple(order_by),
             limit=limit,
         )
+        if implied is not None:
+            label = self.model.metric(implied).label.get(lang) or implied
+            notes.append(f"按「{label}」排名" if lang == "zh" else f"Ranked by {label}")
         return Intent(
             kind="metric", query=query, confidence=self.confidence(reading), language=lang, notes=tuple(notes)
         )
+
+    def implied_count(self, reading: Reading) -> str | None:
+        """The count a ranking of a dimension with no metric named means ("which complaint type is the
+        most common", "top 5 boroughs"): the one plain, visible count of the dimension's own table;
+        None when there is no such question or no single such count."""
+        ranked = reading.direction in ("high", "low") or reading.top_n is not None or reading.has(cues.RANK)
+        if not ranked or not reading.dimensions:
+            return None
+        dimension = self.model.dimension(reading.dimensions[0])
+        counts = [
+            m.name
+            for m in self.model.metrics
+            if isinstance(m, SimpleMetric) and m.agg == "count" and not m.filter and not m.hidden
+            and m.table in dimension.on
+        ]  # fmt: skip
+        return counts[0] if len(counts) == 1 else None
 
     def ranking(
         self, reading: Reading, metrics: list[str], dims: list[DimensionRef]

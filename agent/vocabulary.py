@@ -116,6 +116,11 @@ class Vocabulary:
         self._by_text: dict[str, list[Term]] = {}
         for term in self.terms:
             self._by_text.setdefault(term.text, []).append(term)
+        # Term texts by their first two characters (one for one-character terms): a question is read
+        # once, position by position, rather than searched once per term (thousands with the values).
+        self._by_start: dict[str, list[str]] = {}
+        for term_text in self._by_text:
+            self._by_start.setdefault(term_text[:2], []).append(term_text)
         # Typos are forgiven in the words for metrics, dimensions and fields, not in data values.
         self._english = sorted(
             {t.text for t in self.terms if not has_cjk(t.text) and len(t.text) >= 5 and t.kind != "value"}
@@ -129,13 +134,14 @@ class Vocabulary:
     def find(self, text: str) -> list[Match]:
         """Non-overlapping matches in `text` (normalised), longest first, in reading order."""
         candidates: list[tuple[int, int, str]] = []
-        for term_text in self._by_text:
-            start = text.find(term_text)
-            while start != -1:
-                end = start + len(term_text)
-                if has_cjk(term_text) or _word_bounded(text, start, end):
-                    candidates.append((start, end, term_text))
-                start = text.find(term_text, start + 1)
+        for start in range(len(text)):
+            for key in {text[start : start + 2], text[start]}:
+                for term_text in self._by_start.get(key, ()):
+                    end = start + len(term_text)
+                    if text.startswith(term_text, start) and (
+                        has_cjk(term_text) or _word_bounded(text, start, end)
+                    ):
+                        candidates.append((start, end, term_text))
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
         taken = [False] * len(text)
         matches: list[Match] = []

@@ -1,7 +1,8 @@
 """Errors of the semantic layer: user errors carry a location and suggestions; one root for all.
 
 `SemanticLayerError` is the root. `ModelError` means the semantic model (YAML) is wrong; `QueryError`
-means a semantic query is wrong; `ExecutionError` means the database failed. Callers (CLI, server) map
+means a semantic query is wrong; `ExecutionError` means the database failed; `DraftError` means a data
+source or a dbt project could not be turned into a draft model. Callers (CLI, server) map
 these types to exit codes and HTTP statuses in one place.
 """
 
@@ -93,6 +94,12 @@ class AccessDeniedError(QueryError):
     """The identity may not see the data a query asks for."""
 
     code = "access_denied"
+
+
+class DraftError(SemanticLayerError):
+    """A data source cannot be loaded or drafted into a model (`chatbi init`, `chatbi import-dbt`)."""
+
+    code = "draft_error"
 
 
 class ExecutionError(SemanticLayerError):

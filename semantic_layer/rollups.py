@@ -30,6 +30,7 @@ time, a hash of the model's definitions): `Rollups.open` refuses a stale one.
 from __future__ import annotations
 
 import atexit
+import functools
 import hashlib
 import itertools
 import json
@@ -38,7 +39,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -68,6 +69,7 @@ ROLLED_UP = ("count", "sum", "min", "max", "avg")
 _TIME_TYPES = ("DATE", "TIMESTAMP")
 _NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
 _OUT = "rollup_out"
+_VIEWS = threading.Lock()
 _SOURCE = "analytics"
 
 
@@ -88,23 +90,41 @@ def block_columns(leaf: SimpleMetric) -> tuple[str, ...]:
     return (f"__m_{leaf.name}",)
 
 
-def reaggregate(leaf: SimpleMetric) -> exp.Expr:
-    """`leaf` computed from its blocks in the rollup standing for its table (the compiler's hook)."""
-
-    def total(column: str) -> exp.Expr:
-        return exp.Sum(this=exp.column(column, table=leaf.table, quoted=True))
-
+def reaggregate(leaf: SimpleMetric, blocks: Mapping[str, str] | None = None) -> exp.Expr:
+    """`leaf` computed from its blocks in the rollup standing for its table (the compiler's hook).
+    `blocks`: metrics that are not rolled up themselves but equal a block of one that is (name ->
+    block column), e.g. a count of an average's values."""
+    if blocks and leaf.name in blocks:
+        return _total(leaf.agg, exp.column(blocks[leaf.name], table=leaf.table, quoted=True))
     columns = block_columns(leaf)
-    if leaf.agg == "avg":
-        return exp.Div(
-            this=exp.cast(total(columns[0]), exp.DataType.Type.DOUBLE),
-            expression=exp.Nullif(this=total(columns[1]), expression=exp.Literal.number(0)),
-        )
-    if leaf.agg == "count":  # COUNT's type, and 0 rather than NULL over no rows
-        summed = exp.Coalesce(this=total(columns[0]), expressions=[exp.Literal.number(0)])
-        return exp.cast(summed, exp.DataType.Type.BIGINT)
     column = exp.column(columns[0], table=leaf.table, quoted=True)
-    return {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}[leaf.agg](this=column)
+    if leaf.agg == "avg":
+        count = exp.column(columns[1], table=leaf.table, quoted=True)
+        return exp.Div(
+            this=exp.cast(exp.Sum(this=column), exp.DataType.Type.DOUBLE),
+            expression=exp.Nullif(this=exp.Sum(this=count), expression=exp.Literal.number(0)),
+        )
+    return _total(leaf.agg, column)
+
+
+def _total(agg: str, column: exp.Column) -> exp.Expr:
+    """A block column of aggregate `agg` re-aggregated over the rollup's rows."""
+    if agg == "count":  # COUNT's type, and 0 rather than NULL over no rows
+        summed = exp.Coalesce(this=exp.Sum(this=column), expressions=[exp.Literal.number(0)])
+        return exp.cast(summed, exp.DataType.Type.BIGINT)
+    return {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}[agg](this=column)
+
+
+def _block_metrics(model: SemanticModel, leaves: Collection[str]) -> dict[tuple[Any, ...], str]:
+    """(table, agg, expr, filter) of every block of `leaves` -> its column."""
+    found: dict[tuple[Any, ...], str] = {}
+    for name in leaves:
+        leaf = model.metric(name)
+        assert isinstance(leaf, SimpleMetric)
+        aggs = ("sum", "count") if leaf.agg == "avg" else (leaf.agg,)
+        for agg, column in zip(aggs, block_columns(leaf), strict=True):
+            found[(leaf.table, agg, leaf.expr, leaf.filter)] = column
+    return found
 
 
 class Rollups:
@@ -129,6 +149,10 @@ class Rollups:
         """What was recorded at build time: fingerprint, `build_id`, `built_at`, `build_seconds`."""
         self._models: dict[tuple[tuple[str, str], ...], SemanticModel] = {}
         self._closed = False
+        self._blocks: dict[str, str] = {}
+        """In a view from `for_model`: its helper metrics that equal a block (name -> block column)."""
+        self._parent: Rollups | None = None
+        self._views: dict[int, Rollups] = {}
 
     # --- building and opening -----------------------------------------------------------------------
 
@@ -156,28 +180,28 @@ class Rollups:
         fingerprint = _fingerprint(model, source)
         build_id = uuid.uuid4().hex
         temporary = out.with_name(f".{out.name}.{build_id}.tmp")
+        failure: str | None = None
         with _running() as run:
             try:
-                with _build_connection(source, temporary, settings, run) as connection:
-                    builder = _Builder(model, connection, say, max_fraction, dimensions)
-                    rollups, leaves = builder.run()
-                    info = {
-                        **fingerprint,
-                        "build_id": build_id,
-                        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                        "build_seconds": round(time.perf_counter() - started, 3),
-                        "rollups": [r.__dict__ for r in rollups],
-                        "leaves": {table: sorted(names) for table, names in leaves.items()},
-                    }
-                    _write_metadata(connection, info)
+                rollups, info = _build_file(
+                    model, source, temporary, settings, run, say, max_fraction, dimensions, started,
+                    {**fingerprint, "build_id": build_id},
+                )  # fmt: skip
                 os.replace(temporary, out)
             except duckdb.Error as error:
-                if _EXITING.is_set():
-                    raise ExecutionError("the rollups build stopped: the process is exiting") from None
-                raise ExecutionError(f"cannot build rollups: {_first_line(error)}") from None
+                failure = f"cannot build rollups: {_first_line(error)}"
+            except ExecutionError as error:
+                failure = str(error)
             finally:
                 for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
                     leftover.unlink(missing_ok=True)
+            # Leaving the except clauses dropped the error and its frames, and with them the last
+            # references to the build's DuckDB connection: it is destroyed here, before an exiting
+            # process stops waiting (a daemon thread destroying one during finalization aborts it).
+        if failure is not None:
+            if _EXITING.is_set():
+                failure = "the rollups build stopped: the process is exiting"
+            raise ExecutionError(failure)
         opened = cls.open(model, source, out, settings=settings)
         if opened is None or opened.info.get("build_id") != build_id:
             if opened is not None:
@@ -220,6 +244,39 @@ class Rollups:
         self.engine.close()
 
     @property
+    def closed(self) -> bool:
+        return self._closed or (self._parent is not None and self._parent.closed)
+
+    def for_model(self, model: SemanticModel) -> Rollups:
+        """These rollups serving `model`: their own model plus helper metrics an analysis adds (see
+        `SemanticLayer.extended`). A helper equal to a block -- a count of an average's values is the
+        average's count block -- is answered from it; any other helper keeps its queries on the base."""
+        if model is self.model:
+            return self
+        with _VIEWS:
+            view = self._views.get(id(model))
+            if view is not None and view.model is model:
+                return view
+            blocks = {table: _block_metrics(self.model, names) for table, names in self.leaves.items()}
+            helpers: dict[str, str] = {}
+            for metric in model.metrics:
+                if isinstance(metric, SimpleMetric) and metric.name not in self.model.metrics_by_name:
+                    column = blocks.get(metric.table, {}).get(
+                        (metric.table, metric.agg, metric.expr, metric.filter)
+                    )
+                    if column is not None:
+                        helpers[metric.name] = column
+            leaves = {
+                table: names | {h for h in helpers if model.metric(h).table == table}  # type: ignore[union-attr]
+                for table, names in self.leaves.items()
+            }
+            view = Rollups(model, self.engine, self.rollups, leaves, self.info)
+            view._blocks = helpers
+            view._parent = self
+            self._views[id(model)] = view
+        return view
+
+    @property
     def size_bytes(self) -> int:
         return self.engine.path.stat().st_size
 
@@ -230,7 +287,7 @@ class Rollups:
     ) -> CompiledQuery | None:
         """`query` compiled over the rollups when they answer it exactly as the base tables would (each
         table from its smallest covering rollup); None when it must run on the base tables."""
-        if self._closed or query.is_detail:
+        if self.closed or query.is_detail:
             return None
         try:
             resolved = resolve_query(self.model, query)
@@ -245,7 +302,7 @@ class Rollups:
                 today=today,
                 dialect=self.engine.dialect,
                 detail_limit=detail_limit,
-                aggregate=reaggregate,
+                aggregate=functools.partial(reaggregate, blocks=self._blocks),
             )
         except SemanticLayerError:
             return None  # the base path reports the error in its own words
@@ -523,6 +580,34 @@ class _Builder:
     def scalar(self, query: exp.Query) -> int:
         row = _execute(self.connection, query.sql(dialect="duckdb")).fetchone()
         return int(row[0]) if row else 0
+
+
+def _build_file(
+    model: SemanticModel,
+    source: Path,
+    temporary: Path,
+    settings: DuckDBSettings | None,
+    run: _Run,
+    say: Callable[[str], None],
+    max_fraction: float,
+    dimensions: Collection[str] | None,
+    started: float,
+    info: dict[str, Any],
+) -> tuple[list[RollupTable], dict[str, Any]]:
+    """Write the rollups and their metadata (`info` plus what was built) into `temporary`; the
+    connection lives only in this call's frames."""
+    with _build_connection(source, temporary, settings, run) as connection:
+        builder = _Builder(model, connection, say, max_fraction, dimensions)
+        rollups, leaves = builder.run()
+        info = {
+            **info,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "build_seconds": round(time.perf_counter() - started, 3),
+            "rollups": [r.__dict__ for r in rollups],
+            "leaves": {table: sorted(names) for table, names in leaves.items()},
+        }
+        _write_metadata(connection, info)
+    return rollups, info
 
 
 def _groups(

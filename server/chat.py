@@ -299,6 +299,7 @@ class StagedLayer(SemanticLayer):
             detail_limit=layer.detail_limit,
             max_rows=layer.max_rows,
             rollups=layer.rollups,
+            cache=layer.cache,
         )
         self._on_stage = on_stage
         self._stages: list[str] = []
@@ -308,9 +309,11 @@ class StagedLayer(SemanticLayer):
             self._stages.append(stage)
             self._on_stage(stage)
 
-    def compile(self, query: SemanticQuery, identity: Identity | None = None) -> CompiledQuery:
+    def compile(
+        self, query: SemanticQuery, identity: Identity | None = None, *, today: date | None = None
+    ) -> CompiledQuery:
         self._enter("querying")
-        return super().compile(query, identity)
+        return super().compile(query, identity, today=today)
 
     def query(
         self, query: SemanticQuery, identity: Identity | None = None, *, language: Language | None = None

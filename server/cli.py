@@ -114,6 +114,96 @@ def check(model: ModelOption = None, db: DbOption = None) -> None:
 
 
 @app.command()
+def init(
+    source: Annotated[
+        str, typer.Argument(help="A CSV, Parquet or DuckDB file, or a directory of them.", show_default=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The draft model to write (.yaml).")],
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="DuckDB file to load the data into (default: next to --out, same name)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace tables of the same name and an existing model file.")
+    ] = False,
+    within_hours: Annotated[
+        int, typer.Option("--within-hours", min=1, help="N of the 'share closed within N hours' metric.")
+    ] = 24,
+) -> None:
+    """Load data files into DuckDB and write a draft semantic model to review (see docs/bring-your-own-data.md)."""
+    from semantic_layer.drafting.workflow import init_from_source
+
+    try:
+        result = init_from_source(
+            source, out, db, force=force, within_hours=within_hours, progress=_progress_printer()
+        )
+    except SemanticLayerError as error:
+        _fail(str(error))
+    for table in result.tables:
+        typer.echo(
+            f"loaded {table.file.name} -> table {table.name}: {table.rows:,} rows, {len(table.columns)} columns"
+        )
+    draft = result.draft
+    typer.echo(
+        f"wrote {result.model_path}: {len(draft.metrics)} metrics, {len(draft.dimensions)} dimensions, "
+        f"{len(draft.attributes)} fields; {draft.review_count()} REVIEW comments to read"
+    )
+    for problem in result.problems:
+        typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
+    if result.problems:
+        raise typer.Exit(1)
+    typer.echo(f"next: chatbi check --model {result.model_path} --db {result.db_path}")
+    typer.echo(f'      chatbi ask --model {result.model_path} --db {result.db_path} "..."')
+
+
+def _progress_printer() -> Any:
+    """Stage messages on stderr; long steps (big files) also show how far they are."""
+
+    def show(stage: str, fraction: float | None) -> None:
+        if fraction is None:
+            typer.echo(f"{stage} ...", err=True)
+        elif sys.stderr.isatty():
+            end = "\n" if fraction >= 1 else ""
+            sys.stderr.write(f"\r{stage}: {fraction:4.0%}{end}")
+            sys.stderr.flush()
+        elif fraction >= 1 or fraction == 0:
+            typer.echo(f"{stage}: {fraction:.0%}", err=True)
+
+    return show
+
+
+@app.command(name="import-dbt")
+def import_dbt(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="dbt YAML files or directories holding semantic_models: and metrics:."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The model to write (.yaml).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing model file.")] = False,
+) -> None:
+    """Convert dbt MetricFlow semantic models and metrics into a chatbi model; report what could not be
+    carried over."""
+    from semantic_layer.drafting.workflow import write_atomically
+    from semantic_layer.importers.metricflow import import_metricflow
+
+    if out.exists() and not force:
+        _fail(f"{out} already exists; use --force to replace it", 2)
+    try:
+        result = import_metricflow(paths, out_name=out.stem)
+    except SemanticLayerError as error:
+        _fail(str(error))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(out, result.text)
+    for line in result.report:
+        typer.echo(f"not carried over: {line}", err=True)
+    model = result.model
+    typer.echo(
+        f"wrote {out}: {len(model.tables)} tables, {len(model.metrics)} metrics, {len(model.dimensions)} "
+        f"dimensions; {len(result.report)} things not carried over (listed above and in the file)"
+    )
+
+
+@app.command()
 def query(
     query_text: Annotated[
         str,

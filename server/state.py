@@ -4,6 +4,7 @@ built on it, as one version that a reload replaces atomically."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from typing import Literal
 
 from agent.llm.client import ChatClient
 from agent.llm.config import LLMConfig
-from semantic_layer.cache import CachedEngine
+from semantic_layer.cache import ResultCache
 from semantic_layer.engine import DuckDBEngine, DuckDBSettings, Engine
 from semantic_layer.freshness import data_as_of
 from semantic_layer.identity import LOCAL_IDENTITY
@@ -30,6 +31,7 @@ logger = logging.getLogger("chatbi.server")
 
 Fingerprint = tuple[tuple[int, int, int] | None, ...]
 RollupStatus = Literal["off", "building", "ready", "failed"]
+BUILD_MEMORY = "1GB"
 
 
 def files_fingerprint(settings: Settings) -> Fingerprint:
@@ -59,6 +61,7 @@ class ServerState:
     rollups: RollupStatus = "off"
     """Whether rollups answer additive questions yet: off, building, ready or failed."""
     _closed: bool = field(default=False, init=False)
+    _pending_build: tuple[Path, Path, DuckDBSettings] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.planners = PlannerCache(self.layer)
@@ -71,17 +74,41 @@ class ServerState:
         self.layer.engine.close()
 
     def start_rollups(self, source: Path, out: Path, settings: DuckDBSettings) -> None:
-        """Open the rollups at `out` if they match the data and the model, else build them, in the
-        background; questions use the base tables until they are ready."""
+        """Open the rollups at `out` if they match the data and the model (at once: they then answer
+        the warm-up's queries too); else they are to be built (`build_rollups`), and questions use
+        the base tables until they are ready."""
+        model = self.layer.model
+        try:
+            opened = Rollups.open(model, source, out, settings=settings)
+        except Exception:
+            logger.exception("the rollups at %s could not be opened; building them again", out)
+            opened = None
+        if opened is not None:
+            self.layer.rollups = opened
+            self.rollups = "ready"
+            return
         self.rollups = "building"
+        self._pending_build = (source, out, settings)
+
+    def build_rollups(self) -> None:
+        """Start the build `start_rollups` left pending, in the background within `build_settings`
+        (after the warm-up, which it would otherwise slow down); nothing when none is pending."""
+        pending, self._pending_build = self._pending_build, None
+        if pending is None:
+            return
+        source, out, settings = pending
+        model = self.layer.model
 
         def work() -> None:
-            model = self.layer.model
             try:
+                logger.info("building rollups of %s into %s", source, out)
+                # built within the build's limits, then opened with the server's
+                Rollups.build(
+                    model, source, out, settings=build_settings(settings), progress=logger.info
+                ).close()
                 rollups = Rollups.open(model, source, out, settings=settings)
                 if rollups is None:
-                    logger.info("building rollups of %s into %s", source, out)
-                    rollups = Rollups.build(model, source, out, settings=settings, progress=logger.info)
+                    raise RuntimeError(f"the database {source} changed while its rollups were built")
             except Exception:
                 logger.exception("the rollups could not be built; questions use the base tables")
                 self.rollups = "failed"
@@ -93,6 +120,19 @@ class ServerState:
             self.rollups = "ready"
 
         threading.Thread(target=work, name="chatbi-rollups", daemon=True).start()
+
+
+def build_settings(settings: DuckDBSettings) -> DuckDBSettings:
+    """What a background rollups build may take while the server answers questions: one core fewer
+    than the machine's (at least one), and CHATBI_MEMORY_LIMIT or else BUILD_MEMORY (DuckDB spills
+    to disk beyond it rather than growing the server)."""
+    cores = os.cpu_count() or 2
+    return DuckDBSettings(
+        threads=max(1, min(settings.threads or cores, cores - 1)),
+        memory_limit=settings.memory_limit or BUILD_MEMORY,
+        max_temp_directory_size=settings.max_temp_directory_size,
+        query_timeout=None,
+    )
 
 
 class Serving:
@@ -171,11 +211,14 @@ def open_state(settings: Settings, *, rollups: bool = False) -> ServerState:
         max_temp_directory_size=settings.max_temp_directory_size,
     )
     engine: Engine = DuckDBEngine(settings.db, duckdb_settings)
-    if settings.cache:
-        engine = CachedEngine(engine)
     clock = FixedClock(settings.as_of) if settings.as_of else SystemClock(model.calendar.timezone)
     layer = SemanticLayer(
-        model, engine, clock=clock, detail_limit=settings.detail_limit, max_rows=settings.max_rows
+        model,
+        engine,
+        clock=clock,
+        detail_limit=settings.detail_limit,
+        max_rows=settings.max_rows,
+        cache=ResultCache() if settings.cache else None,
     )
     state = ServerState(layer=layer, data_as_of=data_as_of(model, engine), fingerprint=fingerprint)
     if rollups and settings.rollups:  # the server's versions only: a CLI command exits before a build ends
@@ -226,8 +269,10 @@ class ReloadWatcher:
 
 
 def warm_up(state: ServerState) -> None:
-    """Build the local user's planner (its value index reads the data) so that questions are fast."""
+    """Build the local user's planner (its value index reads the data) so that questions are fast,
+    then start building the rollups if they are due."""
     state.planners.planner(LOCAL_IDENTITY)
+    state.build_rollups()
 
 
 def open_llm(config: LLMConfig) -> ChatClient | None:

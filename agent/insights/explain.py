@@ -103,7 +103,27 @@ def explain_change(
     dimensions: Sequence[str] | None = None,
 ) -> ChangeExplanation:
     """Split the change of `query.metrics[0]` over `query.time_range` against `query.compare` (or,
-    with no compare, its gap from each group's value) across candidate dimensions, strongest first."""
+    with no compare, its gap from each group's value) across candidate dimensions, strongest first.
+    A repeat on the same data, for the same rows and day, comes from the layer's cache."""
+    if layer.cache is None:
+        return _explain_change(layer, query, identity, dimensions)
+    asked = None if dimensions is None else tuple(dimensions)
+    key = layer.cache_key(query, identity, layer.clock.today(), "explain_change", asked)
+    return layer.cache.remember(
+        key, lambda: _explain_change(layer, query, identity, dimensions), _explanation_cells
+    )
+
+
+def _explanation_cells(explanation: ChangeExplanation) -> int:
+    return 1 + sum(len(d.contributions) for d in explanation.drivers) + len(explanation.segments)
+
+
+def _explain_change(
+    layer: SemanticLayer,
+    query: SemanticQuery,
+    identity: Identity | None,
+    dimensions: Sequence[str] | None,
+) -> ChangeExplanation:
     model = layer.model
     if query.is_detail or len(query.metrics) != 1:
         raise QueryError("explaining a change needs exactly one metric")
@@ -269,16 +289,8 @@ def _free_name(model: SemanticModel, name: str) -> str:
 
 
 def _with_companions(layer: SemanticLayer, companions: tuple[SimpleMetric, ...]) -> SemanticLayer:
-    """The same engine, clock and limits over the model plus `companions` (policies apply as usual)."""
-    if not companions:
-        return layer
-    model = layer.model
-    fields = {name: getattr(model, name) for name in type(model).model_fields}
-    fields["metrics"] = (*model.metrics, *companions)
-    extended = SemanticModel.model_construct(**fields)
-    return SemanticLayer(
-        extended, layer.engine, clock=layer.clock, detail_limit=layer.detail_limit, max_rows=layer.max_rows
-    )
+    """The same layer over the model plus `companions` (policies, cache and rollups apply as usual)."""
+    return layer.extended(companions)
 
 
 # --- which dimensions ---------------------------------------------------------------------------------

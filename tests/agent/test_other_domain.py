@@ -162,6 +162,26 @@ CASES: list[tuple[str, dict[str, Any]]] = [
             "limit": 1,
         },
     ),
+    (  # no measure named: a ranking of stores counts their orders (the table's one plain count)
+        "哪个店铺最多",
+        {
+            "metrics": ["order_count"],
+            "dimensions": ["store"],
+            "range": ("2025-12-01", "2026-06-01"),
+            "limit": 1,
+            "note": "按「订单量」排名",
+        },
+    ),
+    (
+        "top 2 categories",
+        {
+            "metrics": ["order_count"],
+            "dimensions": ["merchandise"],
+            "range": ("2025-12-01", "2026-06-01"),
+            "limit": 2,
+            "note": "Ranked by Orders",
+        },
+    ),
 ]
 
 
@@ -176,6 +196,8 @@ def test_a_retail_question_is_planned_and_answered_correctly(
     assert list(query.metrics) == expected["metrics"]
     assert [d.name for d in query.dimensions] == expected.get("dimensions", [])
     assert query.limit == expected.get("limit")
+    if "note" in expected:
+        assert expected["note"] in answer.query.notes
     start, end = expected["range"]
     assert query.time_range is not None
     assert (str(query.time_range.start), str(query.time_range.end)) == (start, end)
@@ -230,6 +252,9 @@ def test_what_the_model_cannot_answer_is_said(retail: tuple[Planner, SemanticLay
     planner, _, _ = retail
     intent = planner.plan("what is the weather in Shanghai").intent
     assert intent.kind == "unsupported"
+    assert (
+        planner.plan("门店").intent.kind == "unsupported"
+    )  # a dimension alone, no ranking: no count guessed
     assert len(intent.alternatives) == 3
     for alternative in intent.alternatives:  # every alternative is itself answerable
         assert planner.plan(alternative).intent.kind == "metric", alternative

@@ -283,23 +283,41 @@ def test_closed_rollups_leave_questions_to_the_base_tables(built: Built, base: S
     assert result.source == "base" and result.rows == base.query(query).rows
 
 
-def test_a_process_exiting_during_a_background_build_stops_it_cleanly(built: Built, tmp_path: Path) -> None:
-    """A build thread still inside DuckDB when Python finalizes would abort the process (exit 134)."""
+@pytest.mark.parametrize("steps", [1, 3, 6])
+def test_a_process_exiting_during_a_background_build_stops_it_cleanly(
+    steps: int, built: Built, tmp_path: Path
+) -> None:
+    """A build thread still inside DuckDB when Python finalizes -- or one destroying its connection
+    then -- would abort the process (exit 134). The process exits after `steps` rollups were built,
+    mid-way through the next, the way the server's background build ends at shutdown."""
     script = textwrap.dedent(
         f"""
+        import logging
         import threading
         from pathlib import Path
+        from semantic_layer.engine import DuckDBEngine
+        from semantic_layer.identity import LOCAL_IDENTITY
+        from semantic_layer.layer import SemanticLayer
         from semantic_layer.loader import load_model
-        from semantic_layer.rollups import Rollups
+        from server.state import ServerState
 
-        started = threading.Event()
+        logging.basicConfig()
+        steps = threading.Event()
+        done = []
 
-        def build():
-            Rollups.build(load_model(), Path({str(built.source)!r}), Path({str(tmp_path / "r.duckdb")!r}),
-                          progress=lambda message: started.set())
+        class Counting(logging.Handler):
+            def emit(self, record):
+                done.append(record)
+                if len(done) > {steps}:
+                    steps.set()
 
-        threading.Thread(target=build, daemon=True).start()
-        assert started.wait(60)
+        logging.getLogger("chatbi.server").addHandler(Counting())
+        logging.getLogger("chatbi.server").setLevel(logging.INFO)
+        source = Path({str(built.source)!r})
+        state = ServerState(SemanticLayer(load_model(), DuckDBEngine(source)), data_as_of=None)
+        state.start_rollups(source, Path({str(tmp_path / "r.duckdb")!r}), state.layer.engine.settings)
+        state.build_rollups()
+        assert steps.wait(60)
         """
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -671,3 +689,42 @@ def test_sums_minimums_maximums_and_averages_of_every_type(built: Built, tmp_pat
     finally:
         rollups.close()
         engine.close()
+
+
+@pytest.mark.parametrize("metric", ["avg_csat", "complaint_rate", "ticket_count"])
+def test_why_analyses_answer_from_rollups_exactly(
+    metric: str, base: SemanticLayer, routed: SemanticLayer
+) -> None:
+    """An average's explanation adds a helper metric (the count of its values); the rollups answer it
+    from the average's own count block, so every per-dimension query of the analysis is a rollup's."""
+    from agent.insights.explain import explain_change
+
+    query = SemanticQuery.model_validate(
+        {
+            "metrics": [metric],
+            "time_range": {"start": "2026-07-01", "end": "2026-08-01"},
+            "compare": "previous_period",
+        }
+    )
+    expected = explain_change(base, query)
+    got = explain_change(routed, query)
+    assert expected.drivers, "the demo's July change has drivers"
+    close = lambda a, b: a == b or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9))  # noqa: E731
+    assert close(got.current_value, expected.current_value) and close(got.change, expected.change)
+    assert [d.dimension for d in got.drivers] == [d.dimension for d in expected.drivers]
+    for mine, theirs in zip(got.drivers, expected.drivers, strict=True):
+        assert [c.value for c in mine.contributions] == [c.value for c in theirs.contributions]
+        assert all(
+            close(a.change, b.change) for a, b in zip(mine.contributions, theirs.contributions, strict=True)
+        )
+    assert [(s.dimensions, s.values) for s in got.segments] == [
+        (s.dimensions, s.values) for s in expected.segments
+    ]
+    rollups = routed.rollups
+    assert rollups is not None
+    from_rollups = [sql for sql in got.sql if any(table in sql for table in rollups.tables)]
+    tables = {leaf.table for leaf in leaf_metrics(MODEL, MODEL.metric(metric))}
+    covered = {d for r in rollups.rollups if r.table in tables for d in r.dimensions}
+    # the total, and each dimension some rollup of the metric's tables holds (the others are too fine
+    # for a rollup at 200k tickets and stay on the base tables)
+    assert len(from_rollups) >= 1 + sum(d.dimension in covered for d in got.drivers) > 1

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from semantic_layer.cache import CachedEngine
+from semantic_layer.cache import ResultCache
 from semantic_layer.demo.generate import generate_demo_database
 from semantic_layer.engine import open_read_only
 from server.app import create_app
@@ -80,12 +80,12 @@ def test_an_edited_model_is_reloaded_and_a_broken_one_is_not(demo_db: Path, tmp_
 def test_repeats_come_from_the_cache_and_users_never_share_entries(demo_db: Path, tmp_path: Path) -> None:
     settings = Settings(db=str(demo_db), as_of=DEMO_AS_OF, store=tmp_path / "s.sqlite3", auth_secret=SECRET)
     with TestClient(create_app(settings)) as client:
-        engine = client.app.state.chat.server.layer.engine  # type: ignore[attr-defined]
-        assert isinstance(engine, CachedEngine)
+        cache = client.app.state.chat.server.layer.cache  # type: ignore[attr-defined]
+        assert isinstance(cache, ResultCache)
         first = client.post("/api/ask", json={"question": "本月各大区的投诉量"}, headers=ALICE).json()
-        hits = engine.hits
+        hits = cache.hits
         again = client.post("/api/ask", json={"question": "本月各大区的投诉量"}, headers=ALICE).json()
-        assert engine.hits > hits and again["source"] == "cache" and first["source"] != "cache"
+        assert cache.hits > hits and again["source"] == "cache" and first["source"] != "cache"
         assert again["data"]["rows"] == first["data"]["rows"] and again["answer"] == first["answer"]
         bob = client.post("/api/ask", json={"question": "本月各大区的投诉量"}, headers=BOB).json()
         assert bob["source"] != "cache" and [row[0] for row in bob["data"]["rows"]] == ["华东"]
@@ -94,7 +94,7 @@ def test_repeats_come_from_the_cache_and_users_never_share_entries(demo_db: Path
 def test_the_cache_can_be_switched_off(demo_db: Path, tmp_path: Path) -> None:
     settings = Settings(db=str(demo_db), as_of=DEMO_AS_OF, store=tmp_path / "s.sqlite3", cache=False)
     with TestClient(create_app(settings)) as client:
-        assert not isinstance(client.app.state.chat.server.layer.engine, CachedEngine)  # type: ignore[attr-defined]
+        assert client.app.state.chat.server.layer.cache is None  # type: ignore[attr-defined]
         client.post("/api/ask", json={"question": "本月投诉量"})
         assert client.post("/api/ask", json={"question": "本月投诉量"}).json()["source"] == "base"
         assert client.get("/api/health").json()["cache"] == "off"
@@ -120,3 +120,18 @@ def test_rollups_build_in_the_background_and_answer_additive_questions(demo_db: 
             ).fetchall()
         assert sorted(map(tuple, kpi["data"]["rows"])) == sorted(expected)
     assert settings.rollups_path.is_file()  # the product's own file, next to the store
+    with TestClient(create_app(settings)) as client:  # a restart opens them at once, before it says ready
+        assert client.get("/api/health").json()["rollups"] == "ready"
+        assert client.post("/api/ask", json={"question": "本月各大区的投诉量"}).json()["source"] == "rollup"
+
+
+def test_a_background_rollups_build_leaves_a_core_and_bounded_memory_to_questions() -> None:
+    from semantic_layer.engine import DuckDBSettings
+    from server.state import BUILD_MEMORY, build_settings
+
+    cores = os.cpu_count() or 2
+    default = build_settings(DuckDBSettings())
+    assert default.threads == max(1, cores - 1) and default.memory_limit == BUILD_MEMORY
+    assert default.query_timeout is None  # a build is not a question: it runs to its end
+    chosen = build_settings(DuckDBSettings(threads=1, memory_limit="512MB"))
+    assert chosen.threads == 1 and chosen.memory_limit == "512MB"
