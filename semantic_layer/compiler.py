@@ -163,7 +163,10 @@ class _Compiler:
         order with a binary collation, where the dialect needs one (else none)."""
         if not self.binary_text_order:
             return {}
-        fields = {**self.model.attributes_by_name, **self.model.dimensions_by_name}
+        fields: dict[str, Dimension | Attribute] = {
+            **self.model.attributes_by_name,
+            **self.model.dimensions_by_name,
+        }
         return {name: value for name, value in names.items() if name in fields and _is_text(fields[name])}
 
     # conditions shared by every path

@@ -15,7 +15,8 @@ from typing import Literal
 from agent.llm.client import ChatClient
 from agent.llm.config import LLMConfig
 from semantic_layer.cache import ResultCache
-from semantic_layer.engine import DuckDBEngine, DuckDBSettings, Engine
+from semantic_layer.engine import DuckDBSettings, Engine
+from semantic_layer.engines import EngineSettings, engine_kind, open_engine
 from semantic_layer.freshness import data_as_of
 from semantic_layer.identity import LOCAL_IDENTITY
 from semantic_layer.layer import SemanticLayer
@@ -210,7 +211,15 @@ def open_state(settings: Settings, *, rollups: bool = False) -> ServerState:
         parallel_queries=settings.parallel_queries,
         max_temp_directory_size=settings.max_temp_directory_size,
     )
-    engine: Engine = DuckDBEngine(settings.db, duckdb_settings)
+    engine: Engine = open_engine(
+        settings.db,
+        EngineSettings(
+            query_timeout=settings.query_timeout,
+            parallel_queries=settings.parallel_queries,
+            timezone=model.calendar.timezone,
+            duckdb=duckdb_settings,
+        ),
+    )
     clock = FixedClock(settings.as_of) if settings.as_of else SystemClock(model.calendar.timezone)
     layer = SemanticLayer(
         model,
@@ -221,7 +230,8 @@ def open_state(settings: Settings, *, rollups: bool = False) -> ServerState:
         cache=ResultCache() if settings.cache else None,
     )
     state = ServerState(layer=layer, data_as_of=data_as_of(model, engine), fingerprint=fingerprint)
-    if rollups and settings.rollups:  # the server's versions only: a CLI command exits before a build ends
+    on_duckdb = engine_kind(settings.db) == "duckdb"  # rollups are built from a DuckDB file
+    if rollups and settings.rollups and on_duckdb:  # the server's versions only: a CLI command exits first
         state.start_rollups(Path(settings.db), settings.rollups_path, duckdb_settings)
     return state
 
