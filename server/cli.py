@@ -196,7 +196,7 @@ def _init_from_database(
     sample_rows: int | None,
 ) -> None:
     from semantic_layer.drafting.database import SAMPLE_ROWS
-    from semantic_layer.drafting.workflow import init_from_database
+    from semantic_layer.drafting.workflow import PASSWORD_LEFT_OUT, init_from_database
 
     try:
         result = init_from_database(
@@ -221,6 +221,8 @@ def _init_from_database(
             f"{len(read.profile.columns)} columns{left_out}"
         )
     _report_draft(result.model_path, result.draft, result.problems, result.database)
+    if result.database != url:
+        typer.echo(PASSWORD_LEFT_OUT.strip())
 
 
 def _report_draft(model_path: Path, draft: Any, problems: tuple[str, ...], database: str) -> None:

@@ -89,7 +89,15 @@ class PostgresCluster:
         options = f"-k {self.root} -p {self.port} -h 127.0.0.1 -c fsync=off -c full_page_writes=off"
         options += " -c shared_buffers=32MB -c max_connections=40"
         self._run(
-            str(self.bin / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
         )
 
     def stop(self) -> None:
@@ -111,7 +119,9 @@ class PostgresCluster:
         """A superuser connection over the cluster's socket (autocommit)."""
         import psycopg
 
-        return psycopg.connect(host=str(self.root), port=self.port, user="postgres", dbname=dbname, autocommit=True)
+        return psycopg.connect(
+            host=str(self.root), port=self.port, user="postgres", dbname=dbname, autocommit=True
+        )
 
     def url(self, user: str, password: str, dbname: str = DATABASE) -> str:
         return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{dbname}"
@@ -141,25 +151,30 @@ def load_postgres(cluster: PostgresCluster, source: Path) -> None:
         )
     import psycopg
 
-    with psycopg.connect(cluster.url(OWNER, OWNER_PASSWORD), autocommit=True) as owner, duckdb.connect(
-        str(source), read_only=True
-    ) as local:
+    with (
+        psycopg.connect(cluster.url(OWNER, OWNER_PASSWORD), autocommit=True) as owner,
+        duckdb.connect(str(source), read_only=True) as local,
+    ):
         for (table,) in local.execute(
             "SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY table_name"
         ).fetchall():
             columns = local.execute(f'DESCRIBE "{table}"').fetchall()
             definition = sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(_PG_TYPES[kind])) for name, kind, *_ in columns
+                sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(_PG_TYPES[kind]))
+                for name, kind, *_ in columns
             )
             owner.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(table), definition))
             names = sql.SQL(", ").join(sql.Identifier(name) for name, *_ in columns)
             rows = local.execute(f'SELECT * FROM "{table}"').fetchall()
-            with owner.cursor() as cursor, cursor.copy(
-                sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), names)
-            ) as copy:
+            with (
+                owner.cursor() as cursor,
+                cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), names)) as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
-            owner.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(table), sql.Identifier(READER)))
+            owner.execute(
+                sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(table), sql.Identifier(READER))
+            )
             owner.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
         owner.execute("CREATE TABLE secrets AS SELECT 'hunter2' AS secret")
         owner.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(READER)))
@@ -207,4 +222,3 @@ def start_spark_connect(session: Any) -> str:
 
 def java_available() -> bool:
     return shutil.which("java") is not None
-

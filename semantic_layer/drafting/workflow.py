@@ -12,12 +12,12 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 
 from ..engine import DuckDBEngine
-from ..engines import EngineSettings, open_engine, redact
+from ..engines import EngineSettings, open_engine
 from ..errors import DraftError, ModelError
 from ..loader import parse_model
 from ..model import SemanticModel
@@ -102,6 +102,9 @@ def init_from_source(
     return InitResult(out, db, tuple(tables), draft, model, problems)
 
 
+PASSWORD_LEFT_OUT = (
+    "  (the password is left out: set PGPASSWORD or use ~/.pgpass, or write it back into the URL)"
+)
 INIT_QUERY_TIMEOUT = 120.0
 """Seconds each catalog read, count and sample may take while drafting from a database."""
 
@@ -110,7 +113,7 @@ INIT_QUERY_TIMEOUT = 120.0
 class DatabaseInitResult:
     model_path: Path
     database: str
-    """The database URL without its password."""
+    """The database URL without its password (see `without_password`)."""
     tables: tuple[ProfiledTable, ...]
     skipped: tuple[str, ...]
     """Tables not drafted, and why."""
@@ -156,8 +159,11 @@ def init_from_database(
         options = DraftOptions(within_hours=within_hours, name=_model_name(url, out), origin=origin)
         draft = draft_model([t.profile for t in profiled], options)
         draft = rebind_columns(draft, {t.name: t.columns for t in profiled})
-        shown = redact(url)
-        text = render_draft(draft, header=_header(sources_text=origin, out=out, db=shown))
+        shown = without_password(url)
+        header = _header(sources_text=origin, out=out, db=shown)
+        if shown != url:
+            header += (PASSWORD_LEFT_OUT,)
+        text = render_draft(draft, header=header)
         try:
             model = parse_model(text, file=str(out))
         except ModelError as error:
@@ -169,6 +175,21 @@ def init_from_database(
     finally:
         engine.close()
     return DatabaseInitResult(out, shown, tuple(profiled), tuple(skipped), draft, model, problems)
+
+
+def without_password(url: str) -> str:
+    """`url` without a password (nor a Spark Connect token), for commands shown to people and written
+    to files; PostgreSQL's client finds the password in PGPASSWORD or ~/.pgpass."""
+    parts = urlsplit(url)
+    path = ";".join(p for p in parts.path.split(";") if not p.lower().startswith("token="))
+    if parts.password is None and path == parts.path:
+        return url
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = (
+            f"{parts.username}@{netloc.rpartition('@')[2]}" if parts.username else netloc.rpartition("@")[2]
+        )
+    return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
 
 
 def _check_out(out: Path, force: bool) -> None:

@@ -59,7 +59,10 @@ def test_the_role_cannot_write_even_past_the_guard(postgres_cluster: Any, engine
             session.execute("CREATE TEMPORARY TABLE scratch (x int)")
         session.rollback()
     # and a server-side cursor takes one query: DECLARE ... FOR anything else does not parse
-    with engine._pool.connection() as session, pytest.raises(ExecutionError, match='syntax error at or near "DELETE"'):
+    with (
+        engine._pool.connection() as session,
+        pytest.raises(ExecutionError, match='syntax error at or near "DELETE"'),
+    ):
         engine._run(session, "DELETE FROM tickets", max_rows=None)
     assert engine.execute("SELECT count(*) FROM tickets").rows == [[20_000]]
 
@@ -68,7 +71,12 @@ def test_every_session_is_read_only_and_bounded_in_time(engine: PostgresEngine) 
     with engine._pool.connection() as session:
         settings = {
             name: session.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
-            for name in ("default_transaction_read_only", "statement_timeout", "TimeZone", "standard_conforming_strings")
+            for name in (
+                "default_transaction_read_only",
+                "statement_timeout",
+                "TimeZone",
+                "standard_conforming_strings",
+            )
         }
         session.rollback()
     assert settings == {
@@ -86,8 +94,12 @@ def test_every_session_is_read_only_and_bounded_in_time(engine: PostgresEngine) 
         pytest.param(OWNER, OWNER_PASSWORD, r"it can write 6 table\(s\) \(public.agents", id="table-owner"),
     ],
 )
-def test_a_role_that_could_change_data_is_refused(postgres_cluster: Any, user: str, password: str, expected: str) -> None:
-    with pytest.raises(UnsafeDatabaseError, match=f"refusing to serve as PostgreSQL role '{user}': {expected}"):
+def test_a_role_that_could_change_data_is_refused(
+    postgres_cluster: Any, user: str, password: str, expected: str
+) -> None:
+    with pytest.raises(
+        UnsafeDatabaseError, match=f"refusing to serve as PostgreSQL role '{user}': {expected}"
+    ):
         open_engine(postgres_cluster.url(user, password))
 
 
@@ -127,7 +139,9 @@ def test_a_connection_failure_is_a_clear_error_without_the_password(
     assert time.monotonic() - started < 15
 
 
-def test_a_slow_query_is_cancelled_and_the_next_one_runs(postgres_cluster: Any, engine: PostgresEngine) -> None:
+def test_a_slow_query_is_cancelled_and_the_next_one_runs(
+    postgres_cluster: Any, engine: PostgresEngine
+) -> None:
     started = time.monotonic()
     with pytest.raises(QueryTimeout, match="longer than 2 seconds"):
         engine.execute(SLOW)
@@ -144,7 +158,10 @@ def test_the_server_stops_a_query_the_client_did_not(engine: PostgresEngine) -> 
     """statement_timeout (the deadline plus a second) stops what runs without the engine's watchdog,
     e.g. when the client died."""
     started = time.monotonic()
-    with engine._pool.connection() as session, pytest.raises(pg_errors.QueryCanceled, match="statement timeout"):
+    with (
+        engine._pool.connection() as session,
+        pytest.raises(pg_errors.QueryCanceled, match="statement timeout"),
+    ):
         session.execute("SELECT pg_sleep(30)")
     assert time.monotonic() - started < 10
 

@@ -75,7 +75,7 @@ def test_sql_on_files_fails_even_past_the_guard(engine: SparkEngine, spark_url: 
 
 
 def test_ansi_mode_errors_instead_of_guessing(engine: SparkEngine) -> None:
-    with pytest.raises(ExecutionError, match="CAST_INVALID_INPUT|cannot be cast"):
+    with pytest.raises(ExecutionError, match=r"CAST_INVALID_INPUT|cannot be cast"):
         engine.execute("SELECT CAST(ticket_id AS INT) FROM tickets")
 
 
@@ -150,7 +150,9 @@ def test_spark_connect_answers_and_cancels(connect_session: Any, small_demo_db: 
     from semantic_layer.engine import DuckDBEngine
 
     url = "sc://127.0.0.1:1"  # not dialled: the engine uses the given session
-    engine = SparkEngine(url, EngineSettings(query_timeout=60.0, timezone="Asia/Shanghai"), session=connect_session)
+    engine = SparkEngine(
+        url, EngineSettings(query_timeout=60.0, timezone="Asia/Shanghai"), session=connect_session
+    )
     assert engine._remote and engine.tables >= {"tickets", "surveys", "customers"}
     query = SemanticQuery.model_validate(
         {"metrics": ["complaint_rate", "p90_first_response_minutes"], "dimensions": ["region"]}

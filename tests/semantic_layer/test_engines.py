@@ -78,7 +78,12 @@ def _extended_model_text(week_start: str = "monday") -> str:
         {"name": "created_weekday", "type": "number", "table": tickets, "expr": "dayofweek(created_at)"},
         {"name": "created_hour", "type": "number", "table": tickets, "expr": "hour(created_at)"},
         {"name": "created_month_text", "table": tickets, "expr": "strftime(created_at, '%Y-%m')"},
-        {"name": "on_weekend", "type": "boolean", "table": tickets, "expr": "dayofweek(created_at) IN (0, 6)"},
+        {
+            "name": "on_weekend",
+            "type": "boolean",
+            "table": tickets,
+            "expr": "dayofweek(created_at) IN (0, 6)",
+        },
         {"name": "created_year", "type": "number", "table": tickets, "expr": "year(created_at)"},
     ]
     data.pop("verified_questions", None)
@@ -321,7 +326,9 @@ def assert_same_result(expected: QueryResult, actual: QueryResult) -> None:
         for column, a, b in zip(expected.columns, want, got, strict=True):
             if isinstance(a, float) or isinstance(b, float):
                 assert a is not None and b is not None, f"row {index} {column.name}: {a!r} != {b!r}"
-                assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), f"row {index} {column.name}: {a!r} != {b!r}"
+                assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), (
+                    f"row {index} {column.name}: {a!r} != {b!r}"
+                )
             else:
                 assert a == b, f"row {index} {column.name}: {a!r} != {b!r}\n{want}\n{got}"
 

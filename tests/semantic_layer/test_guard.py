@@ -199,7 +199,9 @@ DIALECT_ATTACKS = {
         refuse("WITH d AS (DELETE FROM tickets RETURNING *) SELECT * FROM d", "DELETE", "delete-in-cte"),
         refuse("DO $$ BEGIN PERFORM 1; END $$", "not DO", "do-block"),
         refuse("CREATE FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql", "not CREATE", "create-function"),
-        refuse("SELECT query_to_xml('select * from secrets', true, true, '')", "query_to_xml", "query-to-xml"),
+        refuse(
+            "SELECT query_to_xml('select * from secrets', true, true, '')", "query_to_xml", "query-to-xml"
+        ),
         refuse("PREPARE p AS SELECT * FROM secrets", "not PREPARE", "prepare"),
         refuse("EXECUTE p", "not EXECUTE", "execute"),
         refuse("LISTEN x", "not LISTEN", "listen"),
@@ -223,7 +225,9 @@ DIALECT_ATTACKS = {
         refuse("CACHE TABLE secrets", "not CACHE", "cache-table"),
         refuse("CREATE TEMPORARY VIEW tickets AS SELECT * FROM secrets", "not CREATE", "temporary-view"),
         refuse("CREATE TEMPORARY FUNCTION f AS 'Evil'", "not CREATE", "temporary-function"),
-        refuse("INSERT OVERWRITE DIRECTORY '/tmp/out' SELECT * FROM tickets", "not INSERT", "insert-directory"),
+        refuse(
+            "INSERT OVERWRITE DIRECTORY '/tmp/out' SELECT * FROM tickets", "not INSERT", "insert-directory"
+        ),
         refuse("LOAD DATA LOCAL INPATH '/etc/passwd' INTO TABLE tickets", "not LOAD", "load-data"),
         refuse("EXECUTE IMMEDIATE 'SELECT * FROM secrets'", "not EXECUTE", "execute-immediate"),
         refuse("SELECT * FROM IDENTIFIER('secrets')", "table functions", "identifier-clause"),

@@ -28,7 +28,16 @@ ROWS = 3000
 AS_OF = "2024-07-15"
 LAST_MONTH = ("2024-06-01", "2024-07-01")
 REQUESTS_DB = "service_desk"
-COMPLAINTS = ["Noise", "Heating", "Parking", "Street Condition", "Water Leak", "Rodent", "Graffiti", "Lighting"]
+COMPLAINTS = [
+    "Noise",
+    "Heating",
+    "Parking",
+    "Street Condition",
+    "Water Leak",
+    "Rodent",
+    "Graffiti",
+    "Lighting",
+]
 BOROUGHS = ["BROOKLYN", "QUEENS", "MANHATTAN", "BRONX", "STATEN ISLAND"]
 CHANNELS = ["PHONE", "ONLINE", "APP"]
 OPEN_STATUSES = ["Open", "Pending", "In Progress"]
@@ -97,6 +106,20 @@ def service_requests(rows: int, seed: int) -> pd.DataFrame:
     return frame
 
 
+def repair_jobs(rows: int, seed: int) -> pd.DataFrame:
+    """Repairs with dates only: reported, completed (empty when not yet; a few before reported), ward."""
+    rng = np.random.default_rng(seed)
+    records = []
+    for key in range(rows):
+        reported = (datetime(2024, 1, 1) + timedelta(days=int(rng.integers(0, 180)))).date()
+        days = int(rng.integers(-2, 30))
+        completed = reported + timedelta(days=days) if rng.random() > 0.2 else None
+        records.append([key + 1, reported, completed, str(rng.choice(["Ward 1", "Ward 2", "Ward 3"]))])
+    return pd.DataFrame.from_records(
+        records, columns=["repair_id", "reported_date", "completed_date", "ward"]
+    )
+
+
 CREATE = """
 CREATE TABLE service_requests (
     request_id bigint PRIMARY KEY, created_at timestamp NOT NULL, closed_at timestamp, status text,
@@ -116,6 +139,7 @@ class RequestsDatabase:
     """As the SELECT-only role."""
     owner_url: str
     frame: pd.DataFrame
+    repairs: pd.DataFrame
 
 
 @pytest.fixture(scope="module")
@@ -132,31 +156,36 @@ def requests_db(postgres_cluster: Any) -> RequestsDatabase:
             )
         )
     frame = service_requests(ROWS, seed=5)
+    repairs = repair_jobs(300, seed=6)
     owner_url = postgres_cluster.url(OWNER, OWNER_PASSWORD, REQUESTS_DB)
     with psycopg.connect(owner_url, autocommit=True) as owner:
         owner.execute("SET TimeZone = 'Asia/Shanghai'")  # zoned values written in another zone than UTC
         owner.execute(CREATE)
         names = sql.SQL(", ").join(sql.Identifier(c) for c in COLUMNS)
-        with owner.cursor() as cursor, cursor.copy(
-            sql.SQL("COPY service_requests ({}) FROM STDIN").format(names)
-        ) as copy:
+        with (
+            owner.cursor() as cursor,
+            cursor.copy(sql.SQL("COPY service_requests ({}) FROM STDIN").format(names)) as copy,
+        ):
             for record in frame[COLUMNS].itertuples(index=False):
                 copy.write_row([None if _missing(v) else v for v in record])
         owner.execute("CREATE SCHEMA ops")
-        owner.execute("CREATE TABLE ops.request_notes (note_id int, request_id bigint, noted_at timestamp, note text)")
         owner.execute(
-            "INSERT INTO ops.request_notes SELECT g, 500000 + g, timestamp '2024-03-01' + g * interval '1 hour', "
-            "'note ' || g FROM generate_series(1, 50) AS g"
+            "CREATE TABLE ops.repairs (repair_id int, reported_date date, completed_date date, ward text)"
         )
+        with owner.cursor() as cursor, cursor.copy("COPY ops.repairs FROM STDIN") as copy:
+            for record in repairs.itertuples(index=False):
+                copy.write_row([None if _missing(v) else v for v in record])
         owner.execute('CREATE TABLE "Legacy Export" (id int)')
         owner.execute("CREATE TABLE internal_costs (id int, amount numeric)")
         for statement in (
             "GRANT USAGE ON SCHEMA public, ops TO {}",
-            'GRANT SELECT ON service_requests, ops.request_notes, "Legacy Export" TO {}',
+            'GRANT SELECT ON service_requests, ops.repairs, "Legacy Export" TO {}',
         ):
             owner.execute(sql.SQL(statement).format(sql.Identifier(READER)))  # type: ignore[arg-type]
         owner.execute("ANALYZE")
-    return RequestsDatabase(postgres_cluster.url(READER, READER_PASSWORD, REQUESTS_DB), owner_url, frame)
+    return RequestsDatabase(
+        postgres_cluster.url(READER, READER_PASSWORD, REQUESTS_DB), owner_url, frame, repairs
+    )
 
 
 def _missing(value: Any) -> bool:
@@ -263,17 +292,25 @@ def unwrapped(path: Path) -> str:
 # --- PostgreSQL ----------------------------------------------------------------------------------
 
 
-def test_the_draft_reads_the_tables_in_place(drafted: tuple[Path, str], requests_db: RequestsDatabase) -> None:
+def test_the_draft_reads_the_tables_in_place(
+    drafted: tuple[Path, str], requests_db: RequestsDatabase
+) -> None:
     model, out = drafted
-    assert f"read service_requests -> table service_requests: {ROWS:,} rows, 16 columns; left out: payload" in out
-    assert "next: chatbi check --model" in out and "chatbi_reader:***@" in out  # the password is not shown
+    assert (
+        f"read service_requests -> table service_requests: {ROWS:,} rows, 16 columns; left out: payload"
+        in out
+    )
+    shareable = requests_db.url.replace(f":{READER_PASSWORD}@", "@")
+    assert f"next: chatbi check --model {model} --db {shareable}" in out
+    assert "(the password is left out: set PGPASSWORD" in out
     text = unwrapped(model)
-    assert READER_PASSWORD not in text
+    assert READER_PASSWORD not in text + out
+    assert f"chatbi check --model {model} --db {shareable}" in text
     assert "source: service_requests" in text
-    assert "request_notes" not in text  # another schema: only with --schema
+    assert "repairs" not in text  # another schema: only with --schema
     assert "REVIEW: left out, of types that are not profiled: 'payload' (jsonb)" in text
     assert "profiled from a random sample" not in text
-    assert 'expr: \'"Complaint Type"\'' in text  # the database's own name, quoted
+    assert "expr: '\"Complaint Type\"'" in text  # the database's own name, quoted
     bad = int((requests_db.frame["closed"] < requests_db.frame["created"]).sum())
     assert f"{bad:,} whose end comes before the start are left out" in text
     assert "closed = Closed; open = every other value" in text
@@ -286,7 +323,8 @@ def test_text_times_are_reviewed_and_the_suggested_view_converts_them(
 
     text = unwrapped(drafted[0])
     assert (
-        "REVIEW: text holding times written MM/DD/YYYY hh:mm:ss AM/PM (every value reads so): kept as text" in text
+        "REVIEW: text holding times written MM/DD/YYYY hh:mm:ss AM/PM (every value reads so): kept as text"
+        in text
     )
     unreadable = int((requests_db.frame["legacy_stamp"] == "unknown").sum())
     assert f"but {unreadable:,} of {ROWS:,} values are not (e.g. 'unknown'): kept as text" in text
@@ -306,6 +344,12 @@ def test_the_draft_passes_check_on_postgres(drafted: tuple[Path, str], requests_
     code, out, err = run("check", "--model", str(drafted[0]), "--db", requests_db.url)
     assert code == 0, err
     assert "every expression runs on postgresql://chatbi_reader:***@" in out
+    # the command the draft prints, without the password, works with PGPASSWORD set
+    shareable = requests_db.url.replace(f":{READER_PASSWORD}@", "@")
+    result = runner.invoke(
+        app, ["check", "--model", str(drafted[0]), "--db", shareable], env={"PGPASSWORD": READER_PASSWORD}
+    )
+    assert result.exit_code == 0, result.stderr
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.question for c in CASES])
@@ -315,7 +359,9 @@ def test_a_question_on_postgres_matches_pandas(
     check_answer(ask(drafted[0], requests_db.url, case.question), case, requests_db.frame)
 
 
-def test_the_measures_and_flags_match_pandas(drafted: tuple[Path, str], requests_db: RequestsDatabase) -> None:
+def test_the_measures_and_flags_match_pandas(
+    drafted: tuple[Path, str], requests_db: RequestsDatabase
+) -> None:
     """Sums and averages of numeric columns, the share of a true/false column and the zoned time."""
     model, frame = drafted[0], requests_db.frame
     query = json.dumps({"metrics": ["total_cost", "avg_satisfaction", "share_is_escalated"]})
@@ -325,7 +371,9 @@ def test_the_measures_and_flags_match_pandas(drafted: tuple[Path, str], requests
     assert row == pytest.approx(
         [frame["cost"].sum(), frame["satisfaction"].mean(), frame["is_escalated"].mean()], rel=1e-9
     )
-    by_month = json.dumps({"metrics": ["request_count"], "dimensions": [{"name": "updated_at", "grain": "month"}]})
+    by_month = json.dumps(
+        {"metrics": ["request_count"], "dimensions": [{"name": "updated_at", "grain": "month"}]}
+    )
     code, out, err = run("query", by_month, "--model", str(model), "--db", requests_db.url, "--json")
     assert code == 0, err
     # written as Asia/Shanghai wall times; the draft's calendar is UTC, eight hours behind
@@ -347,17 +395,38 @@ def test_a_sample_is_said_and_other_schemas_are_named(requests_db: RequestsDatab
     assert 700 <= sampled <= 1000
     text = unwrapped(model)
     assert f"REVIEW: profiled from a random sample of {sampled:,} of its {ROWS:,} rows" in text
-    assert "request_notes" not in text  # --table chose
-    notes = tmp_path / "notes.yaml"
-    code, out, err = run("init", requests_db.url, "--out", str(notes), "--schema", "ops")
-    assert code == 0, err
-    assert "read ops.request_notes -> table request_notes: 50 rows" in out
-    assert "source: ops.request_notes" in notes.read_text(encoding="utf-8")
-    code, out, err = run("check", "--model", str(notes), "--db", requests_db.url)
-    assert code == 0, err
+    assert "repairs" not in text  # --table chose
 
 
-def test_tables_the_model_cannot_name_are_skipped_and_said(requests_db: RequestsDatabase, tmp_path: Path) -> None:
+def test_another_schema_is_named_and_date_durations_match_pandas(
+    requests_db: RequestsDatabase, tmp_path: Path
+) -> None:
+    """A table outside the search path is drafted with its schema; durations between two DATE columns
+    (date_diff in seconds / 86400 in the draft) give pandas' days on PostgreSQL."""
+    model = tmp_path / "repairs.yaml"
+    code, out, err = run("init", requests_db.url, "--out", str(model), "--schema", "ops")
+    assert code == 0, err
+    assert "read ops.repairs -> table repairs: 300 rows, 4 columns" in out
+    assert "source: ops.repairs" in model.read_text(encoding="utf-8")
+    code, out, err = run("check", "--model", str(model), "--db", requests_db.url)
+    assert code == 0, err
+    frame = requests_db.repairs
+    reported, completed = pd.to_datetime(frame["reported_date"]), pd.to_datetime(frame["completed_date"])
+    days = ((completed - reported).dt.days).where(completed >= reported)
+    query = json.dumps({"metrics": ["avg_days_to_resolve", "median_days_to_resolve"],
+                        "dimensions": [{"name": "ward"}]})  # fmt: skip
+    code, out, err = run("query", query, "--model", str(model), "--db", requests_db.url, "--json")
+    assert code == 0, err
+    got = {row[0]: row[1:] for row in json.loads(out)["rows"]}
+    want = {ward: [part.mean(), part.median()] for ward, part in days.groupby(frame["ward"])}
+    assert got.keys() == want.keys()
+    for ward, values in want.items():
+        assert got[ward] == pytest.approx(values, rel=1e-9), ward
+
+
+def test_tables_the_model_cannot_name_are_skipped_and_said(
+    requests_db: RequestsDatabase, tmp_path: Path
+) -> None:
     code, out, err = run("init", requests_db.url, "--out", str(tmp_path / "all.yaml"))
     assert code == 0, err
     assert "note: skipped table 'Legacy Export': a model names tables without quotes" in err
@@ -408,7 +477,19 @@ def spark_requests(spark_session: Any) -> Iterator[pd.DataFrame]:
     from pyspark.sql import types as T
 
     frame = service_requests(1500, seed=9)
-    columns = ["request_id", "created_at", "closed_at", "status", "Complaint Type", "channel", "cost"]
+    frame["resolved_date"] = (frame["closed"] + pd.Timedelta(days=1)).dt.date.where(
+        frame["closed"].notna(), None
+    )
+    columns = [
+        "request_id",
+        "created_at",
+        "closed_at",
+        "status",
+        "Complaint Type",
+        "channel",
+        "cost",
+        "resolved_date",
+    ]
     schema = T.StructType(
         [
             T.StructField("request_id", T.LongType()),
@@ -418,6 +499,7 @@ def spark_requests(spark_session: Any) -> Iterator[pd.DataFrame]:
             T.StructField("Complaint Type", T.StringType()),
             T.StructField("channel", T.StringType()),
             T.StructField("cost", T.DoubleType()),
+            T.StructField("resolved_date", T.DateType()),
         ]
     )
     rows = [
@@ -444,13 +526,22 @@ def test_spark_local_drafts_a_temporary_view_and_answers_like_pandas(
     model = tmp_path / "spark.yaml"
     code, out, err = run("init", "spark-local://", "--out", str(model), "--table", "sr_requests")
     assert code == 0, err
-    assert "read sr_requests -> table sr_requests: 1,500 rows, 7 columns" in out
+    assert "read sr_requests -> table sr_requests: 1,500 rows, 8 columns" in out
     text = model.read_text(encoding="utf-8")
     assert "source: sr_requests" in text
     code, out, err = run("check", "--model", str(model), "--db", "spark-local://")
     assert code == 0, err
     for case in SPARK_CASES:
         check_answer(ask(model, "spark-local://", case.question), case, spark_requests)
+    # a time to a date: the draft's date_diff in seconds / 86400 from the creation time to midnight
+    resolved = pd.to_datetime(spark_requests["resolved_date"])
+    days = ((resolved - spark_requests["created"]).dt.total_seconds() / 86400).where(
+        resolved >= spark_requests["created"]
+    )
+    query = json.dumps({"metrics": ["avg_days_to_resolve", "p90_days_to_resolve"]})
+    code, out, err = run("query", query, "--model", str(model), "--db", "spark-local://", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rows"][0] == pytest.approx([days.mean(), days.quantile(0.9)], rel=1e-9)
     sampled = tmp_path / "sampled.yaml"
     code, out, err = run(
         "init", "spark-local://", "--out", str(sampled), "--table", "sr_requests", "--sample-rows", "500"
