@@ -219,13 +219,11 @@ def _load(
         f"{_typed(f'c{i}', column.kind)} AS {quote_identifier(alias)}"
         for i, (column, alias) in enumerate(zip(columns, names, strict=True))
     )
-    connection.register("chatbi_staged", staged)
-    try:
-        connection.execute(
+    with connection.cursor() as staging:  # a session of its own: the arrow table is registered there only
+        staging.register("chatbi_staged", staged)
+        staging.execute(
             f"CREATE OR REPLACE TABLE {quote_identifier(name)} AS SELECT {select} FROM chatbi_staged"
         )
-    finally:
-        connection.unregister("chatbi_staged")
     return [
         LoadedColumn(alias, column.name, _DUCKDB_TYPES[column.kind], notes=_kind_notes(column))
         for column, alias in zip(columns, names, strict=True)

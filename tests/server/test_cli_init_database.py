@@ -382,20 +382,29 @@ def test_the_measures_and_flags_match_pandas(
     assert {r[0]: r[1] for r in json.loads(out)["rows"]} == months.to_dict()
 
 
-def test_a_sample_is_said_and_other_schemas_are_named(requests_db: RequestsDatabase, tmp_path: Path) -> None:
+def test_a_sample_is_said_and_tables_of_two_schemas_make_one_model(
+    requests_db: RequestsDatabase, tmp_path: Path
+) -> None:
     model = tmp_path / "sampled.yaml"
     code, out, err = run(
         "init", requests_db.url, "--out", str(model), "--sample-rows", "1000", "--table", "service_requests",
-        "--schema", "public", "--schema", "ops",
+        "--table", "ops.repairs", "--schema", "public", "--schema", "ops",
     )  # fmt: skip
     assert code == 0, err
     match = re.search(r"(\d[\d,]*) rows \(profiled from a sample of ([\d,]+)\)", out)
     assert match and match.group(1) == f"{ROWS:,}", out
     sampled = int(match.group(2).replace(",", ""))
     assert 700 <= sampled <= 1000
+    assert "read ops.repairs -> table repairs: 300 rows, 4 columns" in out  # fewer rows than the sample
     text = unwrapped(model)
     assert f"REVIEW: profiled from a random sample of {sampled:,} of its {ROWS:,} rows" in text
-    assert "repairs" not in text  # --table chose
+    assert "REVIEW: primary_key request_id is unique in the sample: check that it is in the table" in text
+    assert text.count("profiled from a random sample") == 1
+    assert "Legacy Export" not in text  # --table chose
+    code, out, err = run("check", "--model", str(model), "--db", requests_db.url)
+    assert code == 0, err
+    code, out, err = run("init", requests_db.url, "--out", str(model))
+    assert code == 1 and "already exists; use --force to replace it" in err
 
 
 def test_another_schema_is_named_and_date_durations_match_pandas(
