@@ -16,15 +16,15 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..engine import Engine
-from ..engines.catalog import CatalogColumn, CatalogTable, ColumnKind
+from ..engine import Engine, RawResult
+from ..engines.catalog import CatalogColumn, CatalogTable, ColumnKind, ListsTables
 from ..errors import DraftError, closest
 from ..expressions import parse_expression
 from .column_types import read_text_timestamps
@@ -58,15 +58,8 @@ _FORMATS = {
               "%p": "a"},
 }  # fmt: skip
 _LITERAL_QUOTES = {"postgres": '"', "spark": "'"}
-_SAMPLE = "chatbi_sample"
 
 Progress = Callable[[str, float | None], None]
-
-
-class CatalogEngine(Engine, Protocol):
-    """An engine that can list the tables its account may read."""
-
-    def list_tables(self, schemas: Sequence[str] | None = None) -> tuple[CatalogTable, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -89,11 +82,9 @@ class ProfiledTable:
 
 def list_catalog(engine: Engine, schemas: Sequence[str]) -> tuple[CatalogTable, ...]:
     """The tables the engine's account may read in `schemas` (default: the engine's default ones)."""
-    lister = getattr(engine, "list_tables", None)
-    if lister is None:
+    if not isinstance(engine, ListsTables):
         raise DraftError(f"chatbi init cannot list the tables of a {engine.dialect} database")
-    tables: tuple[CatalogTable, ...] = lister(list(schemas) or None)
-    return tables
+    return engine.list_tables(list(schemas) or None)
 
 
 def choose_tables(
@@ -106,7 +97,12 @@ def choose_tables(
     if wanted:
         chosen = []
         for name in wanted:
-            found = [t for t in catalog if name in (t.reference, t.name, f"{t.schema}.{t.name}")]
+            found = [t for t in catalog if name == t.reference] or [
+                t for t in catalog if name in (t.name, f"{t.schema}.{t.name}")
+            ]
+            if len(found) > 1:
+                places = ", ".join(t.reference for t in found)
+                raise DraftError(f"table '{name}' is in several schemas ({places}): name one as schema.table")
             if not found:
                 names = sorted({t.reference for t in catalog})
                 raise DraftError(
@@ -178,7 +174,9 @@ def profile_database_table(
     return ProfiledTable(name, table.reference, rows, sampled, profile, real, left_out)
 
 
-def _run(engine: Engine, table: CatalogTable, query: exp.Query | str, max_rows: int | None = None) -> Any:
+def _run(
+    engine: Engine, table: CatalogTable, query: exp.Query | str, max_rows: int | None = None
+) -> RawResult:
     sql = query if isinstance(query, str) else query.sql(dialect=engine.dialect)
     return engine.execute(sql, max_rows=max_rows, allowed_tables=[table.reference])
 

@@ -4,8 +4,9 @@ their columns and types. `chatbi init postgresql://...` drafts a model from it (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 ColumnKind = Literal["boolean", "integer", "number", "date", "timestamp", "zoned_timestamp", "text", "other"]
 """How a column's values read: `zoned_timestamp` is a time with a zone (PostgreSQL's timestamptz,
@@ -30,3 +31,12 @@ class CatalogTable:
     columns: tuple[CatalogColumn, ...]
     view: bool = False
     """A view (sampled by LIMIT only: PostgreSQL cannot TABLESAMPLE a view)."""
+
+
+@runtime_checkable
+class ListsTables(Protocol):
+    """An engine that lists the tables its account may read (PostgreSQL, Spark)."""
+
+    def list_tables(self, schemas: Sequence[str] | None = None) -> tuple[CatalogTable, ...]:
+        """The tables and views of `schemas` (default: the engine's default ones) with their columns."""
+        ...
