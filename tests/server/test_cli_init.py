@@ -401,7 +401,9 @@ def test_chinese_export(tmp_path: Path) -> None:
 def test_init_refuses_what_it_cannot_do_and_keeps_what_exists(tmp_path: Path) -> None:
     code, _, err = run("init", "mysql://analyst@db.internal/helpdesk", "--out", str(tmp_path / "m.yaml"))
     assert code == 1 and "unsupported database URL mysql://analyst@db.internal/helpdesk" in err
-    code, _, err = run("init", "postgresql://analyst:pw@db.invalid/helpdesk", "--out", str(tmp_path / "m.yaml"))
+    code, _, err = run(
+        "init", "postgresql://analyst:pw@db.invalid/helpdesk", "--out", str(tmp_path / "m.yaml")
+    )
     assert code == 1 and "cannot connect to PostgreSQL at postgresql://analyst:***@db.invalid/helpdesk" in err
     assert not (tmp_path / "m.yaml").exists()
     export = tmp_path / "calls.csv"

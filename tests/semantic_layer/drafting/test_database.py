@@ -80,7 +80,9 @@ def test_tables_are_chosen_by_name_and_odd_names_are_skipped() -> None:
         "requests",  # the name a query uses wins over another schema's table of that name
         "ops.requests",
     ]
-    with pytest.raises(DraftError, match=r"table 'x' is in several schemas \(a.x, b.x\): name one as schema.table"):
+    with pytest.raises(
+        DraftError, match=r"table 'x' is in several schemas \(a.x, b.x\): name one as schema.table"
+    ):
         choose_tables(both, ["x"], "postgres", "x")
     with pytest.raises(DraftError, match="no tables or views that this account may read in schema x"):
         choose_tables([], [], "postgres", "schema x")
