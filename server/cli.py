@@ -221,7 +221,7 @@ def _init_from_database(
             f"{len(read.profile.columns)} columns{left_out}"
         )
     _report_draft(result.model_path, result.draft, result.problems, result.database)
-    if result.database != url:
+    if result.password_left_out:
         typer.echo(PASSWORD_LEFT_OUT.strip())
 
 

@@ -120,6 +120,8 @@ class DatabaseInitResult:
     draft: DraftModel
     model: SemanticModel
     problems: tuple[str, ...]
+    password_left_out: bool = False
+    """The URL held a password that `database` leaves out."""
 
 
 def init_from_database(
@@ -161,7 +163,8 @@ def init_from_database(
         draft = rebind_columns(draft, {t.name: t.columns for t in profiled})
         shown = without_password(url)
         header = _header(sources_text=origin, out=out, db=shown)
-        if shown != url:
+        password_left_out = urlsplit(url).password is not None
+        if password_left_out:
             header += (PASSWORD_LEFT_OUT,)
         text = render_draft(draft, header=header)
         try:
@@ -174,7 +177,9 @@ def init_from_database(
         problems = tuple(check_against_database(model, engine))
     finally:
         engine.close()
-    return DatabaseInitResult(out, shown, tuple(profiled), tuple(skipped), draft, model, problems)
+    return DatabaseInitResult(
+        out, shown, tuple(profiled), tuple(skipped), draft, model, problems, password_left_out
+    )
 
 
 def without_password(url: str) -> str:

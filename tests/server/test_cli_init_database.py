@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from server.cli import app
-from tests.databases import DATABASE, OWNER, OWNER_PASSWORD, READER, READER_PASSWORD
+from tests.databases import OWNER, OWNER_PASSWORD, READER, READER_PASSWORD
 
 runner = CliRunner()
 ROWS = 3000
@@ -474,7 +474,6 @@ def test_file_sources_still_refuse_url_options(tmp_path: Path) -> None:
     code, _, err = run("init", str(export), "--out", str(tmp_path / "calls.yaml"), "--table", "calls")
     assert code == 2
     assert "--schema, --table and --sample-rows go with a database URL" in err
-    assert DATABASE  # the demo database of the same cluster is untouched by these tests
 
 
 # --- Spark ---------------------------------------------------------------------------------------
