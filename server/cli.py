@@ -124,7 +124,12 @@ def check(model: ModelOption = None, db: DbOption = None) -> None:
 @app.command()
 def init(
     source: Annotated[
-        str, typer.Argument(help="A CSV, Parquet or DuckDB file, or a directory of them.", show_default=False)
+        str,
+        typer.Argument(
+            help="A CSV, Parquet or DuckDB file, a directory of them, or a database URL "
+            "(postgresql://, spark-local://, sc://) whose tables are read in place.",
+            show_default=False,
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="The draft model to write (.yaml).")],
     db: Annotated[
@@ -137,8 +142,40 @@ def init(
     within_hours: Annotated[
         int, typer.Option("--within-hours", min=1, help="N of the 'share closed within N hours' metric.")
     ] = 24,
+    schema: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--schema", help="With a URL: a schema (Spark: database) to list tables in; repeatable."
+        ),
+    ] = None,
+    table: Annotated[
+        list[str] | None,
+        typer.Option("--table", help="With a URL: a table to draft (default: every table); repeatable."),
+    ] = None,
+    sample_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--sample-rows",
+            min=100,
+            help="With a URL: profile at most this many rows per table [default: 200000].",
+        ),
+    ] = None,
 ) -> None:
-    """Load data files into DuckDB and write a draft semantic model to review (see docs/bring-your-own-data.md)."""
+    """Draft a semantic model to review from data files (loaded into DuckDB) or from a database's tables
+    (read in place, nothing copied); see docs/bring-your-own-data.md."""
+    from semantic_layer.drafting.sources import is_database_url
+
+    if is_database_url(source):
+        if db is not None:
+            _fail(
+                "--db names the DuckDB file that data files are loaded into; a database URL is read where it "
+                "is (nothing is copied), so leave --db out",
+                2,
+            )
+        _init_from_database(source, out, force, within_hours, schema or [], table or [], sample_rows)
+        return
+    if schema or table or sample_rows is not None:
+        _fail("--schema, --table and --sample-rows go with a database URL, not with files", 2)
     from semantic_layer.drafting.workflow import init_from_source
 
     try:
@@ -147,21 +184,63 @@ def init(
         )
     except SemanticLayerError as error:
         _fail(str(error))
-    for table in result.tables:
+    for loaded in result.tables:
         typer.echo(
-            f"loaded {table.file.name} -> table {table.name}: {table.rows:,} rows, {len(table.columns)} columns"
+            f"loaded {loaded.file.name} -> table {loaded.name}: {loaded.rows:,} rows, {len(loaded.columns)} columns"
         )
-    draft = result.draft
+    _report_draft(result.model_path, result.draft, result.problems, str(result.db_path))
+
+
+def _init_from_database(
+    url: str,
+    out: Path,
+    force: bool,
+    within_hours: int,
+    schemas: list[str],
+    tables: list[str],
+    sample_rows: int | None,
+) -> None:
+    from semantic_layer.drafting.database import SAMPLE_ROWS
+    from semantic_layer.drafting.workflow import PASSWORD_LEFT_OUT, init_from_database
+
+    try:
+        result = init_from_database(
+            url,
+            out,
+            schemas=schemas,
+            tables=tables,
+            force=force,
+            within_hours=within_hours,
+            sample_rows=sample_rows or SAMPLE_ROWS,
+            progress=_progress_printer(),
+        )
+    except SemanticLayerError as error:
+        _fail(str(error))
+    for skipped in result.skipped:
+        typer.secho(f"note: {skipped}", fg=typer.colors.YELLOW, err=True)
+    for read in result.tables:
+        sample = f" (profiled from a sample of {read.sampled:,})" if read.sampled is not None else ""
+        left_out = f"; left out: {', '.join(c.name for c in read.left_out)}" if read.left_out else ""
+        typer.echo(
+            f"read {read.source} -> table {read.name}: {read.rows:,} rows{sample}, "
+            f"{len(read.profile.columns)} columns{left_out}"
+        )
+    _report_draft(result.model_path, result.draft, result.problems, result.database)
+    if result.password_left_out:
+        typer.echo(PASSWORD_LEFT_OUT.strip())
+
+
+def _report_draft(model_path: Path, draft: Any, problems: tuple[str, ...], database: str) -> None:
     typer.echo(
-        f"wrote {result.model_path}: {len(draft.metrics)} metrics, {len(draft.dimensions)} dimensions, "
+        f"wrote {model_path}: {len(draft.metrics)} metrics, {len(draft.dimensions)} dimensions, "
         f"{len(draft.attributes)} fields; {draft.review_count()} REVIEW comments to read"
     )
-    for problem in result.problems:
+    for problem in problems:
         typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
-    if result.problems:
+    if problems:
         raise typer.Exit(1)
-    typer.echo(f"next: chatbi check --model {result.model_path} --db {result.db_path}")
-    typer.echo(f'      chatbi ask --model {result.model_path} --db {result.db_path} "..."')
+    typer.echo(f"next: chatbi check --model {model_path} --db {database}")
+    typer.echo(f'      chatbi ask --model {model_path} --db {database} "..."')
 
 
 def _progress_printer() -> Any:

@@ -104,6 +104,42 @@ def type_text_column(
     return plain
 
 
+@dataclass(frozen=True)
+class TimestampReading:
+    """How a text column writes times, and the values that format does not read."""
+
+    format: TimestampFormat
+    values: int
+    """Values (not NULL) in the column."""
+    unreadable: int
+    examples: tuple[str, ...]
+    """A few of the unreadable values."""
+
+
+def read_text_timestamps(
+    connection: duckdb.DuckDBPyConnection, relation: str, name: str
+) -> TimestampReading | None:
+    """The time format that nearly all values of text column `name` of `relation` (a quoted table
+    name) are written in, with the values it does not read; None when they are not times (numbers,
+    words, a mixture)."""
+    column = quote_identifier(name)
+    stats = _stats(connection, relation, column)
+    non_null = int(stats["non_null"])
+    if non_null == 0 or stats["decimals"] == non_null or stats["booleans"] == non_null:
+        return None
+    found = detect_timestamp_format(
+        _sample(connection, relation, column),
+        field_maxima=(int(stats["first_max"]), int(stats["second_max"])),
+    )
+    if found is None:
+        return None
+    converted = found.sql(column)
+    failed = _count_failures(connection, relation, column, converted)
+    return TimestampReading(
+        found, non_null, failed, tuple(_failures(connection, relation, column, converted))
+    )
+
+
 def _timestamp(
     connection: duckdb.DuckDBPyConnection,
     relation: str,

@@ -36,6 +36,8 @@ class DraftOptions:
     """N of the "share closed within N hours" metric."""
     name: str | None = None
     """The model's name (from the source's name when None)."""
+    origin: str | None = None
+    """What the tables were read from, for the model's description (default: the files' names)."""
 
 
 def draft_model(
@@ -51,7 +53,7 @@ def draft_model(
     chinese = sum(_has_cjk(c.original) for t in tables for c in t.columns)
     total = sum(len(t.columns) for t in tables) or 1
     name = options.name or identifier(tables[0].name if tables else "model", fallback="model")
-    files = ", ".join(sorted({t.file.name for t in tables if t.file}))
+    files = options.origin or ", ".join(sorted({t.file.name for t in tables if t.file}))
     metrics, dimensions, attributes = without_clashes(builder.metrics, builder.dimensions, builder.attributes)
     return DraftModel(
         name=name,
@@ -152,15 +154,41 @@ class _Builder:
             review.append(
                 "no time column found: questions about periods (last month, trends) cannot be answered"
             )
+        review += table.review
+        key = names[keys[0].name] if keys else None
+        if table.source is not None:  # read in place in a database
+            return self.database_table(table, key, names[start.name] if start else None, review)
         source = f"{table.file.name}, " if table.file else ""
         comments = [f"{source}{table.rows:,} rows, {len(table.columns)} columns", *table.notes]
         return DraftTable(
             name=table.name,
             source=table.name,
-            primary_key=names[keys[0].name] if keys else None,
+            primary_key=key,
             time_dimension=names[start.name] if start else None,
             description=Words(f"{table.rows:,} rows loaded from {table.file.name if table.file else table.name}",
                               f"从 {table.file.name if table.file else table.name} 载入的 {table.rows:,} 行"),
+            notes=Notes(comments=tuple(comments), review=tuple(review)),
+        )  # fmt: skip
+
+    def database_table(
+        self, table: TableProfile, key: str | None, time_dimension: str | None, review: list[str]
+    ) -> DraftTable:
+        assert table.source is not None
+        total = table.rows if table.total_rows is None else table.total_rows
+        comments = [f"table {table.source} of the database: {total:,} rows, {len(table.columns)} columns "
+                    "profiled (read where it is, nothing copied)", *table.notes]  # fmt: skip
+        if table.rows < total:
+            review.insert(0, f"profiled from a random sample of {table.rows:,} of its {total:,} rows: the value "
+                             "shares, ranges and counts in these comments are the sample's; the values a "
+                             "dimension lists may miss rare ones")  # fmt: skip
+            if key is not None:
+                review.insert(1, f"primary_key {key} is unique in the sample: check that it is in the table")
+        return DraftTable(
+            name=table.name,
+            source=table.source,
+            primary_key=key,
+            time_dimension=time_dimension,
+            description=Words(f"{total:,} rows in {table.source} when drafted", f"生成草稿时 {table.source} 有 {total:,} 行"),
             notes=Notes(comments=tuple(comments), review=tuple(review)),
         )  # fmt: skip
 

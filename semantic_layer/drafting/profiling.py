@@ -1,7 +1,7 @@
 """Profile the columns of a table on a DuckDB connection: how full, how varied, which values, what range.
 
-Everything is computed by SQL aggregates over a relation, so any source DuckDB can query (a loaded file
-today, a database URL once the engine layer reads one) is profiled the same way.
+Everything is computed by SQL aggregates over a relation, so any source DuckDB can query (a loaded file,
+a sample of a database table: `database.py`) is profiled the same way.
 """
 
 from __future__ import annotations
@@ -67,6 +67,12 @@ class TableProfile:
     ordered_pairs: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     """For each two time columns (a, b): (rows with both, rows where a <= b)."""
     notes: tuple[str, ...] = ()
+    source: str | None = None
+    """The database table the rows are read from in place (not loaded from a file), as queries name it."""
+    total_rows: int | None = None
+    """Rows of that database table (`rows` counts those profiled: fewer when a sample)."""
+    review: tuple[str, ...] = ()
+    """What a person should check about the table as a whole."""
 
     def column(self, name: str) -> ColumnProfile:
         return next(c for c in self.columns if c.name == name)

@@ -1,7 +1,5 @@
-"""What `chatbi init` reads: CSV, Parquet and DuckDB files, or a directory of them.
-
-Database URLs (postgresql://...) are refused for now with a clear message; the profiler works on any
-DuckDB relation, so such a source can be plugged in once the engine layer reads it.
+"""What `chatbi init` reads: CSV, Parquet and DuckDB files, or a directory of them (loaded into DuckDB);
+a database URL (postgresql://..., spark-local://..., sc://...) is read in place instead (`database.py`).
 """
 
 from __future__ import annotations
@@ -33,13 +31,17 @@ class Source:
     kind: SourceKind
 
 
+def is_database_url(location: str) -> bool:
+    """Whether `location` is a URL (a database to read in place) rather than a file or directory."""
+    return _URL.match(location) is not None
+
+
 def find_sources(location: str) -> list[Source]:
     """The files `location` names: one file, or the readable files of a directory (sorted by name)."""
-    if _URL.match(location):
+    if is_database_url(location):
         scheme = location.split("://", 1)[0]
         raise DraftError(
-            f"chatbi init does not read database URLs ({scheme}://) yet: export the tables to CSV or "
-            "Parquet files and run chatbi init on them"
+            f"{scheme}://... is a database URL, not a file: draft from it with init_from_database"
         )
     path = Path(location)
     if path.is_dir():

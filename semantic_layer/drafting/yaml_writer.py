@@ -20,8 +20,9 @@ def render_draft(draft: DraftModel, *, header: tuple[str, ...] = ()) -> str:
     lines += _texts("description", draft.description, "")
     lines += [f"default_language: {draft.default_language}", "calendar: {timezone: UTC, week_start: monday}"]
     lines += _review(
-        "times are read as the file writes them (times with a zone are converted to UTC): set "
-        "calendar.timezone to the zone your data is in, so that 'today' and 'last month' follow it",
+        "times without a zone are taken as written (a file's times with a zone were converted to UTC; a "
+        "database's are read in this time zone): set calendar.timezone to the zone your data is in, so "
+        "that 'today' and 'last month' follow it",
         "",
     )
     lines += _review(

@@ -6,9 +6,13 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from ..engine import DEFAULT_QUERY_TIMEOUT, DuckDBSettings
+from ..errors import QueryTimeout
+
+T = TypeVar("T")
 
 # libpq's `?password=...` and Spark Connect's `/;token=...` carry secrets too
 _SECRET_PARAMETER = re.compile(r"([?&;](?:password|token)=)[^&;]*", re.IGNORECASE)
@@ -66,6 +70,30 @@ class Watchdog:
             self._stopped = True
             if self._timer is not None:
                 self._timer.cancel()
+
+
+def run_bounded(call: Callable[[], T], limit: float | None, what: str) -> T:
+    """`call()` in a daemon thread, given up on past `limit` seconds (QueryTimeout naming `what`): for
+    client calls with no deadline of their own (Spark's catalog). The call itself is left to end."""
+    if limit is None:
+        return call()
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as error:  # handed to the caller's thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name="chatbi-bounded", daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        raise QueryTimeout(f"{what} took longer than {seconds(limit)}")
+    if "error" in outcome:
+        raise outcome["error"]
+    value: T = outcome["value"]
+    return value
 
 
 def redact(url: str) -> str:

@@ -10,7 +10,7 @@ cap are fetched. Every SQL text passes the guard first.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import psycopg
@@ -22,6 +22,7 @@ from ..engine import RawResult, json_rows
 from ..errors import ExecutionError, QueryTimeout, UnsafeDatabaseError
 from ..guard import check_query, check_sql
 from ..result import ColumnType
+from .catalog import CatalogColumn, CatalogTable, ColumnKind
 from .common import EngineSettings, Watchdog, first_line, redact, seconds
 
 CONNECT_TIMEOUT = 10
@@ -46,6 +47,28 @@ _TYPES: dict[str, ColumnType] = {
     "timetz": "timestamp",
 }
 _PLAIN = frozenset({"bool", "int2", "int4", "int8", "oid", "text", "varchar", "bpchar", "name"})
+_KINDS: dict[str, ColumnKind] = {
+    "bool": "boolean", "int2": "integer", "int4": "integer", "int8": "integer", "float4": "number",
+    "float8": "number", "numeric": "number", "date": "date", "timestamp": "timestamp",
+    "timestamptz": "zoned_timestamp", "uuid": "text",
+}  # fmt: skip
+# The tables and views (and their columns) the role may read in the given schemas (default: those of
+# the search path), with their base types (a domain's type is its base type's). Partitions are read
+# through their parent. A fixed text: the schemas are its one bound parameter.
+_CATALOG = """
+SELECT n.nspname, c.relname, pg_table_is_visible(c.oid), c.relkind IN ('v', 'f'),
+       a.attname, format_type(a.atttypid, a.atttypmod), b.typname, b.typtype, b.typcategory
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
+  AND n.nspname = ANY(COALESCE(%s::text[], current_schemas(false)))
+  AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%%'
+  AND has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')
+ORDER BY n.nspname, c.relname, a.attnum
+"""
 
 
 class PostgresEngine:
@@ -164,6 +187,38 @@ class PostgresEngine:
             truncated=max_rows is not None and len(fetched) > max_rows,
         )
 
+    def list_tables(self, schemas: Sequence[str] | None = None) -> tuple[CatalogTable, ...]:
+        """The tables and views the role may SELECT in `schemas` (default: the search path's), with
+        their columns, read from the system catalog in a read-only session within the query timeout."""
+        timeout = self.settings.query_timeout
+        try:
+            with self._pool.connection(timeout=timeout or 30.0) as connection:
+                watchdog = Watchdog(connection.cancel_safe, timeout)
+                try:
+                    rows = connection.execute(_CATALOG, (list(schemas) if schemas else None,)).fetchall()
+                    connection.rollback()
+                except pg_errors.QueryCanceled:
+                    connection.rollback()
+                    raise QueryTimeout(f"reading the catalog took longer than {seconds(timeout)}") from None
+                except psycopg.Error as error:
+                    if not connection.closed:
+                        connection.rollback()
+                    raise ExecutionError(f"cannot read the catalog: {first_line(error)}") from None
+                finally:
+                    watchdog.stop()
+        except PoolTimeout:
+            raise ExecutionError(
+                f"no connection to PostgreSQL at {self.description} became free or could be opened"
+            ) from None
+        tables: dict[tuple[str, str], tuple[bool, bool, list[CatalogColumn]]] = {}
+        for schema, table, visible, view, column, shown, base, typtype, category in rows:
+            entry = tables.setdefault((schema, table), (visible, view, []))
+            entry[2].append(CatalogColumn(column, shown, _column_kind(base, typtype, category)))
+        return tuple(
+            CatalogTable(schema, table, table if visible else f"{schema}.{table}", tuple(columns), view)
+            for (schema, table), (visible, view, columns) in tables.items()
+        )
+
     def close(self) -> None:
         self._pool.close()
 
@@ -221,6 +276,13 @@ def _database_tables(connection: psycopg.Connection[Any]) -> frozenset[str]:
         """
     ).fetchall()
     return frozenset(name if visible else f"{schema}.{name}" for schema, name, visible in rows)
+
+
+def _column_kind(base: str, typtype: str, category: str) -> ColumnKind:
+    """How a column of base type `base` reads: text for strings, enums and uuids."""
+    if base in _KINDS:
+        return _KINDS[base]
+    return "text" if category == "S" or typtype == "e" else "other"
 
 
 def _type_name(connection: psycopg.Connection[Any], oid: int) -> str:

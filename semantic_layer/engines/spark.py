@@ -32,7 +32,8 @@ from ..engine import RawResult, json_rows
 from ..errors import ExecutionError, QueryTimeout, UnsafeSQLError
 from ..guard import check_query, check_sql
 from ..result import ColumnType
-from .common import EngineSettings, Watchdog, first_line, redact, seconds
+from .catalog import CatalogColumn, CatalogTable, ColumnKind
+from .common import EngineSettings, Watchdog, first_line, redact, run_bounded, seconds
 
 logger = logging.getLogger("chatbi.semantic_layer")
 
@@ -62,6 +63,11 @@ _TYPES: dict[str, ColumnType] = {
 }
 _PLAIN = frozenset({"boolean", "byte", "short", "integer", "long", "string"})
 _VIEW_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_KINDS: dict[str, ColumnKind] = {
+    "boolean": "boolean", "tinyint": "integer", "smallint": "integer", "int": "integer", "bigint": "integer",
+    "float": "number", "double": "number", "decimal": "number", "date": "date", "timestamp": "zoned_timestamp",
+    "timestamp_ntz": "timestamp", "string": "text", "varchar": "text", "char": "text",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -227,6 +233,20 @@ class SparkEngine:
             converted.append(values)
         return converted
 
+    def list_tables(self, schemas: Sequence[str] | None = None) -> tuple[CatalogTable, ...]:
+        """The session's temporary views and the current database's tables (or those of the databases
+        `schemas` names), with their columns, from Spark's catalog within the query timeout."""
+        try:
+            return run_bounded(
+                lambda: _catalog_tables(self.session, schemas),
+                self.settings.query_timeout,
+                "reading the catalog",
+            )
+        except ExecutionError:
+            raise
+        except Exception as error:
+            raise ExecutionError(f"cannot read Spark's catalog: {_message(error)}") from None
+
     def close(self) -> None:
         """Nothing to release: the session is the process's (a reload opens the next engine on it)."""
 
@@ -272,9 +292,9 @@ def _local_session(location: SparkLocation) -> Any:
     )
     if location.memory:
         builder = builder.config("spark.driver.memory", location.memory)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    return session
+    local = builder.getOrCreate()
+    local.sparkContext.setLogLevel("ERROR")
+    return local
 
 
 def _zone(name: str | None) -> ZoneInfo | None:
@@ -308,6 +328,34 @@ def _register_parquet_tables(session: Any, folder: Path) -> None:
 def _session_tables(session: Any) -> frozenset[str]:
     """The session's temporary views and the current database's tables, by bare name."""
     return frozenset(table.name for table in session.catalog.listTables())
+
+
+def _catalog_tables(session: Any, schemas: Sequence[str] | None) -> tuple[CatalogTable, ...]:
+    catalog = session.catalog
+    current = catalog.currentDatabase()
+    listed: list[tuple[str | None, Any]] = (
+        [(None, table) for table in catalog.listTables()] if not schemas else []
+    )
+    for name in schemas or ():
+        listed += [(name, table) for table in catalog.listTables(name) if not table.isTemporary]
+    found = []
+    for schema, table in listed:
+        database = None if table.isTemporary else (schema or current)
+        columns = catalog.listColumns(table.name, database) if database else catalog.listColumns(table.name)
+        reference = table.name if database in (None, current) else f"{database}.{table.name}"
+        found.append(
+            CatalogTable(
+                database,
+                table.name,
+                reference,
+                tuple(CatalogColumn(c.name, c.dataType, _column_kind(c.dataType)) for c in columns),
+            )
+        )
+    return tuple(found)
+
+
+def _column_kind(data_type: str) -> ColumnKind:
+    return _KINDS.get(data_type.split("(")[0].lower(), "other")
 
 
 def _type_name(data_type: Any) -> str:

@@ -399,8 +399,13 @@ def test_chinese_export(tmp_path: Path) -> None:
 
 
 def test_init_refuses_what_it_cannot_do_and_keeps_what_exists(tmp_path: Path) -> None:
-    code, _, err = run("init", "postgresql://analyst@db.internal/helpdesk", "--out", str(tmp_path / "m.yaml"))
-    assert code == 1 and "does not read database URLs (postgresql://) yet" in err
+    code, _, err = run("init", "mysql://analyst@db.internal/helpdesk", "--out", str(tmp_path / "m.yaml"))
+    assert code == 1 and "unsupported database URL mysql://analyst@db.internal/helpdesk" in err
+    code, _, err = run(
+        "init", "postgresql://analyst:pw@db.invalid/helpdesk", "--out", str(tmp_path / "m.yaml")
+    )
+    assert code == 1 and "cannot connect to PostgreSQL at postgresql://analyst:***@db.invalid/helpdesk" in err
+    assert not (tmp_path / "m.yaml").exists()
     export = tmp_path / "calls.csv"
     export.write_text("Call ID,Created At,Status\n1,2024-01-05 10:00,Open\n2,2024-01-06 11:00,Closed\n")
     model = tmp_path / "calls.yaml"

@@ -14,7 +14,7 @@ import pytest
 
 from semantic_layer.drafting import loading
 from semantic_layer.drafting.loading import DatabaseWriter, LoadedTable
-from semantic_layer.drafting.sources import Source, find_sources
+from semantic_layer.drafting.sources import Source, find_sources, is_database_url
 from semantic_layer.errors import DraftError
 
 
@@ -189,7 +189,8 @@ def test_parquet_and_duckdb_files_load_too(tmp_path: Path) -> None:
 
 
 def test_sources(tmp_path: Path) -> None:
-    with pytest.raises(DraftError, match=r"does not read database URLs \(postgresql://\) yet"):
+    assert is_database_url("postgresql://user@localhost/db") and not is_database_url(str(tmp_path))
+    with pytest.raises(DraftError, match=r"postgresql://\.\.\. is a database URL, not a file"):
         find_sources("postgresql://user@localhost/db")
     with pytest.raises(DraftError, match="no such file"):
         find_sources(str(tmp_path / "missing.csv"))
