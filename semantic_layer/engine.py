@@ -24,7 +24,7 @@ import duckdb
 from sqlglot import exp
 
 from .errors import ExecutionError, QueryTimeout, UnsafeSQLError
-from .guard import check_query, check_sql
+from .guard import check_statement
 from .result import ColumnType
 
 DEFAULT_QUERY_TIMEOUT = 30.0
@@ -147,11 +147,9 @@ class DuckDBEngine:
         tree: exp.Expr | None = None,
     ) -> RawResult:
         """Run one read-only query; see `Engine.execute`. Raises QueryTimeout past the deadline."""
-        allowed = self.tables if allowed_tables is None else allowed_tables
-        if tree is not None:
-            check_query(tree, allowed_tables=allowed, known_tables=self.tables)
-        else:
-            check_sql(sql, allowed_tables=allowed, known_tables=self.tables, dialect=self.dialect)
+        check_statement(
+            sql, tree, allowed_tables=allowed_tables, known_tables=self.tables, dialect=self.dialect
+        )
         with self._turns:
             return self._run(sql, max_rows, tree)
 

@@ -241,3 +241,20 @@ def _refused(reason: str) -> UnsafeSQLError:
 def _first_line(error: Exception) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def check_statement(
+    sql: str,
+    tree: exp.Expr | None,
+    *,
+    allowed_tables: Collection[str] | None,
+    known_tables: Collection[str],
+    dialect: str,
+) -> None:
+    """What every engine checks before it runs anything: the tree `sql` was rendered from (cheap), or
+    else the text itself, parsed in `dialect`. `allowed_tables` None: any of `known_tables`."""
+    allowed = known_tables if allowed_tables is None else allowed_tables
+    if tree is not None:
+        check_query(tree, allowed_tables=allowed, known_tables=known_tables)
+    else:
+        check_sql(sql, allowed_tables=allowed, known_tables=known_tables, dialect=dialect)

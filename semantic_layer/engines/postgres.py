@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from ..engine import RawResult, json_rows
 from ..errors import ExecutionError, QueryTimeout, UnsafeDatabaseError
-from ..guard import check_query, check_sql
+from ..guard import check_statement
 from ..result import ColumnType
 from .catalog import CatalogColumn, CatalogTable, ColumnKind
 from .common import EngineSettings, Watchdog, first_line, redact, seconds
@@ -132,11 +132,9 @@ class PostgresEngine:
         tree: exp.Expr | None = None,
     ) -> RawResult:
         """Run one read-only query; see `Engine.execute`. Raises QueryTimeout past the deadline."""
-        allowed = self.tables if allowed_tables is None else allowed_tables
-        if tree is not None:
-            check_query(tree, allowed_tables=allowed, known_tables=self.tables)
-        else:
-            check_sql(sql, allowed_tables=allowed, known_tables=self.tables, dialect=self.dialect)
+        check_statement(
+            sql, tree, allowed_tables=allowed_tables, known_tables=self.tables, dialect=self.dialect
+        )
         explain = sql.lstrip()[:8].upper().rstrip() == "EXPLAIN"  # plans, reads no data (checked above)
         timeout = self.settings.query_timeout
         try:
