@@ -12,7 +12,7 @@ import math
 import os
 import tempfile
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -157,7 +157,7 @@ class DuckDBEngine:
         with self._lock:  # creating cursors is not thread-safe; running them is
             cursor = self._connection.cursor()
         cursor.execute(f"USE {ATTACHED}")  # a cursor is a new session: it starts in the empty memory catalog
-        watchdog = _Watchdog(cursor, self.settings.query_timeout)
+        watchdog = Watchdog(cursor.interrupt, self.settings.query_timeout, repeat=0.05)
         try:
             statement = _one_query(cursor, sql, _RUNNABLE if tree is None else _RUNNABLE_TREE)
             cursor.execute(statement)
@@ -185,33 +185,34 @@ class DuckDBEngine:
         self._connection.close()
 
 
-class _Watchdog:
-    """Interrupts a cursor's query once it runs past `seconds`, and again every `_REPEAT` seconds
-    until stopped: an interrupt that lands between statements would otherwise be lost."""
+class Watchdog:
+    """Calls `cancel` once a query has run `seconds`, and again every `repeat` seconds until stopped (a
+    cancel that lands between two steps of a query would otherwise be lost)."""
 
-    _REPEAT = 0.05
-
-    def __init__(self, cursor: duckdb.DuckDBPyConnection, seconds: float | None) -> None:
-        self._cursor = cursor
-        self._lock = threading.Lock()  # an interrupt never overlaps stop() and the cursor's close
+    def __init__(self, cancel: Callable[[], None], seconds: float | None, repeat: float = 0.25) -> None:
+        self._cancel = cancel
+        self._repeat = repeat
+        self._lock = threading.Lock()
         self._stopped = False
-        self.fired = False
         self._timer: threading.Timer | None = None
+        self.fired = False
         if seconds is not None:
             self._arm(seconds)
 
     def _arm(self, seconds: float) -> None:
-        self._timer = threading.Timer(seconds, self._interrupt)
+        self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True
         self._timer.start()
 
-    def _interrupt(self) -> None:
+    def _fire(self) -> None:
         with self._lock:
             if self._stopped:
                 return
             self.fired = True
-            self._cursor.interrupt()
-            self._arm(self._REPEAT)
+            try:
+                self._cancel()
+            finally:
+                self._arm(self._repeat)
 
     def stop(self) -> None:
         with self._lock:

@@ -55,6 +55,8 @@ class SemanticLayer:
         self._namespace: tuple[str, ...] = ()
         """For a layer from `extended`: its extra metrics, as they are part of its cache keys."""
         self._extensions: dict[tuple[str, ...], SemanticLayer] = {}
+        self._extended_models: dict[tuple[str, ...], SemanticModel] = {}
+        """The models of `extended`, by their extra metrics; shared by `share_extensions`."""
 
     @property
     def rollups(self) -> Rollups | None:
@@ -93,10 +95,13 @@ class SemanticLayer:
         with _EXTENDING:
             found = self._extensions.get(key)
             if found is None:
-                fields = {name: getattr(self.model, name) for name in type(self.model).model_fields}
-                fields["metrics"] = (*self.model.metrics, *metrics)
+                model = self._extended_models.get(key)
+                if model is None:
+                    fields = {name: getattr(self.model, name) for name in type(self.model).model_fields}
+                    fields["metrics"] = (*self.model.metrics, *metrics)
+                    model = self._extended_models[key] = SemanticModel.model_construct(**fields)
                 found = SemanticLayer(
-                    SemanticModel.model_construct(**fields),
+                    model,
                     self.engine,
                     clock=self.clock,
                     detail_limit=self.detail_limit,
@@ -107,6 +112,14 @@ class SemanticLayer:
                 found._namespace = key
                 self._extensions[key] = found
         return found
+
+    def share_extensions(self, other: SemanticLayer) -> None:
+        """Build `extended` models as `other` (a longer-lived layer of the same model) does: a short-lived
+        layer's extensions are then the same models, which rollups keep their views of, not new ones
+        per layer."""
+        if other.model is not self.model:
+            raise ValueError("only a layer of the same model shares its extensions")
+        self._extended_models = other._extended_models
 
     def compile(
         self, query: SemanticQuery, identity: Identity | None = None, *, today: date | None = None

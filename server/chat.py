@@ -301,6 +301,7 @@ class StagedLayer(SemanticLayer):
             rollups=layer.rollups,
             cache=layer.cache,
         )
+        self.share_extensions(layer)  # one extended model per analysis helper, not one per request
         self._on_stage = on_stage
         self._stages: list[str] = []
 

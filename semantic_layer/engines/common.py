@@ -36,42 +36,6 @@ class EngineSettings:
         return replace(self.duckdb, query_timeout=self.query_timeout, parallel_queries=self.parallel_queries)
 
 
-class Watchdog:
-    """Calls `cancel` once a query has run `seconds`, and again every `repeat` seconds until stopped (a
-    cancel that lands between two steps of a query would otherwise be lost)."""
-
-    def __init__(self, cancel: Callable[[], None], seconds: float | None, repeat: float = 0.25) -> None:
-        self._cancel = cancel
-        self._repeat = repeat
-        self._lock = threading.Lock()
-        self._stopped = False
-        self._timer: threading.Timer | None = None
-        self.fired = False
-        if seconds is not None:
-            self._arm(seconds)
-
-    def _arm(self, seconds: float) -> None:
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _fire(self) -> None:
-        with self._lock:
-            if self._stopped:
-                return
-            self.fired = True
-            try:
-                self._cancel()
-            finally:
-                self._arm(self._repeat)
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stopped = True
-            if self._timer is not None:
-                self._timer.cancel()
-
-
 def run_bounded(call: Callable[[], T], limit: float | None, what: str) -> T:
     """`call()` in a daemon thread, given up on past `limit` seconds (QueryTimeout naming `what`): for
     client calls with no deadline of their own (Spark's catalog). The call itself is left to end."""

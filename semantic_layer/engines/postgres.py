@@ -18,12 +18,12 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlglot import exp
 
-from ..engine import RawResult, json_rows
+from ..engine import RawResult, Watchdog, json_rows
 from ..errors import ExecutionError, QueryTimeout, UnsafeDatabaseError
 from ..guard import check_statement
 from ..result import ColumnType
 from .catalog import CatalogColumn, CatalogTable, ColumnKind
-from .common import EngineSettings, Watchdog, first_line, redact, seconds
+from .common import EngineSettings, first_line, redact, seconds
 
 CONNECT_TIMEOUT = 10
 SERVER_GRACE = 1.0
@@ -135,29 +135,21 @@ class PostgresEngine:
         check_statement(
             sql, tree, allowed_tables=allowed_tables, known_tables=self.tables, dialect=self.dialect
         )
-        explain = sql.lstrip()[:8].upper().rstrip() == "EXPLAIN"  # plans, reads no data (checked above)
         timeout = self.settings.query_timeout
         try:
             with self._pool.connection(timeout=timeout or 30.0) as connection:
-                return self._run(connection, sql, max_rows, cursor_name=None if explain else "chatbi")
+                return self._run(connection, sql, max_rows)
         except PoolTimeout:
             raise ExecutionError(
                 f"no connection to PostgreSQL at {self.description} became free or could be opened"
             ) from None
 
-    def _run(
-        self,
-        connection: psycopg.Connection[Any],
-        sql: str,
-        max_rows: int | None,
-        cursor_name: str | None = "chatbi",
-    ) -> RawResult:
+    def _run(self, connection: psycopg.Connection[Any], sql: str, max_rows: int | None) -> RawResult:
         watchdog = Watchdog(connection.cancel_safe, self.settings.query_timeout)
-        # A server-side cursor: PostgreSQL declares it FOR one query (nothing else parses) and sends
-        # only the rows fetched. (EXPLAIN cannot be declared: it runs in a plain cursor.)
-        named = f"{cursor_name}_{next(self._names)}" if cursor_name else None
         try:
-            with connection.cursor(name=named) if named else connection.cursor() as cursor:
+            # A server-side cursor: PostgreSQL declares it FOR one query (nothing else parses) and
+            # sends only the rows fetched. (So no EXPLAIN: model checks plan a `LIMIT 0` query.)
+            with connection.cursor(name=f"chatbi_{next(self._names)}") as cursor:
                 cursor.execute(sql)  # checked by the guard above
                 description = cursor.description or []
                 fetched = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()

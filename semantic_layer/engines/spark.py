@@ -28,12 +28,12 @@ from zoneinfo import ZoneInfo
 
 from sqlglot import exp
 
-from ..engine import RawResult, json_rows
+from ..engine import RawResult, Watchdog, json_rows
 from ..errors import ExecutionError, QueryTimeout, UnsafeSQLError
 from ..guard import check_statement
 from ..result import ColumnType
 from .catalog import CatalogColumn, CatalogTable, ColumnKind
-from .common import EngineSettings, Watchdog, first_line, redact, run_bounded, seconds
+from .common import EngineSettings, first_line, redact, run_bounded, seconds
 
 logger = logging.getLogger("chatbi.semantic_layer")
 
@@ -159,13 +159,9 @@ class SparkEngine:
             return self._run(text, max_rows)
 
     def _one_query(self, sql: str) -> None:
-        """Spark's own parser must read `sql` (after an EXPLAIN, which the guard checked is not EXPLAIN
-        ANALYZE... and which only plans) as one query: what the guard checked is what runs."""
-        query = sql.lstrip()
-        if query[:8].upper().rstrip() == "EXPLAIN":
-            query = query[7:]
+        """Spark's own parser must read `sql` as one query: what the guard checked is what runs."""
         try:
-            self.session._jsparkSession.sessionState().sqlParser().parseQuery(query)
+            self.session._jsparkSession.sessionState().sqlParser().parseQuery(sql)
         except Exception as error:
             raise UnsafeSQLError(
                 f"unsafe SQL refused: Spark does not read it as one query ({first_line(error)})"

@@ -132,3 +132,20 @@ def test_a_repeated_why_analysis_is_remembered_whole(engine: DuckDBEngine) -> No
     assert cache.misses > misses and south.current_value != first.current_value
     uncached = explain_change(SemanticLayer(MODEL, engine, clock=FixedClock(DEMO_AS_OF)), query)
     assert uncached == first
+
+
+def test_short_lived_layers_build_the_same_extended_models(engine: DuckDBEngine) -> None:
+    """A server builds a layer per request; its analyses' extended models must not be new objects each
+    time (rollups keep a view per model)."""
+    serving = SemanticLayer(MODEL, engine, clock=FixedClock(DEMO_AS_OF), cache=ResultCache())
+    helper = SimpleMetric(name="csat_values", table="surveys", agg="count", expr="csat_score", hidden=True)
+    models = []
+    for _ in range(3):
+        request = SemanticLayer(MODEL, engine, clock=FixedClock(DEMO_AS_OF), cache=serving.cache)
+        request.share_extensions(serving)
+        models.append(request.extended((helper,)).model)
+    assert models[0] is models[1] is models[2] is serving.extended((helper,)).model
+    alone = SemanticLayer(MODEL, engine, clock=FixedClock(DEMO_AS_OF))
+    assert alone.extended((helper,)).model is not models[0]
+    with pytest.raises(ValueError):
+        alone.share_extensions(SemanticLayer(serving.extended((helper,)).model, engine))

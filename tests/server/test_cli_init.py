@@ -4,10 +4,8 @@ and Chinese through the real parser (`chatbi ask`), every number compared with p
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,11 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from server.cli import app
+from tests.server.cli_cases import Case, ask, between, check_answer, monthly, one, run, within_24h
 
-runner = CliRunner()
 NULLS = ["N/A", "NA", "?", "-", "null", ""]
 NYC_AS_OF = "2023-07-15"
 LAST_MONTH = ("2023-06-01", "2023-07-01")
@@ -47,11 +43,6 @@ CHANNELS = ["PHONE", "ONLINE", "MOBILE", "UNKNOWN"]
 OPEN_STATUSES = ["Open", "Pending", "In Progress", "Assigned"]
 CITIES = ["BROOKLYN", "NEW YORK", "BRONX", "ASTORIA", "JAMAICA", "STATEN ISLAND", "FLUSHING", "RIDGEWOOD",
           "ELMHURST", "CORONA", "WOODSIDE", "BAYSIDE", "?"]  # fmt: skip
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 # --- the messy exports ---------------------------------------------------------------------------
@@ -155,46 +146,16 @@ def read_nyc(path: Path) -> pd.DataFrame:
     return frame
 
 
-def between(frame: pd.DataFrame, period: tuple[str, str] | None, column: str = "created") -> pd.DataFrame:
-    if period is None:
-        return frame
-    return frame[(frame[column] >= period[0]) & (frame[column] < period[1])]
-
-
 def counts(frame: pd.DataFrame, column: str) -> dict[tuple[Any, ...], float]:
     return {(key,): float(n) for key, n in frame.groupby(column).size().items()}
-
-
-def monthly(frame: pd.DataFrame) -> dict[tuple[Any, ...], float]:
-    months = frame["created"].dt.to_period("M").dt.start_time.dt.strftime("%Y-%m-%d")
-    return {(key,): float(n) for key, n in frame.groupby(months).size().items()}
 
 
 def top(values: dict[tuple[Any, ...], float], n: int) -> dict[tuple[Any, ...], float]:
     return dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:n])
 
 
-def within_24h(frame: pd.DataFrame) -> float:
-    return float((frame["hours"] <= 24).sum() / len(frame))
-
-
 def still_open(frame: pd.DataFrame) -> float:
     return float(frame["Status"].notna().sum() - (frame["Status"] == "Closed").sum())
-
-
-@dataclass(frozen=True)
-class Case:
-    question: str
-    metric: str
-    dimensions: tuple[str, ...]
-    expected: Callable[[pd.DataFrame], dict[tuple[Any, ...], float]]
-    limit: int | None = None
-
-
-def one(
-    compute: Callable[[pd.DataFrame], float], period: tuple[str, str] | None = None
-) -> Callable[[pd.DataFrame], dict[tuple[Any, ...], float]]:
-    return lambda frame: {(): compute(between(frame, period))}
 
 
 def by(
@@ -257,26 +218,6 @@ def nyc(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pd.DataFr
     return model, folder / "requests.duckdb", read_nyc(export)
 
 
-def ask(model: Path, db: Path, question: str, as_of: str = NYC_AS_OF) -> dict[str, Any]:
-    code, out, err = run("ask", question, "--model", str(model), "--db", str(db), "--as-of", as_of, "--json")
-    assert code == 0, err
-    return dict(json.loads(out))
-
-
-def check_answer(answer: dict[str, Any], case: Case, frame: pd.DataFrame) -> None:
-    assert answer["status"] == "answered", answer["answer"]
-    query = answer["query"]["query"]
-    assert query["metrics"] == [case.metric]
-    assert tuple(d["name"] for d in query["dimensions"]) == case.dimensions
-    assert query.get("limit") == case.limit
-    width = len(case.dimensions)
-    got = {tuple(row[:width]): row[width] for row in answer["data"]["rows"]}
-    want = case.expected(frame)
-    assert got.keys() == want.keys()
-    for key, value in want.items():
-        assert got[key] == pytest.approx(value, rel=1e-9), key
-
-
 def test_the_draft_passes_check(nyc: tuple[Path, Path, pd.DataFrame]) -> None:
     model, db, _ = nyc
     code, out, err = run("check", "--model", str(model), "--db", str(db))
@@ -308,7 +249,7 @@ def test_the_draft_says_what_to_review(nyc: tuple[Path, Path, pd.DataFrame]) -> 
 @pytest.mark.parametrize("case", NYC_CASES, ids=[c.question for c in NYC_CASES])
 def test_a_question_on_the_draft_matches_pandas(nyc: tuple[Path, Path, pd.DataFrame], case: Case) -> None:
     model, db, frame = nyc
-    check_answer(ask(model, db, case.question), case, frame)
+    check_answer(ask(model, db, case.question, as_of=NYC_AS_OF), case, frame)
 
 
 def test_a_detail_list_shows_the_records(nyc: tuple[Path, Path, pd.DataFrame]) -> None:
@@ -320,7 +261,7 @@ def test_a_detail_list_shows_the_records(nyc: tuple[Path, Path, pd.DataFrame]) -
         ("list open requests in Brooklyn last month", "Borough"),
         ("list the open requests of Brooklyn city last month", "City"),
     ]:
-        answer = ask(model, db, question)
+        answer = ask(model, db, question, as_of=NYC_AS_OF)
         assert answer["query"]["kind"] == "detail"
         keys = {int(row[0]) for row in answer["data"]["rows"]}
         expected = recent[(recent[column] == "BROOKLYN") & still_open]
@@ -332,7 +273,7 @@ def test_a_synonym_added_to_the_draft_is_understood(
 ) -> None:
     model, db, frame = nyc
     question = "上个月按投诉看工单量"
-    before = ask(model, db, question)
+    before = ask(model, db, question, as_of=NYC_AS_OF)
     assert [d["name"] for d in before["query"]["query"]["dimensions"]] == []
     edited = tmp_path / "edited.yaml"
     text = model.read_text(encoding="utf-8")
@@ -343,7 +284,7 @@ def test_a_synonym_added_to_the_draft_is_understood(
     assert run("check", "--model", str(edited), "--db", str(db))[0] == 0
     case = Case(question, "request_count", ("complaint_type",),
                 lambda f: counts(between(f, LAST_MONTH), "Complaint Type"))  # fmt: skip
-    check_answer(ask(edited, db, question), case, frame)
+    check_answer(ask(edited, db, question, as_of=NYC_AS_OF), case, frame)
 
 
 def test_uk_day_first_semicolon_export(tmp_path: Path) -> None:

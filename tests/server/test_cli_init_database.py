@@ -18,12 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from server.cli import app
 from tests.databases import OWNER, OWNER_PASSWORD, READER, READER_PASSWORD
+from tests.server.cli_cases import Case, ask, between, check_answer, monthly, one, run, runner, within_24h
 
-runner = CliRunner()
 ROWS = 3000
 AS_OF = "2024-07-15"
 LAST_MONTH = ("2024-06-01", "2024-07-01")
@@ -48,11 +47,6 @@ TEXTS = [
     "Follow-up on an earlier request that was closed without anyone visiting the address given.",
     "Anonymous report from the online form with photos attached; location checked on the map.",
 ]
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 # --- the messy table -----------------------------------------------------------------------------
@@ -203,12 +197,6 @@ def drafted(requests_db: RequestsDatabase, tmp_path_factory: pytest.TempPathFact
 # --- the same numbers with pandas ----------------------------------------------------------------
 
 
-def between(frame: pd.DataFrame, period: tuple[str, str] | None) -> pd.DataFrame:
-    if period is None:
-        return frame
-    return frame[(frame["created"] >= period[0]) & (frame["created"] < period[1])]
-
-
 def counts(column: str) -> Callable[[pd.DataFrame], dict[tuple[Any, ...], float]]:
     def compute(frame: pd.DataFrame) -> dict[tuple[Any, ...], float]:
         sizes = frame.groupby(column, dropna=False).size()
@@ -217,31 +205,8 @@ def counts(column: str) -> Callable[[pd.DataFrame], dict[tuple[Any, ...], float]
     return compute
 
 
-def monthly(frame: pd.DataFrame) -> dict[tuple[Any, ...], float]:
-    months = frame["created"].dt.to_period("M").dt.start_time.dt.strftime("%Y-%m-%d")
-    return {(key,): float(n) for key, n in frame.groupby(months).size().items()}
-
-
-def one(
-    compute: Callable[[pd.DataFrame], float], period: tuple[str, str] | None = None
-) -> Callable[[pd.DataFrame], dict[tuple[Any, ...], float]]:
-    return lambda frame: {(): compute(between(frame, period))}
-
-
-def within_24h(frame: pd.DataFrame) -> float:
-    return float((frame["hours"] <= 24).sum() / len(frame))
-
-
 def still_open(frame: pd.DataFrame) -> float:
     return float((frame["status"].notna() & (frame["status"] != "Closed")).sum())
-
-
-@dataclass(frozen=True)
-class Case:
-    question: str
-    metric: str
-    dimensions: tuple[str, ...]
-    expected: Callable[[pd.DataFrame], dict[tuple[Any, ...], float]]
 
 
 CASES = [
@@ -263,25 +228,6 @@ CASES = [
     Case("open requests by borough", "open_request_count", ("borough",),
          lambda f: {(k,): still_open(part) for k, part in f.groupby("borough")}),
 ]  # fmt: skip
-
-
-def ask(model: Path, db: str, question: str) -> dict[str, Any]:
-    code, out, err = run("ask", question, "--model", str(model), "--db", db, "--as-of", AS_OF, "--json")
-    assert code == 0, err
-    return dict(json.loads(out))
-
-
-def check_answer(answer: dict[str, Any], case: Case, frame: pd.DataFrame) -> None:
-    assert answer["status"] == "answered", answer["answer"]
-    query = answer["query"]["query"]
-    assert query["metrics"] == [case.metric]
-    assert tuple(d["name"] for d in query["dimensions"]) == case.dimensions
-    width = len(case.dimensions)
-    got = {tuple(row[:width]): row[width] for row in answer["data"]["rows"]}
-    want = case.expected(frame)
-    assert got.keys() == want.keys()
-    for key, value in want.items():
-        assert got[key] == pytest.approx(value, rel=1e-9), key
 
 
 def unwrapped(path: Path) -> str:
@@ -356,7 +302,7 @@ def test_the_draft_passes_check_on_postgres(drafted: tuple[Path, str], requests_
 def test_a_question_on_postgres_matches_pandas(
     drafted: tuple[Path, str], requests_db: RequestsDatabase, case: Case
 ) -> None:
-    check_answer(ask(drafted[0], requests_db.url, case.question), case, requests_db.frame)
+    check_answer(ask(drafted[0], requests_db.url, case.question, as_of=AS_OF), case, requests_db.frame)
 
 
 def test_the_measures_and_flags_match_pandas(
@@ -540,7 +486,7 @@ def test_spark_local_drafts_a_temporary_view_and_answers_like_pandas(
     code, out, err = run("check", "--model", str(model), "--db", "spark-local://")
     assert code == 0, err
     for case in SPARK_CASES:
-        check_answer(ask(model, "spark-local://", case.question), case, spark_requests)
+        check_answer(ask(model, "spark-local://", case.question, as_of=AS_OF), case, spark_requests)
     # a time to a date: the draft's date_diff in seconds / 86400 from the creation time to midnight
     resolved = pd.to_datetime(spark_requests["resolved_date"])
     days = ((resolved - spark_requests["created"]).dt.total_seconds() / 86400).where(
