@@ -4,15 +4,45 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench eval eval-llm install system-deps clean web dist
+# Python packages come from uv.lock (every package pinned, with hashes), installed by uv. uv itself is
+# pinned here and installed from .ci/uv.txt (its hashes; `make lock` rewrites it). No interpreter downloads.
+UV_VERSION := 0.13.10
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+.PHONY: demo test test-all test-latest lint format bench eval eval-llm install lock system-deps clean web dist
+
+$(UV): .ci/uv.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r .ci/uv.txt
+	@touch $(UV)
+
+# Exactly the locked set: `--locked` fails when uv.lock no longer matches pyproject.toml (run `make lock`),
+# and packages the lock does not name are removed from the venv.
+$(STAMP): pyproject.toml uv.lock $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --extra dev --python $(PYTHON)
+	$(BIN)/python .ci/lock_diff.py --check uv.lock
+	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Upgrades are deliberate: `make lock` moves every package to the newest release pyproject.toml allows
+# (`make lock ONLY="duckdb sqlglot"` moves only those), then run `make test` and commit uv.lock.
+lock: $(UV)
+	$(UV) lock --python $(PYTHON) $(if $(ONLY),$(foreach p,$(ONLY),--upgrade-package $(p)),--upgrade)
+	printf 'uv==$(UV_VERSION)\n' | $(UV) pip compile --quiet --universal --generate-hashes \
+		--custom-compile-command 'make lock' - -o .ci/uv.txt
+
+# The suite on the newest releases pyproject.toml allows, in a venv of its own (.venv-latest), to see
+# what an upgrade would break before `make lock`; prints which versions differ from the lock.
+LATEST := .venv-latest
+test-latest: $(UV) system-deps web
+	rm -rf $(LATEST)
+	$(UV) venv --quiet --python $(PYTHON) $(LATEST)
+	$(UV) pip install --quiet --python $(LATEST)/bin/python --upgrade -e '.[dev]'
+	$(LATEST)/bin/python .ci/lock_diff.py uv.lock
+	$(LATEST)/bin/python -m pytest $(PYTEST_ARGS)
 
 # The web client (web/src -> web/dist) with npm and esbuild: `npm ci` when package-lock.json changed,
 # the build when web/dist is missing or older than its sources. No CDN at run time.
@@ -37,8 +67,12 @@ demo: install web
 system-deps:
 	@bash .ci/system-deps.sh
 
+# `make test` is what CI runs; `make test-all` adds the exhaustive cross products (marked `exhaustive`).
 test: install system-deps web
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-all: install system-deps web
+	$(BIN)/python -m pytest --exhaustive $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -73,4 +107,4 @@ dist: install web
 	@ls -1 dist/*.whl
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache web/dist web/node_modules server/web_dist
+	rm -rf $(VENV) $(LATEST) $(TOOLS) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache web/dist web/node_modules server/web_dist

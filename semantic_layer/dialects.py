@@ -5,14 +5,20 @@ Model expressions are DuckDB SQL and the compiler builds its trees with DuckDB's
 PostgreSQL and Spark generators translate most of it. What they leave different is fixed here, so that
 the same semantic query returns the same rows on every engine (tests/semantic_layer/test_engines.py):
 
-- division is by a value or NULL: `a / b` is NULL where b is 0 (DuckDB's infinity becomes NULL in
-  results too), never an error under PostgreSQL or Spark's ANSI mode;
+- division is by a value or NULL: `a / b`, `a // b` and `a % b` are NULL where b is 0 (DuckDB's
+  infinity becomes NULL in results too), never an error (DuckDB 2.0 raises one for // and %, as
+  PostgreSQL and Spark's ANSI mode do); `a // b` is the quotient truncated toward zero, as an integer,
+  for doubles too (DuckDB 2.0's own // divides doubles exactly: 7.5 // 2 is 3.75 there);
 - date parts are integers (PostgreSQL's EXTRACT returns numeric), days of the week count as DuckDB's
   (Sunday 0; ISO: Monday 1), and `date_diff` counts unit boundaries crossed, as DuckDB does;
 - Spark computes decimal literals as DOUBLE (DuckDB divides decimals in DOUBLE; Spark's DECIMAL
   division keeps 6 digits) and percentiles with its exact `percentile`, as DuckDB's quantile_cont;
 - interval units PostgreSQL or Spark lack are written in ones they have (a quarter is 3 months);
-- PostgreSQL joins on `IS NOT DISTINCT FROM` written as equalities (a FULL JOIN needs them).
+- PostgreSQL joins on `IS NOT DISTINCT FROM` written as equalities (a FULL JOIN needs them);
+- `round(x, n)` rounds half away from zero the value as written in decimal, to the 15 significant
+  digits a double holds (`round(0.35, 1)` is 0.4 and `round(1.005, 2)` is 1.01 everywhere, as with
+  PostgreSQL's numeric), not the binary value each engine's own ROUND sees (DuckDB 2.0.1 gives 0.3);
+  the result is a DOUBLE. See docs/semantic-model.md, "Rounding".
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ from typing import ClassVar, Literal
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.dialects.spark import Spark
+from sqlglot.generator import Generator
+from sqlglot.generators.duckdb import DuckDBGenerator
 from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.generators.spark import SparkGenerator
 
@@ -66,6 +75,52 @@ def _plain_interval(interval: exp.Interval) -> exp.Interval:
         return interval
     factor, plain = _INTERVAL_UNITS[unit]
     return exp.Interval(this=exp.Literal.string(str(count * factor)), unit=exp.Var(this=plain))
+
+
+def _round_decimal_digits(generator: Generator, expression: exp.Round, format_function: str) -> str:
+    """round(x, n) on the 15 significant digits of x (`format_function('%.14e', x)`, which DuckDB's printf
+    and Spark's format_string both compute from the exact binary value), as a DECIMAL rounded half away
+    from zero. Past DECIMAL(38, 18)'s range (|x| >= 1e20, NaN, infinities) that is the engine's own ROUND,
+    which leaves such values as they are."""
+    value = generator.sql(expression, "this")
+    digits = generator.sql(expression, "decimals") or "0"
+    as_written = f"TRY_CAST({format_function}('%.14e', CAST({value} AS DOUBLE)) AS DECIMAL(38, 18))"
+    return (
+        f"COALESCE(CAST(ROUND({as_written}, {digits}) AS DOUBLE), CAST(ROUND({value}, {digits}) AS DOUBLE))"
+    )
+
+
+def _truncated_quotient(generator: Generator, expression: exp.IntDiv, truncate: str) -> str:
+    """`a // b` as the exact quotient (NULL where b is 0) truncated toward zero by `truncate`."""
+    quotient = exp.Div(this=expression.this, expression=_null_if_zero(expression.expression))
+    return truncate.format(generator.sql(quotient))
+
+
+def _remainder_or_null(generator: Generator, expression: exp.Mod) -> str:
+    return generator.binary(
+        exp.Mod(this=expression.this, expression=_null_if_zero(expression.expression)), "%"
+    )
+
+
+class _ChatbiDuckDBGenerator(DuckDBGenerator):
+    def round_sql(self, expression: exp.Round) -> str:
+        return _round_decimal_digits(self, expression, "printf")
+
+    def intdiv_sql(self, expression: exp.IntDiv) -> str:
+        return _truncated_quotient(self, expression, "CAST(TRUNC({}) AS BIGINT)")
+
+    def mod_sql(self, expression: exp.Mod) -> str:
+        return _remainder_or_null(self, expression)
+
+    TRANSFORMS: ClassVar[dict[type[exp.Expr], Callable[..., str]]] = {
+        kind: transform for kind, transform in DuckDBGenerator.TRANSFORMS.items() if kind is not exp.IntDiv
+    }
+
+
+class ChatbiDuckDB(DuckDB):
+    """DuckDB itself, with round() as on the other engines (see the module's docstring)."""
+
+    Generator = _ChatbiDuckDBGenerator
 
 
 _POSTGRES_DATE_DIFF = PostgresGenerator.TRANSFORMS[exp.DateDiff]
@@ -116,13 +171,29 @@ class _ChatbiPostgresGenerator(PostgresGenerator):
         )
         return self.sql(exp.paren(exp.and_(both_null, exp.EQ(this=text(left), expression=text(right)))))
 
+    def intdiv_sql(self, expression: exp.IntDiv) -> str:
+        return _truncated_quotient(self, expression, "CAST(TRUNC({}) AS BIGINT)")
+
+    def mod_sql(self, expression: exp.Mod) -> str:
+        return _remainder_or_null(self, expression)
+
+    def round_sql(self, expression: exp.Round) -> str:
+        """A float8 becomes numeric through its 15 significant digits, and numeric rounds half away from zero."""
+        value = self.sql(expression, "this")
+        digits = self.sql(expression, "decimals") or "0"
+        return f"CAST(ROUND(CAST({value} AS NUMERIC), {digits}) AS DOUBLE PRECISION)"
+
     def date_part_sql(self, expression: exp.Func) -> str:
         """year(x), hour(x), dayofweek(x)...: PostgreSQL has EXTRACT for them."""
         part = exp.var(_PART_FUNCTIONS[type(expression)])
         return self.extract_sql(exp.Extract(this=part, expression=expression.this))
 
     TRANSFORMS: ClassVar[dict[type[exp.Expr], Callable[..., str]]] = {
-        **PostgresGenerator.TRANSFORMS,
+        **{
+            kind: transform
+            for kind, transform in PostgresGenerator.TRANSFORMS.items()
+            if kind not in (exp.Round, exp.IntDiv)
+        },
         **dict.fromkeys(_PART_FUNCTIONS, date_part_sql),
         exp.DateDiff: datediff_sql,
     }
@@ -144,6 +215,15 @@ class _ChatbiSparkGenerator(SparkGenerator):
         if expression.is_number and any(c in expression.name.lower() for c in ".e"):
             return f"{text}D"  # a DOUBLE literal: Spark reads 60.0 as DECIMAL(3, 1)
         return text
+
+    def round_sql(self, expression: exp.Round) -> str:
+        return _round_decimal_digits(self, expression, "format_string")
+
+    def intdiv_sql(self, expression: exp.IntDiv) -> str:
+        return _truncated_quotient(self, expression, "CAST({} AS BIGINT)")  # Spark's cast truncates
+
+    def mod_sql(self, expression: exp.Mod) -> str:
+        return _remainder_or_null(self, expression)
 
     def median_sql(self, expression: exp.Median) -> str:
         return self.func("PERCENTILE", expression.this, exp.Literal.number(0.5))
@@ -182,7 +262,15 @@ class _ChatbiSparkGenerator(SparkGenerator):
         kind: transform
         for kind, transform in SparkGenerator.TRANSFORMS.items()
         if kind
-        not in (exp.Median, exp.PercentileCont, exp.DateDiff, exp.DayOfWeek, exp.DayOfWeekIso, exp.TimeToUnix)
+        not in (
+            exp.Median,
+            exp.PercentileCont,
+            exp.DateDiff,
+            exp.DayOfWeek,
+            exp.DayOfWeekIso,
+            exp.TimeToUnix,
+            exp.IntDiv,
+        )
     }
 
 
@@ -193,7 +281,7 @@ class ChatbiSpark(Spark):
 
 
 _DIALECTS: dict[str, str | type[Dialect]] = {
-    "duckdb": "duckdb",
+    "duckdb": ChatbiDuckDB,
     "postgres": ChatbiPostgres,
     "spark": ChatbiSpark,
 }

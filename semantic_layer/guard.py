@@ -28,8 +28,9 @@ QUERY_FUNCTIONS = ALLOWED_FUNCTIONS | frozenset({"strposition"})
 # What the compiler's SQL calls once written for another engine (semantic_layer/dialects.py), as that
 # dialect's parser reads it back: allowed in that dialect's text only.
 DIALECT_FUNCTIONS = {
-    "postgres": frozenset({"age"}),
-    "spark": frozenset({"timestampdiff", "tsordstodate", "timestrtotime", "weekday"}),
+    "duckdb": frozenset({"printf", "trunc"}),  # round(): 15 significant digits; //: a truncated quotient
+    "postgres": frozenset({"age", "trunc"}),
+    "spark": frozenset({"timestampdiff", "tsordstodate", "timestrtotime", "weekday", "format"}),
 }
 # Aggregates sqlglot does not know by name are unvetted functions, not aggregates.
 _UNNAMED_AGGREGATES = (

@@ -50,6 +50,7 @@ import duckdb
 from sqlglot import exp
 
 from .compiler import CompiledQuery, compile_query
+from .dialects import render
 from .engine import DuckDBEngine, DuckDBSettings
 from .errors import ExecutionError, SemanticLayerError
 from .expressions import parse_expression, qualify
@@ -519,7 +520,7 @@ class _Builder:
         query.set("group", exp.Group(grouping_sets=[sets]))
         width = len(candidates)
         seen: dict[tuple[int, int], list[tuple[Any, Any]]] = {}
-        for row in _execute(self.connection, query.sql(dialect="duckdb")).fetchall():
+        for row in _execute(self.connection, render(query, "duckdb")).fetchall():
             grouped_ = [i for i in range(width) if not (row[0] >> (width - 1 - i)) & 1]
             i, j = grouped_
             seen.setdefault((i, j), []).append((row[1 + i], row[1 + j]))
@@ -562,14 +563,12 @@ class _Builder:
             .order_by(*[exp.Ordered(this=k, nulls_first=False) for k in keys])
         )
         target = exp.table_(name, db="main", catalog=_OUT, quoted=True)
-        _execute(
-            self.connection, exp.Create(this=target, kind="TABLE", expression=select).sql(dialect="duckdb")
-        )
+        _execute(self.connection, render(exp.Create(this=target, kind="TABLE", expression=select), "duckdb"))
         rows = self.scalar(exp.select(exp.Count(this=exp.Star())).from_(target.copy()))
         what = f"{table} by day" + "".join(f" × {d}" for d in dims)
         seconds = time.perf_counter() - started
         if budget is not None and rows > budget:
-            _execute(self.connection, exp.Drop(tables=[target.copy()], kind="TABLE").sql(dialect="duckdb"))
+            _execute(self.connection, render(exp.Drop(tables=[target.copy()], kind="TABLE"), "duckdb"))
             self.say(f"{what}: {rows:,} rows, over the budget of {budget:,}: left out ({seconds:.2f} s)")
             return False
         self.rollups.append(RollupTable(name, table, dims, rows))
@@ -577,11 +576,11 @@ class _Builder:
         return True
 
     def types(self, query: exp.Query) -> list[str]:
-        description = _execute(self.connection, query.sql(dialect="duckdb")).description or []
+        description = _execute(self.connection, render(query, "duckdb")).description or []
         return [str(d[1]).upper() for d in description]
 
     def scalar(self, query: exp.Query) -> int:
-        row = _execute(self.connection, query.sql(dialect="duckdb")).fetchone()
+        row = _execute(self.connection, render(query, "duckdb")).fetchone()
         return int(row[0]) if row else 0
 
 
@@ -667,7 +666,7 @@ def _aliased(model: SemanticModel, table: str) -> exp.Table:
 
 
 def _quoted(column: str) -> str:
-    return exp.column(column, quoted=True).sql(dialect="duckdb")
+    return render(exp.column(column, quoted=True), "duckdb")
 
 
 @contextmanager
@@ -697,8 +696,8 @@ def _build_connection(
                     this=exp.alias_(exp.Literal.string(str(path)), alias),
                     expressions=[exp.AttachOption(this=exp.var(o)) for o in options],
                 )
-                _execute(connection, attach.sql(dialect="duckdb"))
-            _execute(connection, exp.Use(this=exp.to_identifier(_SOURCE)).sql(dialect="duckdb"))
+                _execute(connection, render(attach, "duckdb"))
+            _execute(connection, render(exp.Use(this=exp.to_identifier(_SOURCE)), "duckdb"))
             _execute(connection, "SET enable_external_access = false")  # nothing beyond the two files
             yield connection
             _execute(connection, f"CHECKPOINT {_OUT}")
@@ -814,10 +813,10 @@ def _write_metadata(connection: duckdb.DuckDBPyConnection, info: dict[str, Any])
             for c in ("key", "value")
         ],
     )
-    _execute(connection, exp.Create(this=schema, kind="TABLE").sql(dialect="duckdb"))
+    _execute(connection, render(exp.Create(this=schema, kind="TABLE"), "duckdb"))
     insert = exp.insert(exp.values([exp.tuple_(exp.Placeholder(), exp.Placeholder())]), target.copy())
     connection.executemany(
-        insert.sql(dialect="duckdb"),
+        render(insert, "duckdb"),
         [[key, json.dumps(value, ensure_ascii=False)] for key, value in info.items()],
     )
 
@@ -826,7 +825,7 @@ def _read_metadata(engine: DuckDBEngine) -> dict[str, Any]:
     query = exp.select(exp.column("key", quoted=True), exp.column("value", quoted=True)).from_(
         exp.to_table(METADATA_TABLE)
     )
-    rows = engine.execute(query.sql(dialect=engine.dialect), allowed_tables=[METADATA_TABLE], tree=query).rows
+    rows = engine.execute(render(query, engine.dialect), allowed_tables=[METADATA_TABLE], tree=query).rows
     return {key: json.loads(value) for key, value in rows}
 
 

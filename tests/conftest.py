@@ -95,3 +95,19 @@ def require_system(what: str, available: bool) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message + "; CI must have it")
     pytest.skip(message)
+
+
+# `make test` runs every behaviour once; `make test-all` (pytest --exhaustive) adds the exhaustive cross
+# products (policies x joins x engines, grains x ranges, ...), marked `exhaustive`, that would push the
+# suite past CI's budget as they grow.
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--exhaustive", action="store_true", help="also run the tests marked exhaustive")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--exhaustive"):
+        return
+    skip = pytest.mark.skip(reason="exhaustive: run with `make test-all` (pytest --exhaustive)")
+    for item in items:
+        if "exhaustive" in item.keywords:
+            item.add_marker(skip)
