@@ -9,7 +9,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from semantic_layer.errors import QueryError
+from semantic_layer.errors import AccessDeniedError, QueryError
 from semantic_layer.identity import Identity
 from semantic_layer.layer import SemanticLayer
 from semantic_layer.model import Language, SemanticModel
@@ -17,10 +17,11 @@ from semantic_layer.query import DimensionRef, OrderBy, SemanticQuery
 from semantic_layer.resolve import resolve_query
 from semantic_layer.result import Column, QueryResult
 
+from . import wording
 from .analysis import Anomaly, ChangeExplanation, Concentration, Distribution
 from .charts import choose_chart
 from .insights import concentration, distribution, explain_change, find_anomalies
-from .intent import ConversationState, Intent, Plan
+from .intent import Clarification, ClarifyOption, ConversationState, Intent, Plan
 from .narrative import narrate
 
 Status = Literal["answered", "clarify", "unsupported"]
@@ -79,6 +80,44 @@ def data_query(intent: Intent) -> SemanticQuery | None:
     return query
 
 
+def _rejected(
+    intent: Intent,
+    error: QueryError,
+    model: SemanticModel,
+    plan: Plan,
+    before: ConversationState,
+    data_as_of: str | None,
+    timings: dict[str, float],
+) -> tuple[Answer, ConversationState]:
+    """A clarification in place of a query the semantic layer refused: why, and questions it can answer."""
+    lang = intent.language
+    why = str(error).splitlines()[0]
+    examples = [q.question.get(lang) for q in model.verified_questions if q.question.get(lang)][:3]
+    options = tuple(
+        ClarifyOption(id=f"option{i}", label=text, text=text) for i, text in enumerate(examples, start=1)
+    )
+    asking = Intent(
+        kind="clarify",
+        confidence=0.5,
+        language=lang,
+        clarification=Clarification(question=wording.say("rejected", lang, why=why), options=options),
+    )
+    view = ClarificationView(
+        question=asking.clarification.question,  # type: ignore[union-attr]
+        options=[OptionView(id=o.id, label=o.label) for o in options],
+    )
+    state = before.model_copy(update={"pending": asking, "turns": plan.state.turns})
+    answer = Answer(
+        status="clarify",
+        query=asking,
+        clarification=view,
+        planner=plan.planner,
+        data_as_of=data_as_of,
+        timings=timings,
+    )
+    return answer, state
+
+
 def answer_question(
     planner: QuestionPlanner,
     layer: SemanticLayer,
@@ -126,18 +165,23 @@ def answer_question(
     assert query is not None
     analysis: ChangeExplanation | Concentration | Distribution | None = None
     anomalies: list[Anomaly] = []
-    if intent.kind == "distribution":
-        analysis = distribution(layer, query, identity)
-        result = _bins_result(analysis, layer, intent.language)
-    else:
-        result = layer.query(query, identity, language=intent.language)
-        timings.update(result.timings)
-        if intent.kind == "explain_change":
-            analysis = explain_change(layer, query, identity)
-        elif intent.kind == "concentration":
-            analysis = concentration(layer, query, identity)
-        elif intent.kind == "metric":
-            anomalies = _anomalies(query, result)
+    try:
+        if intent.kind == "distribution":
+            analysis = distribution(layer, query, identity)
+            result = _bins_result(analysis, layer, intent.language)
+        else:
+            result = layer.query(query, identity, language=intent.language)
+            timings.update(result.timings)
+            if intent.kind == "explain_change":
+                analysis = explain_change(layer, query, identity)
+            elif intent.kind == "concentration":
+                analysis = concentration(layer, query, identity)
+            elif intent.kind == "metric":
+                anomalies = _anomalies(query, result)
+    except AccessDeniedError:
+        raise
+    except QueryError as error:  # a reading the layer cannot run: ask, never an HTTP error (issue 15)
+        return _rejected(intent, error, layer.model, plan, state, data_as_of, timings)
     analysed = time.perf_counter()
     text, facts = narrate(
         intent,

@@ -48,10 +48,11 @@ FOLLOW_UP = re.compile(
     r"|\binstead\b|\bas well\b|\bsame (for|but|thing)\b|^(for|in|by|with) "
 )
 EXCLUDE = re.compile(
-    r"(除了?|不含|不包括|不算|不计|刨除|除开|排除|去掉|剔除|除去|excluding|exclude|except( for)?|other than|apart from|not including"
-    r"|not counting|leaving out|leave out|without|besides|ignoring|outside( of)?)\s*(the\s+)?$"
+    r"(除了?|不含|不包括|不算|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
+    r"|not counting|leaving out|leave out|without|w/o|besides|ignoring|outside( of)?|not in|not from|not on|not via|not through|not|non-?"
+    r"|(that |which |who )?(weren't|wasn't|aren't|isn't|were not|was not|are not|is not|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
 )
-NEGATION_AFTER = re.compile(r"^\s*(以外|之外|外)")
+NEGATION_AFTER = re.compile(r"^\s*(以外|之外|外|除外|不要|不算|不含|不计)")
 SIDE_BY_SIDE = re.compile(
     r"比较|对比|相比|哪个|哪一个|分别|谁的|\bcompare|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
 )
@@ -138,3 +139,21 @@ THRESHOLD_OPS = {
     "under": "lt", "fewer than": "lt", "=": "eq", "等于": "eq", "为": "eq", "score of": "eq", "rating of": "eq",
     "rated": "eq", "gave": "eq", "gave a": "eq", "gave an": "eq", "gave us a": "eq", "gave us an": "eq", "of exactly": "eq",
 }  # fmt: skip
+
+# A question about the future: refused (the product does not forecast yet) instead of answering a past
+# period as if it were the one asked about.
+FORECAST = re.compile(
+    r"预测|预计|预估|预判|下个?月|下一个?月|下周|下个?星期|下一周|下个?季度|下一季度|明年|下一年|未来\s*\d*\s*(?:天|周|个月|月|年)|将来|会不会|会有多少|会达到|能达到"
+    r"|forecast|predict|projection|\bproject(ed)?\b|\bnext (week|month|quarter|year|\d+ (days|weeks|months))\b|\bcoming (week|month|quarter|year)\b"
+    r"|\bwill (we|there|it|the|our)\b|\bgoing to (be|get|have|hit|exceed|go)\b|\bexpect(ed)? .{0,30}\b(next|coming)\b"
+)
+# Cues a metric must agree with (checked on the question with its times, numbers and thresholds blanked).
+DURATION = re.compile(
+    r"多久|多长时间|时长|耗时|用时|花了?多少时间|几个?小时|几天|最快|最慢|更快|更慢"
+    r"|how long|how many (hours|days|minutes)|(?<!\d)(?<!\d )\b(hours?|hrs?|minutes?|mins?|days)\b|time to (resolve|close|respond|fix|first|reply|answer)"
+    r"|\bforever\b|\bfastest\b|\bslowest\b|\bquickest\b|\bfaster\b|\bslower\b|\bturnaround\b"
+)
+SHARE = re.compile(
+    r"比例|占比|比率|百分比|百分之|几成|份额|\bshare\b|\bpercent(age)?\b|\bportion\b|\bfraction\b|\bratio\b|\bproportion\b|%"
+)
+HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|\bcount of\b|#\s*of\b")

@@ -1,8 +1,13 @@
-"""Run the question eval set (tests/agent/eval/*.yaml) through a planner and score it.
+"""Run a question eval set (tests/agent/eval/*.yaml, or the frozen blind sets) through a planner and score it.
 
-Each case is one or more turns; each turn's `expect` is compared with the planner's intent by the
-rules in tests/agent/eval/README.md (unspecified keys take their defaults, sets compared as sets,
-time ranges compared once resolved against the eval's today).
+Each case is one or more turns; each turn's `expect` (or one of its `also` alternatives) is compared
+with the planner's intent by the rules in tests/agent/eval/README.md (unspecified keys take their
+defaults, sets compared as sets, time ranges compared once resolved against the eval's today).
+
+Every turn has one outcome: `right` (the gold or a listed alternative), `wrong` (answered, but neither:
+the outcome that hands an executive a wrong number) or `declined` (asked back or refused where the
+gold is an answer: not wrong, not right). A clarification is right only where the gold is one; a
+forecast question (category `forecast`) is right when refused.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
@@ -27,6 +32,10 @@ if TYPE_CHECKING:
 EVAL_TODAY = date(2026, 11, 15)
 
 
+Outcome = Literal["right", "wrong", "declined"]
+DECLINING = ("clarify", "unsupported")
+
+
 @dataclass(frozen=True)
 class TurnResult:
     case_id: str
@@ -37,17 +46,37 @@ class TurnResult:
     intent: Intent
     planner: str = "rules"
     fallback: str | None = None
+    outcome: Outcome = "right"
 
     @property
     def passed(self) -> bool:
-        return not self.problems
+        return self.outcome == "right"
 
 
 def load_cases(folder: Path) -> list[dict[str, Any]]:
+    """The cases of every *.yaml directly in `folder` (sub-folders are other sets)."""
     cases: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.yaml")):
         cases += yaml.safe_load(path.read_text(encoding="utf-8")) or []
     return cases
+
+
+def score_turn(
+    turn: dict[str, Any], category: str, intent: Intent, model: SemanticModel, today: date
+) -> tuple[Outcome, list[str]]:
+    """The turn's outcome and, unless right, what differs from the gold."""
+    golds = [turn["expect"], *turn.get("also", [])]
+    if category == "forecast" and intent.kind == "unsupported":
+        return "right", []
+    problems: list[str] = []
+    for gold in golds:
+        differences = compare_intent(gold, intent, model, today)
+        if not differences:
+            return "right", []
+        problems = problems or differences
+    if intent.kind in DECLINING:
+        return "declined", problems
+    return "wrong", problems
 
 
 def run_cases(
@@ -59,7 +88,7 @@ def run_cases(
         for turn in case["turns"]:
             plan = planner.plan(turn["q"], state)
             state = plan.state
-            problems = compare_intent(turn["expect"], plan.intent, planner.model, today)
+            outcome, problems = score_turn(turn, case["category"], plan.intent, planner.model, today)
             results.append(
                 TurnResult(
                     case["id"],
@@ -70,6 +99,7 @@ def run_cases(
                     plan.intent,
                     plan.planner,
                     plan.fallback,
+                    outcome,
                 )
             )
     return results
@@ -134,28 +164,76 @@ def compare_intent(expect: dict[str, Any], intent: Intent, model: SemanticModel,
     return problems
 
 
-def accuracy_table(results: list[TurnResult]) -> tuple[dict[str, float], str]:
-    """Accuracy per language (returned) and a printable table per language and category."""
-    by_lang: dict[str, list[bool]] = defaultdict(list)
-    by_category: dict[tuple[str, str], list[bool]] = defaultdict(list)
+@dataclass(frozen=True)
+class Scores:
+    """Shares of turns, per language: right, wrong (answered but neither the gold nor an alternative)
+    and declined (a clarification or refusal where an answer was the gold)."""
+
+    turns: dict[str, int]
+    accuracy: dict[str, float]
+    wrong: dict[str, float]
+    declined: dict[str, float]
+
+
+def scores(results: list[TurnResult]) -> Scores:
+    by_lang: dict[str, list[Outcome]] = defaultdict(list)
     for result in results:
-        by_lang[result.lang].append(result.passed)
-        by_category[(result.category, result.lang)].append(result.passed)
-    accuracy = {lang: sum(v) / len(v) for lang, v in sorted(by_lang.items())}
-    lines = [f"{'category':<14} {'zh':>12} {'en':>12}"]
-    for category in sorted({c for c, _ in by_category}):
-        cells = []
-        for lang in ("zh", "en"):
-            passed = by_category.get((category, lang), [])
-            cells.append(f"{sum(passed)}/{len(passed)}" if passed else "-")
-        lines.append(f"{category:<14} {cells[0]:>12} {cells[1]:>12}")
-    totals = [
-        f"{sum(by_lang[lang])}/{len(by_lang[lang])} {100 * accuracy[lang]:.1f}%" if lang in accuracy else "-"
-        for lang in ("zh", "en")
-    ]
-    lines.append(f"{'all':<14} {totals[0]:>12} {totals[1]:>12}")
+        by_lang[result.lang].append(result.outcome)
+    share = lambda outcomes, what: sum(o == what for o in outcomes) / len(outcomes)  # noqa: E731
+    langs = sorted(by_lang)
+    return Scores(
+        turns={lang: len(by_lang[lang]) for lang in langs},
+        accuracy={lang: share(by_lang[lang], "right") for lang in langs},
+        wrong={lang: share(by_lang[lang], "wrong") for lang in langs},
+        declined={lang: share(by_lang[lang], "declined") for lang in langs},
+    )
+
+
+CONFIDENCE_BANDS = ((0.85, 1.01), (0.7, 0.85), (0.5, 0.7), (0.0, 0.5))
+
+
+def calibration(results: list[TurnResult]) -> list[tuple[tuple[float, float], int, float]]:
+    """Per confidence band: how many turns were answered, and the share of them that were right."""
+    rows = []
+    for low, high in CONFIDENCE_BANDS:
+        answered = [
+            r for r in results if r.intent.kind not in DECLINING and low <= r.intent.confidence < high
+        ]
+        right = sum(r.outcome == "right" for r in answered)
+        rows.append(((low, high), len(answered), right / len(answered) if answered else float("nan")))
+    return rows
+
+
+def accuracy_table(results: list[TurnResult]) -> tuple[dict[str, float], str]:
+    """Accuracy per language (returned) and a printable table: per language and category, the turns
+    right / wrong / declined; then the totals and the calibration of the confidence."""
+    cells: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    for result in results:
+        cells[(result.category, result.lang)].append(result.outcome)
+
+    def cell(outcomes: list[Outcome]) -> str:
+        if not outcomes:
+            return "-"
+        return f"{outcomes.count('right')}/{outcomes.count('wrong')}/{outcomes.count('declined')}"
+
+    lines = [f"{'category':<14} {'zh right/wrong/declined':>24} {'en right/wrong/declined':>24}"]
+    for category in sorted({c for c, _ in cells}):
+        lines.append(
+            f"{category:<14} {cell(cells.get((category, 'zh'), [])):>24} {cell(cells.get((category, 'en'), [])):>24}"
+        )
+    total = scores(results)
+    for lang in ("zh", "en"):
+        if lang in total.turns:
+            lines.append(
+                f"{lang}: {total.turns[lang]} turns, {100 * total.accuracy[lang]:.1f}% right, "
+                f"{100 * total.wrong[lang]:.1f}% answered wrongly, {100 * total.declined[lang]:.1f}% declined"
+            )
+    lines.append("confidence    answered  right")
+    for (low, high), answered, right in calibration(results):
+        shown = f"{100 * right:.0f}%" if answered else "-"
+        lines.append(f"[{low:.2f}, {min(high, 1):.2f}) {answered:>9}  {shown:>5}")
     llm = sum(r.planner == "llm" for r in results)
     fallbacks = sum(r.fallback is not None for r in results)
     if llm or fallbacks:
         lines.append(f"LLM planned {llm} of {len(results)} turns; the parser stood in {fallbacks} times")
-    return accuracy, "\n".join(lines)
+    return total.accuracy, "\n".join(lines)

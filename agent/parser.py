@@ -21,7 +21,8 @@ from semantic_layer.periods import Clock, add_months, comparison_shift, resolve_
 from semantic_layer.query import MAX_LIMIT, DimensionRef, Filter, OrderBy, SemanticQuery, TimeRange
 from semantic_layer.resolve import leaf_metrics
 
-from . import cues
+from . import cues, wording
+from .cue_checks import check_cues
 from .intent import Clarification, ClarifyOption, ConversationState, Intent, Plan
 from .text import language_of, normalize
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
@@ -37,9 +38,7 @@ _WHICH_TIME = [(re.compile(r"哪个?月|哪一个?月|which month"), "month"), (
 _CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\bplus\b|as well as|\bvs\b")
 _UNIT_FORMATS = {"star": "score", "stars": "score", "星": "score", "分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
                  "小时": "hours", "hour": "hours", "hours": "hours", "分": "score", "points": "score", "point": "score"}  # fmt: skip
-UNSURE = 0.6
-"""The confidence of a reading that left words of the question unexplained."""
-_SEPARATOR = re.compile(r"^[\s,、和与及跟以及或and&/+的]*$")
+_SEPARATOR = re.compile(r"^(?:\s|,|、|和|与|及|跟|以及|或者?|\band\b|\bor\b|\bnor\b|&|/|\+|的)*$")
 
 
 @dataclass
@@ -69,6 +68,9 @@ class Reading:
     """Words naming data values outside what the user may see."""
     rest: str = ""
     """The words no pass understood (terms, times, numbers and the like blanked out)."""
+    cue_text: str = ""
+    """The question with times, comparisons, numbers and thresholds blanked: where cues are looked for
+    ("hours" in "within 72 hours" is a threshold's unit, not a question about a duration)."""
 
     def has(self, pattern: re.Pattern[str]) -> bool:
         return bool(pattern.search(self.text))
@@ -122,12 +124,18 @@ class Planner:
             return self.unsupported(lang, text, "empty")
         if cues.UNSAFE.search(text):
             return self.unsupported(lang, text, "unsafe")
+        if cues.FORECAST.search(text):
+            return self.unsupported(lang, text, "forecast")
         reading = self.read(text)
         if reading.hidden:
             return self.unsupported(
                 lang, text, "out_of_scope", words=("、" if lang == "zh" else ", ").join(reading.hidden)
             )
-        return _owning_up(self.shape(lang, reading, state), unknown_words(reading.rest))
+        intent = self.shape(lang, reading, state)
+        unknown = unknown_words(reading.rest)
+        if unknown and intent.kind not in ("unsupported", "clarify"):
+            return self.ask_about_words(lang, reading.text, intent, unknown)
+        return check_cues(self, lang, reading, intent)
 
     def shape(self, lang: Language, reading: Reading, state: ConversationState) -> Intent:
         last = state.last
@@ -192,6 +200,7 @@ class Planner:
                 continue
             reading.thresholds.append((op, float(match.group(2)), match.group(3), match.start()))
             blank(match.span())
+        reading.cue_text = "".join(work)
         concentration = cues.CONCENTRATION.search(text)
         if concentration:  # "account for" is not the account category
             blank(concentration.span())
@@ -654,11 +663,12 @@ class Planner:
         )
 
     def unsupported(self, lang: Language, text: str, why: str, **details: str) -> Intent:
-        reasons = {
+        reasons: dict[str, dict[Language, str]] = {
             "out_of_scope": {"zh": "你可以查看的数据中没有「{words}」，所以无法回答这个问题。", "en": "The data you may see has nothing for '{words}', so this cannot be answered."},
             "unsafe": {"zh": "我只能回答关于数据的问题，不能修改数据、执行SQL或透露系统信息。", "en": "I can only answer questions about the data; I cannot change data, run SQL or reveal system details."},
             "no_metric": {"zh": "这个问题在现有数据中找不到对应的指标。", "en": "The data has no measure that answers this question."},
             "empty": {"zh": "请输入一个问题。", "en": "Please ask a question."},
+            "forecast": wording.MESSAGES["forecast"],
         }  # fmt: skip
         return Intent(
             kind="unsupported",
@@ -666,6 +676,26 @@ class Planner:
             language=lang,
             reason=reasons[why][lang].format(**details),
             alternatives=tuple(self.alternatives(lang, text)),
+        )
+
+    def ask_about_words(self, lang: Language, text: str, intent: Intent, unknown: list[str]) -> Intent:
+        """A reading that leaves words out is not answered: the question names the words and offers
+        the reading without them (chosen knowingly, it is no longer silent) and questions it can answer."""
+        words = wording.join_words(unknown, lang)
+        without = wording.say(
+            "without_words", lang, question=wording.restate(intent, self.model, lang), words=words
+        )
+        options = [ClarifyOption(id="option1", label=without, intent=intent)]
+        for index, question in enumerate(self.alternatives(lang, text)[:2], start=2):
+            options.append(ClarifyOption(id=f"option{index}", label=question, text=question))
+        return Intent(
+            kind="clarify",
+            confidence=0.5,
+            language=lang,
+            clarification=Clarification(
+                question=wording.say("unknown_words", lang, words=words), options=tuple(options)
+            ),
+            notes=intent.notes,
         )
 
     def alternatives(self, lang: Language, text: str) -> list[str]:
@@ -754,21 +784,6 @@ class Planner:
         if query == base and reading.metrics == list(base.metrics):
             return None if not (reading.time or reading.filters) else last
         return Intent(kind=kind, query=query, confidence=0.85, language=lang)
-
-
-def _owning_up(intent: Intent, unknown: list[str]) -> Intent:
-    """An answer that leaves words of the question out says which, and is less sure of itself (so
-    that the router hands it to the LLM when there is one)."""
-    if not unknown or intent.kind in ("unsupported", "clarify"):
-        return intent
-    words = "、".join(unknown) if intent.language == "zh" else ", ".join(unknown)
-    note = (
-        f"未能理解：{words}（回答未考虑这些词）"
-        if intent.language == "zh"
-        else f"Not understood: {words} (left out of the answer)"
-    )
-    confidence = min(intent.confidence, UNSURE)
-    return intent.model_copy(update={"confidence": confidence, "notes": (*intent.notes, note)})
 
 
 def _qualifies_value(match: Match, dimension: str, values: list[Match], work: str) -> bool:

@@ -116,6 +116,6 @@ class RoutedPlanner:
             return False
         if self.always_llm:
             return True
-        if intent.kind == "clarify":  # the parser found the exact candidates; asking is right
-            return False
-        return intent.kind == "unsupported" or intent.confidence < self.route_below
+        # The parser asks back when a word is unknown, a cue contradicts the metric or two readings are
+        # close: the LLM, which may know the word, gets the question first (issue 15).
+        return intent.kind in ("clarify", "unsupported") or intent.confidence < self.route_below

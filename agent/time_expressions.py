@@ -95,7 +95,8 @@ class _Finder:
 
     def find(self) -> TimeMatch | None:
         recognisers: list[Callable[[], TimeMatch | None]] = [
-            self.ranges, self.since, self.last_n, self.named_quarter, self.named_month, self.named_year, self.fixed,
+            self.ranges, self.listed_months, self.since, self.last_n, self.named_quarter, self.half_year,
+            self.week_number, self.named_month, self.named_year, self.fixed,
         ]  # fmt: skip
         found = [m for m in (r() for r in recognisers) if m is not None]
         if not found:
@@ -133,6 +134,73 @@ class _Finder:
             y1 = int(en.group(2)) if en.group(2) else (y2 if m1 <= m2 else y2 - 1)
             return self.absolute(date(y1, m1, 1), add_months(date(y2, m2, 1), 1), en.span())
         return None
+
+    # "3、4月份", "3月和4月": adjacent months listed are their range (one month apart at most)
+    def listed_months(self) -> TimeMatch | None:
+        zh = re.search(r"(?:(\d{4})年)?(\d{1,2})月?(?:份)?\s*[、,和与及跟]\s*(\d{1,2})月(?:份)?", self.text)
+        if not zh:
+            return None
+        m1, m2 = int(zh.group(2)), int(zh.group(3))
+        if not (1 <= m1 <= 12 and m2 == m1 + 1):
+            return None
+        year = int(zh.group(1)) if zh.group(1) else _recent_month(m2, self.today)
+        return self.absolute(date(year, m1, 1), add_months(date(year, m2, 1), 1), zh.span())
+
+    # "上半年", "去年下半年", "H1", "1H 2025", "the first half of last year"
+    def half_year(self) -> TimeMatch | None:
+        zh = re.search(r"(?:(\d{4})年|(去年|今年|前年))?\s*(上|下)半年", self.text)
+        en = re.search(
+            r"(?:(\d{4})\s*)?(?<![a-z0-9])(?:h([12])|([12])h|(?:the )?(first|second|1st|2nd) half(?: of)?)"
+            r"(?![a-z0-9])(?:\s*(?:of\s*)?(\d{4}|last year|this year))?",
+            self.text,
+        )
+        if (
+            en
+            and en.group(3)
+            and re.search(r"(within|under|over|than|in|<|>|超过|低于)\s*$", self.text[: en.start()])
+        ):
+            en = None  # "within 1h" is an hour, not the first half
+        if zh:
+            half = 1 if zh.group(3) == "上" else 2
+            relative = {"去年": -1, "今年": 0, "前年": -2}
+            year = int(zh.group(1)) if zh.group(1) else self.today.year + relative.get(zh.group(2) or "", 0)
+            span = zh.span()
+        elif en:
+            half = int(en.group(2) or en.group(3) or _ORDINAL_EN[en.group(4)])
+            named = en.group(1) or en.group(5)
+            if named and named.isdigit():
+                year = int(named)
+            elif named == "last year" or re.search(
+                r"last year'?s? (h[12]|[12]h|first half|second half)", self.text
+            ):
+                year = self.today.year - 1
+            else:
+                year = self.today.year
+            span = en.span()
+        else:
+            return None
+        start = date(year, 1 if half == 1 else 7, 1)
+        if start > self.today:  # "H2" in spring: the most recent one that has begun
+            start = date(year - 1, start.month, 1)
+        return self.absolute(start, add_months(start, 6), span)
+
+    # "第23周", "week 23", "wk 45": weeks numbered as ISO weeks (starting Monday), this year's by default
+    def week_number(self) -> TimeMatch | None:
+        match = re.search(r"第\s*(\d{1,2})\s*周|(?<![a-z])(?:week|wk)\.?\s*#?(\d{1,2})(?!\d)", self.text)
+        if not match:
+            return None
+        number = int(match.group(1) or match.group(2))
+        year = self.today.year
+        try:
+            start = date.fromisocalendar(year, number, 1)
+        except ValueError:
+            return None
+        if start > self.today:
+            try:
+                start = date.fromisocalendar(year - 1, number, 1)
+            except ValueError:
+                return None
+        return self.absolute(start, start + timedelta(days=7), match.span())
 
     # "3月以来", "自3月起", "since March", "since 2025"
     def since(self) -> TimeMatch | None:
@@ -177,6 +245,11 @@ class _Finder:
             return self.period(f"last_{n * 12 if unit == '年' else n}_{kind}", zh.span())
         if re.search(r"(?:最近|过去|近)\s*(?:一)?段时间", self.text):
             return None
+        fortnight = re.search(
+            r"(?:in |over |during |for )?(?:the )?(?:last|past|previous|recent)\s+fortnight\b", self.text
+        )
+        if fortnight:
+            return self.period("last_14_days", fortnight.span())
         en = re.search(
             r"(?:in |over |during |for )?(?:the )?(?:last|past|previous|recent|trailing)\s+(\d+|half a|a half)?\s*(day|week|month|year|quarter)s?\b",
             self.text,
@@ -213,11 +286,16 @@ class _Finder:
             else:
                 year = _recent_quarter(quarter, self.today)
             return self.absolute(*_quarter_range(year, quarter), zh.span())
-        q = re.search(r"(?:(\d{4})\s*)?(?<![a-z0-9])q([1-4])(?![a-z0-9])(?:\s*(?:of\s*)?(\d{4}))?", self.text)
+        q = re.search(
+            r"(?:(\d{4})\s*)?(?<![a-z0-9])q([1-4])(?![a-z0-9])(?:\s*(?:of\s*)?(\d{4}|last year))?", self.text
+        )
         if q:
             quarter = int(q.group(2))
             year_text = q.group(1) or q.group(3)
-            year = int(year_text) if year_text else _recent_quarter(quarter, self.today)
+            if year_text == "last year":
+                year = self.today.year - 1
+            else:
+                year = int(year_text) if year_text else _recent_quarter(quarter, self.today)
             return self.absolute(*_quarter_range(year, quarter), q.span())
         en = re.search(
             r"(?:the )?(first|1st|second|2nd|third|3rd|fourth|4th) quarter(?: of (\d{4}))?", self.text
@@ -286,8 +364,8 @@ class _Finder:
             (r"上个?月|上一个?月|last month|previous month|prior month", "last_month"),
             (r"本季度|这个?季度|本季|当季|this quarter|current quarter|quarter[- ]to[- ]date", "this_quarter"),
             (r"上个?季度|上一季度|上季|last quarter|previous quarter|prior quarter", "last_quarter"),
-            (r"今年|本年|本年度|this year|current year", "this_year"),
-            (r"去年|上一年|上年|last year|previous year", "last_year"),
+            (r"今年|本年|本年度|this year|this yr|current year", "this_year"),
+            (r"去年|上一年|上年|last year|last yr|previous year", "last_year"),
             (r"历史以来|有史以来|所有时间|全部时间|历史上|历史|迄今为止|all[- ]time|ever\b|since the beginning|since inception", "all_time"),
         ]  # fmt: skip
         for pattern, name in patterns:

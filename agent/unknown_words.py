@@ -29,14 +29,20 @@ _ZH_PHRASING = sorted(
     列出 列出来 显示 展示 输出 算 算一下 计算 统计一下 拆 拆分 拆开 拆一下 分开 细分 维度 分组 对比 比较 相比 比 环比 同比 变化 变动 趋势 走势 分布 排名 排行 排序
     最 最多 最少 最高 最低 最大 最小 最长 最短 最快 最慢 最好 最差 更 较 比较 很 非常 特别 太 挺 有点 比如 例如 只 只看 仅 仅看 就 都 也 还 再 又 换成 改成 改为 换为 同样 如果
     上升 下降 增加 减少 增长 下滑 提升 提高 降低 好转 变好 变差 恶化 改善 掉 涨 升 降 原因 为什么 为啥 为何 导致 因素 造成 影响 驱动 集中 主要 来自 占比 占 份额 比例 贡献
-    明细 清单 名单 列表 记录 内容 具体 哪些 谁 是谁 不同 安排 回访 厉害 严重 明显 接过 接单 一 周会 月会 汇报 报告 周报 月报 不算 不含 不包括 除了 除 以外 之外 排除 去掉 期间 时候 时间 范围 左右 以上 以下 之间
+    除外 不要 不计 明细 清单 名单 列表 记录 内容 具体 哪些 谁 是谁 不同 安排 回访 厉害 严重 明显 接过 接单 一 周会 月会 汇报 报告 周报 月报 不算 不含 不包括 除了 除 以外 之外 排除 去掉 期间 时候 时间 范围 左右 以上 以下 之间
     收到 收到了 发生 出现 产生 处理 遇到 整体 总体 全部 所有 全 总 平均 均值 中位数 分位 分钟 小时 天 周 月 年 季度 次 件 张 单 位 名 条 款 家 类 种 成 好 差 高 低 多 少 快 慢
     """
     ),
     key=len,
     reverse=True,
 )
-_ZH_PHRASING_PATTERN = re.compile("|".join(re.escape(w) for w in _ZH_PHRASING))
+_ZH_PHRASING_PATTERN = re.compile("|".join(re.escape(w) for w in _ZH_PHRASING if len(w) > 1))
+# One-character words: function words go wherever they are; the others (units, 天, 多, 好...) only when
+# nothing but phrasing is left beside them, so that 天气 or 利润 stay words instead of losing a character.
+_ZH_FUNCTION = frozenset(
+    "的了吗呢吧啊呀嘛么是有在和与及跟或把被给对向从到里中上下内外各个每按以用这那就都也还再又只仅全总最更较很太挺比"
+)
+_ZH_SINGLE = frozenset(w for w in _ZH_PHRASING if len(w) == 1)
 
 _EN_PHRASING = frozenset(
     _words(
@@ -76,8 +82,10 @@ def unknown_words(rest: str) -> list[str]:
     found: list[str] = []
     for run in _CJK_RUN.findall(rest):
         for piece in _ZH_PHRASING_PATTERN.sub(" ", run).split():
-            if len(piece) >= MIN_ZH_RUN:
-                found.append(piece)
+            piece = "".join(" " if c in _ZH_FUNCTION else c for c in piece)
+            for word in piece.split():
+                if len(word) >= MIN_ZH_RUN and not all(c in _ZH_SINGLE for c in word):
+                    found.append(word)
     for word in _EN_WORD.findall(rest.lower()):
         word = word.strip("'-")
         if len(word) > MIN_EN_WORD and word not in _EN_PHRASING and word.rstrip("s") not in _EN_PHRASING:

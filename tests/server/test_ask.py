@@ -290,3 +290,12 @@ def test_health_is_503_until_started(settings: Settings) -> None:
     with TestClient(app) as started:
         assert started.get("/api/health").json()["status"] == "ready"
         assert started.app.state.chat.planners.cached(LOCAL_IDENTITY)  # type: ignore[attr-defined]
+
+
+def test_a_question_the_layer_cannot_run_is_asked_back_not_an_http_error(client: TestClient) -> None:
+    """Customers have no channel (channel is a ticket's): the reading is valid words, an invalid query."""
+    asked = ask(client, question="各渠道的客户数")
+    assert asked["status"] == "clarify" and "channel" in asked["clarification"]["question"]
+    assert asked["data"] is None and asked["clarification"]["options"]
+    chosen = ask(client, conversation_id=asked["conversation_id"], choice="option1")
+    assert chosen["status"] == "answered"

@@ -72,7 +72,8 @@ def test_eval_runs_every_question_through_the_llm(
     )
     assert result.exit_code == 0, result.output
     assert (
-        "1/1 100.0%" in result.stdout
+        "zh: 1 turns, 100.0% right, 0.0% answered wrongly" in result.stdout
+        and "en: 1 turns, 100.0% right" in result.stdout
         and "LLM planned 2 of 2 turns; the parser stood in 0 times" in result.stdout
     )
     assert {r["model"] for r in llm.requests} == {"qwen2.5:7b"} and len(llm.requests) == 4

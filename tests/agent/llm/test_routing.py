@@ -57,17 +57,19 @@ def test_questions_outside_the_parser_go_to_the_llm_unless_they_ask_to_change_da
         ("How many tickets did the warehouse robots file this month?", "warehouse"),
     ],
 )
-def test_words_the_parser_left_out_make_it_unsure_and_say_so(
+def test_words_the_parser_cannot_place_are_asked_about_never_left_out(
     rules: Planner, question: str, unknown: str
 ) -> None:
+    """Never an answer to a different question: the words are named, the reading without them is an
+    option the user may pick knowingly, and the LLM (when there is one) gets the question first."""
     intent = rules.plan(question).intent
-    assert intent.kind == "metric" and intent.confidence < RoutedPlanner(rules).route_below
-    assert any(unknown in note for note in intent.notes), intent.notes
+    assert intent.kind == "clarify" and intent.clarification is not None
+    assert unknown in intent.clarification.question
+    first = intent.clarification.options[0]
+    assert first.intent is not None and first.intent.kind == "metric" and unknown in first.label
     assert RoutedPlanner(rules).wants_llm(question, rules.plan(question))
 
 
-def test_a_clarification_between_metrics_the_parser_found_stays_with_it(rules: Planner) -> None:
+def test_a_clarification_the_parser_would_ask_goes_to_the_llm_first(rules: Planner) -> None:
     plan = rules.plan("what's our response time")
-    assert plan.intent.kind == "clarify" and not RoutedPlanner(rules).wants_llm(
-        "what's our response time", plan
-    )
+    assert plan.intent.kind == "clarify" and RoutedPlanner(rules).wants_llm("what's our response time", plan)
