@@ -102,20 +102,25 @@ def _rejected(
         language=lang,
         clarification=Clarification(question=wording.say("rejected", lang, why=why), options=options),
     )
-    view = ClarificationView(
-        question=asking.clarification.question,  # type: ignore[union-attr]
-        options=[OptionView(id=o.id, label=o.label) for o in options],
-    )
     state = before.model_copy(update={"pending": asking, "turns": plan.state.turns})
-    answer = Answer(
+    return _asking(asking, plan, data_as_of, timings), state
+
+
+def _asking(intent: Intent, plan: Plan, data_as_of: str | None, timings: dict[str, float]) -> Answer:
+    """The answer card of a clarification: its question and options."""
+    assert intent.clarification is not None
+    view = ClarificationView(
+        question=intent.clarification.question,
+        options=[OptionView(id=o.id, label=o.label) for o in intent.clarification.options],
+    )
+    return Answer(
         status="clarify",
-        query=asking,
+        query=intent,
         clarification=view,
         planner=plan.planner,
         data_as_of=data_as_of,
         timings=timings,
     )
-    return answer, state
 
 
 def answer_question(
@@ -138,18 +143,7 @@ def answer_question(
     intent = plan.intent
     timings = {"plan_ms": round((planned - started) * 1000, 3)}
     if intent.kind == "clarify" and intent.clarification is not None:
-        view = ClarificationView(
-            question=intent.clarification.question,
-            options=[OptionView(id=o.id, label=o.label) for o in intent.clarification.options],
-        )
-        return Answer(
-            status="clarify",
-            query=intent,
-            clarification=view,
-            planner=plan.planner,
-            data_as_of=data_as_of,
-            timings=timings,
-        ), plan.state
+        return _asking(intent, plan, data_as_of, timings), plan.state
     if intent.kind == "unsupported":
         answer = Answer(
             status="unsupported",

@@ -121,3 +121,16 @@ def test_abbreviated_and_listed_periods_are_read(
     intent = planner.plan(question, ConversationState()).intent
     assert intent.query is not None and intent.query.time_range is not None
     assert (str(intent.query.time_range.start), str(intent.query.time_range.end)) == (start, end)
+
+
+def test_every_example_question_of_the_catalog_is_answered(planner: Planner) -> None:
+    """The questions the product offers people must not be asked back or refused (issue 15)."""
+    for verified in planner.model.verified_questions:
+        for lang in ("zh", "en"):
+            question = verified.question.get(lang)
+            intent = planner.plan(question).intent
+            assert intent.kind not in ("clarify", "unsupported"), (
+                question,
+                intent.clarification,
+                intent.reason,
+            )
