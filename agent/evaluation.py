@@ -54,10 +54,13 @@ class TurnResult:
 
 
 def load_cases(folder: Path) -> list[dict[str, Any]]:
-    """The cases of every *.yaml directly in `folder` (sub-folders are other sets)."""
+    """The cases of every *.yaml directly in `folder` that holds a list of cases (sub-folders are other
+    sets; a mapping, such as the blind sets' known_misses.yaml, is not cases)."""
     cases: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.yaml")):
-        cases += yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(loaded, list):
+            cases += loaded
     return cases
 
 

@@ -76,7 +76,7 @@ def test_blind_case(case: dict[str, Any], results: dict[str, list[TurnResult]]) 
     if known is not None:
         if any(r.outcome == "wrong" for r in turns) and known == "declined":
             pytest.fail(f"now answered wrongly (was declined): {problems}")
-        pytest.xfail(f"known {known}: {problems}")
+        pytest.xfail(f"known {known} (chatbi eval --cases tests/agent/eval/blind --failures says how)")
     assert not problems, problems
 
 
