@@ -19,7 +19,7 @@ from .intent import Clarification, ClarifyOption, Intent
 from .text import normalize
 
 if TYPE_CHECKING:
-    from .parser import Planner, Reading
+    from .parser import Reading
 
 DURATION_FORMATS = ("minutes", "hours", "days")
 
@@ -48,12 +48,11 @@ CHECKS: tuple[tuple[re.Pattern[str], Callable[[Metric], bool], str], ...] = (
 )
 
 
-def check_cues(planner: Planner, lang: Language, reading: Reading, intent: Intent) -> Intent:
+def check_cues(model: SemanticModel, lang: Language, reading: Reading, intent: Intent) -> Intent:
     """The intent, or a clarification when a cue of the question contradicts its metrics."""
     query = intent.query
     if intent.kind != "metric" or query is None or not query.metrics:
         return intent
-    model = planner.model
     for cue, fits, key in CHECKS:
         if not cue.search(reading.cue_text):
             continue

@@ -135,7 +135,7 @@ class Planner:
         unknown = unknown_words(reading.rest)
         if unknown and intent.kind not in ("unsupported", "clarify"):
             return self.ask_about_words(lang, reading.text, intent, unknown)
-        return check_cues(self, lang, reading, intent)
+        return check_cues(self.model, lang, reading, intent)
 
     def shape(self, lang: Language, reading: Reading, state: ConversationState) -> Intent:
         last = state.last

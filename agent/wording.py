@@ -8,6 +8,7 @@ from semantic_layer.model import Language, SemanticModel
 from semantic_layer.query import Filter, SemanticQuery
 
 from .intent import Intent
+from .number_format import format_range
 
 _OPS = {
     "zh": {"eq": "", "in": "", "ne": "非", "not_in": "非", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"},
@@ -104,8 +105,7 @@ def restate_query(query: SemanticQuery, model: SemanticModel, lang: Language, *,
         parts.append("趋势" if lang == "zh" else "trend")
     parts += [_filter_words(f, model, lang) for f in query.filters]
     if query.time_range and (query.time_range.start or query.time_range.end):
-        start, end = query.time_range.start, query.time_range.end
-        parts.append(f"{start or '…'}–{end or '…'}" if lang == "zh" else f"{start or '…'} to {end or '…'}")
+        parts.append(format_range(query.time_range.start, query.time_range.end, lang))
     if query.compare:
         parts.append(
             {"previous_period": "环比", "same_period_last_year": "同比"}[query.compare]

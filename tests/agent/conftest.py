@@ -7,7 +7,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from semantic_layer.engine import open_read_only
+from agent.evaluation import EVAL_TODAY
+from agent.parser import Planner
+from agent.value_index import build_value_index
+from semantic_layer.engine import DuckDBEngine, open_read_only
+from semantic_layer.layer import SemanticLayer
+from semantic_layer.loader import load_model
+from semantic_layer.periods import FixedClock
+
+
+@pytest.fixture(scope="module")
+def eval_planner(demo_db: Path) -> Planner:
+    """The built-in parser on the demo model, with the eval's today (2026-11-15)."""
+    model = load_model()
+    layer = SemanticLayer(model, DuckDBEngine(demo_db), clock=FixedClock(EVAL_TODAY))
+    return Planner(model, build_value_index(layer), FixedClock(EVAL_TODAY))
 
 
 @pytest.fixture(scope="module")

@@ -14,13 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from agent.evaluation import EVAL_TODAY, TurnResult, run_cases, scores
+from agent.evaluation import TurnResult, run_cases, scores
 from agent.parser import Planner
-from agent.value_index import build_value_index
-from semantic_layer.engine import DuckDBEngine
-from semantic_layer.layer import SemanticLayer
-from semantic_layer.loader import load_model
-from semantic_layer.periods import FixedClock
 
 FOLDER = Path(__file__).parent / "eval" / "blind"
 KNOWN_MISSES = FOLDER / "known_misses.yaml"
@@ -41,12 +36,9 @@ def _known() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def results(demo_db: Path) -> dict[str, list[TurnResult]]:
-    model = load_model()
-    layer = SemanticLayer(model, DuckDBEngine(demo_db), clock=FixedClock(EVAL_TODAY))
-    planner = Planner(model, build_value_index(layer), FixedClock(EVAL_TODAY))
+def results(eval_planner: Planner) -> dict[str, list[TurnResult]]:
     by_case: dict[str, list[TurnResult]] = {}
-    for result in run_cases(planner, CASES):
+    for result in run_cases(eval_planner, CASES):
         by_case.setdefault(result.case_id, []).append(result)
     if os.environ.get("UPDATE_KNOWN_MISSES"):
         misses = {

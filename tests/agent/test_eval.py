@@ -6,22 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from agent.evaluation import EVAL_TODAY, accuracy_table, load_cases, run_cases
+from agent.evaluation import accuracy_table, load_cases, run_cases
 from agent.parser import Planner
-from agent.value_index import build_value_index
-from semantic_layer.engine import DuckDBEngine
-from semantic_layer.layer import SemanticLayer
-from semantic_layer.loader import load_model
-from semantic_layer.periods import FixedClock
 
 CASES = load_cases(Path(__file__).parent / "eval")
 
 
 @pytest.fixture(scope="module")
-def planner(demo_db: Path) -> Planner:
-    model = load_model()
-    layer = SemanticLayer(model, DuckDBEngine(demo_db), clock=FixedClock(EVAL_TODAY))
-    return Planner(model, build_value_index(layer), FixedClock(EVAL_TODAY))
+def planner(eval_planner: Planner) -> Planner:
+    return eval_planner
 
 
 def test_the_eval_set_is_big_and_balanced() -> None:
