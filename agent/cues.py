@@ -24,11 +24,11 @@ CHANGE = re.compile(
 )
 CONCENTRATION = re.compile(
     r"集中在|集中于|主要集中|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八"
-    r"|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|are) from|concentrat|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
+    r"|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|are) from|concentrat\w*(?: (?:in|among|on) \d+\b)?|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
 )
 DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distributed|buckets?")
 DETAIL = re.compile(
-    r"列出|列一下|列个|罗列|明细|清单|名单|列表|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
+    r"列出|列一下|列个|罗列|明细|清单|名单|列表|都是谁|都有谁|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
     r"|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list"
 )
@@ -109,6 +109,7 @@ SINGULAR_WHICH = re.compile(
 
 TOP_N = [
     re.compile(r"前\s*(\d+)\s*(?:个|名|位|款|家|大|条)?"),
+    re.compile(r"倒数\s*(?:第\s*)?(\d+)\s*(?:个|名|位|款|家|条)?"),
     re.compile(
         r"(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差|最佳)的?\s*(\d+)\s*(?:个|名|位|款|家|条)"
     ),
@@ -124,10 +125,23 @@ TOP_N = [
 ]
 
 THRESHOLD = re.compile(
-    r"(>=|<=|≥|≤|>|<|=|等于|为|score of|rating of|rated|gave (?:a |an |us a |us an )?|of exactly|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
+    r"(>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
     r"|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
     r"\s*(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|小时|hours?|分|points?|stars?|星|个|张|件|tickets?|单)?"
 )
+# "2 or less", "3星及以下", "20% or more": the comparison after the number
+THRESHOLD_AFTER = re.compile(
+    r"(-?\d+(?:\.\d+)?)\s*(%|percent|分钟|minutes?|mins?|小时|hours?|分|points?|stars?|星|个|张|件|tickets?|单)?\s*"
+    r"(or less|or fewer|or lower|or below|or under|and below|and under|or more|or higher|or above|or over|and above|and up|\+"
+    r"|及以下|或以下|以下|及以上|或以上|以上|以内)"
+)
+THRESHOLD_AFTER_OPS = {
+    "or less": "lte", "or fewer": "lte", "or lower": "lte", "or below": "lte", "or under": "lte", "and below": "lte",
+    "and under": "lte", "及以下": "lte", "或以下": "lte", "以下": "lte", "以内": "lte", "or more": "gte",
+    "or higher": "gte", "or above": "gte", "or over": "gte", "and above": "gte", "and up": "gte", "+": "gte",
+    "及以上": "gte", "或以上": "gte", "以上": "gte",
+}  # fmt: skip
+SCORE_VERBS = ("rated", "scored", "gave", "打", "打了")  # "rated us a 1", "打1分": a number on the score
 THRESHOLD_OPS = {
     ">=": "gte", "≥": "gte", "不低于": "gte", "不少于": "gte", "不小于": "gte", "至少": "gte", "大于等于": "gte",
     "at least": "gte", "no less than": "gte",
@@ -136,8 +150,8 @@ THRESHOLD_OPS = {
     "<=": "lte", "≤": "lte", "不超过": "lte", "不高于": "lte", "不大于": "lte", "至多": "lte", "小于等于": "lte",
     "at most": "lte", "no more than": "lte",
     "<": "lt", "低于": "lt", "小于": "lt", "少于": "lt", "less than": "lt", "lower than": "lt", "below": "lt",
-    "under": "lt", "fewer than": "lt", "=": "eq", "等于": "eq", "为": "eq", "score of": "eq", "rating of": "eq",
-    "rated": "eq", "gave": "eq", "gave a": "eq", "gave an": "eq", "gave us a": "eq", "gave us an": "eq", "of exactly": "eq",
+    "under": "lt", "fewer than": "lt", "不到": "lt", "不足": "lt", "打": "eq", "打了": "eq", "=": "eq", "等于": "eq", "为": "eq", "score of": "eq", "rating of": "eq",
+    "rated": "eq", "scored": "eq", "of": "eq", "gave": "eq", "gave a": "eq", "gave an": "eq", "gave us a": "eq", "gave us an": "eq", "of exactly": "eq",
 }  # fmt: skip
 
 # A question about the future: refused (the product does not forecast yet) instead of answering a past

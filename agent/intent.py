@@ -33,6 +33,23 @@ class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+SegmentRole = Literal[
+    "metric", "dimension", "field", "value", "time", "comparison", "grain", "limit", "threshold", "cue",
+    "phrasing", "unknown",
+]  # fmt: skip
+
+
+class ReadingSegment(_Spec):
+    """One span of the question as the parser read it. The segments of a reading, in order, spell the
+    (normalised) question: what each part was taken as is shown to the user ("understood as ..."),
+    unknown words marked. Text, not character offsets, which differ between Python and JavaScript."""
+
+    text: str
+    role: SegmentRole
+    ref: str | None = None
+    """What it matched: a model name ("avg_csat", "region=华南"), a period, a grain."""
+
+
 class ClarifyOption(_Spec):
     id: str
     label: str
@@ -56,6 +73,8 @@ class Intent(_Spec):
     alternatives: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     """What the planner assumed, said to the user (e.g. the default time range it used)."""
+    reading: tuple[ReadingSegment, ...] = ()
+    """How the built-in parser read the question (empty when another planner planned it)."""
 
 
 class ConversationState(_Spec):

@@ -23,10 +23,18 @@ from semantic_layer.resolve import leaf_metrics
 
 from . import cues, wording
 from .cue_checks import check_cues
-from .intent import Clarification, ClarifyOption, ConversationState, Intent, Plan
+from .intent import (
+    Clarification,
+    ClarifyOption,
+    ConversationState,
+    Intent,
+    Plan,
+    ReadingSegment,
+    SegmentRole,
+)
 from .text import language_of, normalize
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
-from .unknown_words import unknown_words
+from .unknown_words import actions, leftover_pieces, out_of_scope, unknown_words
 from .value_index import ValueIndex
 from .vocabulary import Match, Vocabulary
 
@@ -71,6 +79,8 @@ class Reading:
     cue_text: str = ""
     """The question with times, comparisons, numbers and thresholds blanked: where cues are looked for
     ("hours" in "within 72 hours" is a threshold's unit, not a question about a duration)."""
+    spans: list[tuple[int, int, SegmentRole, str | None]] = field(default_factory=list)
+    """What each understood span of `text` was read as (start, end, role, what it matched)."""
 
     def has(self, pattern: re.Pattern[str]) -> bool:
         return bool(pattern.search(self.text))
@@ -127,15 +137,58 @@ class Planner:
         if cues.FORECAST.search(text):
             return self.unsupported(lang, text, "forecast")
         reading = self.read(text)
+        segments = self.segments(reading)
+        return self.judge(lang, reading, segments, state).model_copy(update={"reading": segments})
+
+    def judge(
+        self, lang: Language, reading: Reading, segments: tuple[ReadingSegment, ...], state: ConversationState
+    ) -> Intent:
+        """The intent of a complete reading; a question back (or a refusal) when the reading is not
+        complete: words it could not place, a cue the query contradicts, data it does not hold."""
+        text = reading.text
         if reading.hidden:
             return self.unsupported(
                 lang, text, "out_of_scope", words=("、" if lang == "zh" else ", ").join(reading.hidden)
             )
-        intent = self.shape(lang, reading, state)
         unknown = unknown_words(reading.rest)
+        if requested := actions(unknown):
+            return self.unsupported(lang, text, "action", words=wording.join_words(requested, lang))
+        missing = self.missing_value(segments)
+        if missing is not None:
+            dimension, word = missing
+            label = self.model.dimension(dimension).label.get(lang) or dimension
+            listed = ("、" if lang == "zh" else ", ").join(self.values.get(dimension, ())[:8])
+            return self.unsupported(lang, text, "no_such_value", dimension=label, word=word, values=listed)
+        intent = self.shape(lang, reading, state)
+        if outside := out_of_scope(unknown):
+            answerable = intent.kind not in ("unsupported", "clarify") and len(outside) < len(unknown) + 1
+            first = wording.restate(intent, self.model, lang) if answerable else None
+            return self.unsupported(
+                lang, text, "not_in_data", first=first, words=wording.join_words(outside, lang)
+            )
         if unknown and intent.kind not in ("unsupported", "clarify"):
             return self.ask_about_words(lang, reading.text, intent, unknown)
         return check_cues(self.model, lang, reading, intent)
+
+    def missing_value(self, segments: tuple[ReadingSegment, ...]) -> tuple[str, str] | None:
+        """ "抖音渠道的进线量", "TikTok channel": an unknown word just before a dimension's name is a
+        value the data does not have; (dimension, word) so that the reply can say so and list the values
+        it does have."""
+        for index, segment in enumerate(segments):
+            if segment.role != "unknown" or not re.search(r"[a-z\u4e00-\u9fff]", segment.text):
+                continue
+            near = index + 1
+            if (
+                near < len(segments)
+                and segments[near].role == "phrasing"
+                and segments[near].text.strip() in ("", "的")
+            ):
+                near += 1
+            if near < len(segments) and segments[near].role == "dimension" and segments[near].ref:
+                dimension = segments[near].ref.split(" | ")[0]
+                if self.values.get(dimension):
+                    return dimension, segment.text.strip()
+        return None
 
     def shape(self, lang: Language, reading: Reading, state: ConversationState) -> Intent:
         last = state.last
@@ -159,51 +212,61 @@ class Planner:
         reading = Reading(text=text)
         work = list(text)
 
-        def blank(span: tuple[int, int]) -> None:
+        def blank(span: tuple[int, int], role: SegmentRole, ref: str | None = None) -> None:
+            words = "".join(work[span[0] : span[1]])
+            start, end = span[0] + len(words) - len(words.lstrip()), span[1] - len(words) + len(words.rstrip())
+            if end > start:  # the words themselves, not the spaces a pattern took along
+                reading.spans.append((start, end, role, ref))
             for i in range(*span):
                 work[i] = " "
 
         comparison = find_comparison(text)
         if comparison:
             reading.compare = comparison.compare
-            blank(comparison.span)
+            blank(comparison.span, "comparison", comparison.compare)
         reading.time = find_time("".join(work), self.clock.today(), self.model.calendar.week_start)
         if reading.time:
-            blank(reading.time.span)
+            blank(reading.time.span, "time", _period_ref(reading.time))
             other = find_time("".join(work), self.clock.today(), self.model.calendar.week_start)
             if other is not None and reading.compare is None:
                 # "Oct CSAT compared with Sept": two periods, the later one is explained against the other
                 paired = _paired_periods(reading.time, other)
                 if paired is not None:
                     reading.time, reading.compare = paired
-                    blank(other.span)
+                    blank(other.span, "comparison", reading.compare)
         grain = find_grain("".join(work))
         if grain:
             reading.grain = grain[0]
-            blank(grain[1])
+            blank(grain[1], "grain", grain[0])
         for pattern, which_grain in _WHICH_TIME:
             match = pattern.search("".join(work))
             if match:
                 reading.grain = which_grain
                 reading.singular = True
-                blank(match.span())
+                blank(match.span(), "grain", which_grain)
         for pattern in cues.TOP_N:
             match = pattern.search("".join(work))
             if match:
                 group = next(i for i, g in enumerate(match.groups(), start=1) if g)
                 reading.top_n = min(int(match.group(group)), MAX_LIMIT)
-                blank(match.span(group))
+                blank(match.span(group), "limit", str(reading.top_n))
                 break
         for match in cues.THRESHOLD.finditer("".join(work)):
-            op = cues.THRESHOLD_OPS.get(match.group(1).strip())
+            said = match.group(1).strip()
+            op = cues.THRESHOLD_OPS.get(said) or cues.THRESHOLD_OPS.get(said.split(" ")[0])
             if op is None:
                 continue
-            reading.thresholds.append((op, float(match.group(2)), match.group(3), match.start()))
-            blank(match.span())
+            unit = match.group(3) or ("分" if said.split(" ")[0] in cues.SCORE_VERBS else None)
+            reading.thresholds.append((op, float(match.group(2)), unit, match.start()))
+            blank(match.span(), "threshold", f"{op} {match.group(2)}")
+        for match in cues.THRESHOLD_AFTER.finditer("".join(work)):
+            op = cues.THRESHOLD_AFTER_OPS[match.group(3)]
+            reading.thresholds.append((op, float(match.group(1)), match.group(2), match.start()))
+            blank(match.span(), "threshold", f"{op} {match.group(1)}")
         reading.cue_text = "".join(work)
         concentration = cues.CONCENTRATION.search(text)
         if concentration:  # "account for" is not the account category
-            blank(concentration.span())
+            blank(concentration.span(), "cue", "concentration")
         for pattern, direction in cues.SUPERLATIVES:
             if pattern.search(text):
                 reading.direction = direction
@@ -215,9 +278,36 @@ class Planner:
         reading.fuzzy = any(m.fuzzy for m in matches)
         self.read_terms(reading, matches, "".join(work))
         for term in matches:
-            blank((term.start, term.end))
+            blank((term.start, term.end), term.kind, _term_ref(term))
         reading.rest = "".join(work)
         return reading
+
+    def segments(self, reading: Reading) -> tuple[ReadingSegment, ...]:
+        """The whole question, in order, each span with what it was read as (phrasing between)."""
+        spans = sorted(
+            [*reading.spans, *((p.start, p.end, p.role, None) for p in leftover_pieces(reading.rest))],
+            key=lambda span: (span[0], -span[1]),
+        )
+        text = reading.text
+        segments: list[ReadingSegment] = []
+
+        def add(piece: str, role: SegmentRole, ref: str | None = None) -> None:
+            if not piece:
+                return
+            if role == "phrasing" and segments and segments[-1].role == "phrasing":
+                segments[-1] = ReadingSegment(text=segments[-1].text + piece, role="phrasing")
+            else:
+                segments.append(ReadingSegment(text=piece, role=role, ref=ref))
+
+        position = 0
+        for start, end, role, ref in spans:
+            if start < position:  # inside a span already read (a cue word within a term)
+                continue
+            add(text[position:start], "phrasing")
+            add(text[start:end], role, ref)
+            position = end
+        add(text[position:], "phrasing")
+        return tuple(segments)
 
     def read_terms(self, reading: Reading, matches: list[Match], work: str) -> None:
         values = [m for m in matches if m.kind == "value"]
@@ -349,6 +439,8 @@ class Planner:
         metrics = list(reading.metrics)
         low_score = reading.has(cues.LOW_SCORE)
         wants_detail = reading.has(cues.DETAIL) or (low_score and not metrics)
+        if wants_detail and reading.dimensions and metrics and not reading.has(cues.LOW_SCORE):
+            wants_detail = False  # "FCR不到七成的客服名单": a list of agents is a breakdown by agent
         if wants_detail:
             return self.detail(lang, reading)
         implied: str | None = None
@@ -466,7 +558,7 @@ class Planner:
             is_percent = unit in ("%", "percent", "个百分点")
             if is_percent or (metric is not None and metric.format == "percent" and number > 1):
                 value = number / 100
-            attribute = self.attribute_for(target) if metric is not None else target
+            attribute = self.attribute_for(target, detail=detail) if metric is not None else target
             if attribute is not None and (detail or not reading.dimensions):
                 record.append(Filter(field=attribute, op=op, values=(_number(value),)))  # type: ignore[arg-type]
                 if target in remaining and len(remaining) > 1:
@@ -480,8 +572,9 @@ class Planner:
     ) -> str | None:
         """The metric (or, in a detail list, the field) a number compares: the nearest one before it."""
         candidates = dict(reading.metric_positions)
-        if detail:
-            candidates = {**candidates, **reading.field_positions}
+        if detail:  # a list compares record fields: a metric named stands for the field it measures
+            measured = {self.attribute_for(m, detail=True): p for m, p in reading.metric_positions.items()}
+            candidates = {**candidates, **{a: p for a, p in measured.items() if a}, **reading.field_positions}
         unit_format = _UNIT_FORMATS.get((unit or "").strip())
         if unit_format:  # "more than 72 hours": only a measure in hours can be meant
             candidates = {name: p for name, p in candidates.items() if self.format_of(name) == unit_format}
@@ -497,18 +590,28 @@ class Planner:
         item = self.model.metrics_by_name.get(name) or self.model.attributes_by_name.get(name)
         return getattr(item, "format", None)
 
-    def attribute_for(self, metric_name: str) -> str | None:
-        """The record field holding the measure a metric aggregates (avg FRT -> first_response_minutes)."""
+    def attribute_for(self, metric_name: str, *, detail: bool = False) -> str | None:
+        """The record field holding the measure a metric aggregates (avg FRT -> first_response_minutes).
+        With `detail`, also the one field a derived metric's counts are defined on ("NPS of 0" in a list
+        of surveys is nps_score: promoters and detractors are counts of nps_score ranges)."""
         metric = self.model.metrics_by_name.get(metric_name)
         expr = getattr(metric, "expr", None)
         table = getattr(metric, "table", None)
-        if not expr:
+        if expr and table:
+            wanted = _squash(expr)
+            for attribute in self.model.attributes:
+                if attribute.table == table and _squash(attribute.sql) == wanted:
+                    return attribute.name
+        if not detail or metric is None:
             return None
-        wanted = _squash(expr)
-        for attribute in self.model.attributes:
-            if attribute.table == table and _squash(attribute.sql) == wanted:
-                return attribute.name
-        return None
+        used = set()
+        for leaf in leaf_metrics(self.model, metric):
+            words = set(re.findall(r"[a-z_][a-z0-9_]*", f"{leaf.expr or ''} {leaf.filter or ''}".lower()))
+            used |= {
+                a.name for a in self.model.attributes
+                if a.table == leaf.table and a.format in ("score", "number", "minutes", "hours") and _squash(a.sql) in words
+            }  # fmt: skip
+        return used.pop() if len(used) == 1 else None
 
     def low_score_filters(self) -> list[Filter]:
         score = next((a for a in self.model.attributes if a.format == "score"), None)
@@ -662,20 +765,25 @@ class Planner:
             clarification=Clarification(question=question, options=tuple(options)),
         )
 
-    def unsupported(self, lang: Language, text: str, why: str, **details: str) -> Intent:
+    def unsupported(
+        self, lang: Language, text: str, why: str, *, first: str | None = None, **details: str
+    ) -> Intent:
+        """A refusal saying why, with questions the data can answer (`first` leads them)."""
         reasons: dict[str, dict[Language, str]] = {
             "out_of_scope": {"zh": "你可以查看的数据中没有「{words}」，所以无法回答这个问题。", "en": "The data you may see has nothing for '{words}', so this cannot be answered."},
             "unsafe": {"zh": "我只能回答关于数据的问题，不能修改数据、执行SQL或透露系统信息。", "en": "I can only answer questions about the data; I cannot change data, run SQL or reveal system details."},
             "no_metric": {"zh": "这个问题在现有数据中找不到对应的指标。", "en": "The data has no measure that answers this question."},
             "empty": {"zh": "请输入一个问题。", "en": "Please ask a question."},
-            "forecast": wording.MESSAGES["forecast"],
         }  # fmt: skip
+        reason = reasons[why][lang] if why in reasons else wording.MESSAGES[why][lang]
+        alternatives = [first] if first else []
+        alternatives += [a for a in self.alternatives(lang, text) if a != first]
         return Intent(
             kind="unsupported",
             confidence=0.2,
             language=lang,
-            reason=reasons[why][lang].format(**details),
-            alternatives=tuple(self.alternatives(lang, text)),
+            reason=reason.format(**details),
+            alternatives=tuple(alternatives[:3]),
         )
 
     def ask_about_words(self, lang: Language, text: str, intent: Intent, unknown: list[str]) -> Intent:
@@ -811,6 +919,18 @@ def _paired_periods(first: TimeMatch, second: TimeMatch) -> tuple[TimeMatch, str
         if shifted == (earlier.start, earlier.end):
             return later, compare
     return None
+
+
+def _period_ref(time: TimeMatch) -> str:
+    start = time.start.isoformat() if time.start else ""
+    end = time.end.isoformat() if time.end else ""
+    return f"{start}..{end}"
+
+
+def _term_ref(term: Match) -> str:
+    if term.kind == "value":
+        return " | ".join(f"{t.name}={t.value}" for t in term.terms if t.kind == "value")
+    return " | ".join(term.names(term.kind))
 
 
 def _grain_for(time_range: TimeRange | None) -> str:

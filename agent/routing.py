@@ -89,7 +89,7 @@ class RoutedPlanner:
         if self.llm is None or not self.wants_llm(question, parsed):
             return parsed
         try:
-            planned = self.llm.plan(question, state, self.on_stage, self.deadline)
+            planned = self.llm.plan(question, state, self.on_stage, self.deadline, parsed.intent.reading)
         except LLMError as error:
             logger.warning("the LLM could not plan %r (%s); the parser's plan stands", question, error)
             intent = parsed.intent

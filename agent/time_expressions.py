@@ -95,8 +95,9 @@ class _Finder:
 
     def find(self) -> TimeMatch | None:
         recognisers: list[Callable[[], TimeMatch | None]] = [
-            self.ranges, self.listed_months, self.since, self.last_n, self.named_quarter, self.half_year,
-            self.week_number, self.named_month, self.named_year, self.fixed,
+            self.ranges, self.day_ranges, self.days, self.relative_days, self.listed_months, self.since,
+            self.last_n, self.named_quarter, self.half_year, self.week_number, self.named_month,
+            self.named_year, self.fixed,
         ]  # fmt: skip
         found = [m for m in (r() for r in recognisers) if m is not None]
         if not found:
@@ -133,6 +134,79 @@ class _Finder:
             )
             y1 = int(en.group(2)) if en.group(2) else (y2 if m1 <= m2 else y2 - 1)
             return self.absolute(date(y1, m1, 1), add_months(date(y2, m2, 1), 1), en.span())
+        return None
+
+    # "2026年11月1日至11月30日", "11月1日到15日", "Nov 1 – 15, 2026", "Dec 1, 2025 – Nov 15, 2026",
+    # "2026-11-01 to 2026-11-10": whole days, the last one included
+    def day_ranges(self) -> TimeMatch | None:
+        for pattern in (_ZH_DAY_RANGE, _EN_DAY_RANGE, _ISO_DAY_RANGE):
+            match = pattern.search(self.text)
+            if match is None:
+                continue
+            parts = match.groupdict()
+            end_year = _int(parts["y2"])
+            start_year = _int(parts["y1"]) or end_year
+            m1, d1 = _month_number(parts["m1"]), int(parts["d1"])
+            m2, d2 = _month_number(parts["m2"]) or m1, int(parts["d2"])
+            first = _day(start_year, m1, d1, self.today)
+            last = _day(
+                end_year or (first.year if first and (m2, d2) >= (m1, d1) else None), m2, d2, self.today
+            )
+            if first is None or last is None or last < first:
+                continue
+            return self.absolute(first, last + timedelta(days=1), match.span())
+        return None
+
+    # "11月3日", "2026年11月3日", "nov 3", "3 nov 2026", "2026-11-03": one day
+    def days(self) -> TimeMatch | None:
+        for pattern in (_ZH_DAY, _EN_DAY, _EN_DAY_FIRST, _ISO_DAY):
+            match = pattern.search(self.text)
+            if match is None:
+                continue
+            parts = match.groupdict()
+            day = _day(_int(parts["y"]), _month_number(parts["m"]), int(parts["d"]), self.today)
+            if day is not None:
+                return self.absolute(day, day + timedelta(days=1), match.span())
+        return None
+
+    # "前天", "上周五", "last friday", "这周末", "last weekend", "上上个月", "the week before last"
+    def relative_days(self) -> TimeMatch | None:
+        today = self.today
+        week_offset = (today.weekday() - (6 if self.week_start == "sunday" else 0)) % 7
+        this_week = today - timedelta(days=week_offset)
+        before_yesterday = re.search(r"前天|day before yesterday", self.text)
+        if before_yesterday:
+            day = today - timedelta(days=2)
+            return self.absolute(day, day + timedelta(days=1), before_yesterday.span())
+        weekend = re.search(r"(上|这|本)(个)?周末(?:\s*2\s*天)?|(last|this|past) weekend", self.text)
+        if weekend:
+            last = weekend.group(1) == "上" or weekend.group(3) in ("last", "past")
+            saturday = (
+                this_week + timedelta(days=(5 - this_week.weekday()) % 7) - timedelta(days=7 if last else 0)
+            )
+            return self.absolute(saturday, saturday + timedelta(days=2), weekend.span())
+        weekday = re.search(
+            r"(上|这|本)(?:个)?(?:周|星期|礼拜)([一二三四五六日天])(?![共下些样般直起定点])|(last|this) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+            self.text,
+        )
+        if weekday:
+            last = weekday.group(1) == "上" or weekday.group(3) == "last"
+            number = _WEEKDAYS.get(weekday.group(2) or weekday.group(4) or "", 0)
+            day = (
+                this_week
+                + timedelta(days=(number - this_week.weekday()) % 7)
+                - timedelta(days=7 if last else 0)
+            )
+            if day <= today:
+                return self.absolute(day, day + timedelta(days=1), weekday.span())
+        month_before = re.search(r"上上个?月|(the )?month before last", self.text)
+        if month_before:
+            start = add_months(date(today.year, today.month, 1), -2)
+            return self.absolute(start, add_months(start, 1), month_before.span())
+        week_before = re.search(r"上上(个)?(周|星期)|(the )?week before last", self.text)
+        if week_before:
+            start = this_week - timedelta(days=14)
+            return self.absolute(start, start + timedelta(days=7), week_before.span())
         return None
 
     # "3、4月份", "3月和4月": adjacent months listed are their range (one month apart at most)
@@ -223,7 +297,7 @@ class _Finder:
 
     # "最近7天", "过去3个月", "近半年", "last 6 months", "past two weeks", "the last 30 days"
     def last_n(self) -> TimeMatch | None:
-        zh = re.search(r"(?:最近|过去|近|前)\s*(\d+|半)\s*(?:个)?\s*(天|日|周|星期|个月|月|年)", self.text)
+        zh = re.search(r"(?:最近|过去|近|前|这)\s*(\d+|半)\s*(?:个)?\s*(天|日|周|星期|个月|月|年)", self.text)
         if zh:
             n_text, unit = zh.group(1), zh.group(2)
             if n_text == "半":
@@ -287,7 +361,8 @@ class _Finder:
                 year = _recent_quarter(quarter, self.today)
             return self.absolute(*_quarter_range(year, quarter), zh.span())
         q = re.search(
-            r"(?:(\d{4})\s*)?(?<![a-z0-9])q([1-4])(?![a-z0-9])(?:\s*(?:of\s*)?(\d{4}|last year))?", self.text
+            r"(?:(\d{4})\s*年?\s*)?(?<![a-z0-9])q([1-4])(?![a-z0-9])(?:\s*(?:of\s*)?(\d{4}|last year))?",
+            self.text,
         )
         if q:
             quarter = int(q.group(2))
@@ -377,6 +452,72 @@ class _Finder:
             assert span is not None
             year = self.today.year - 2
             return self.absolute(date(year, 1, 1), date(year + 1, 1, 1), span.span())
+        return None
+
+
+_MONTH_WORD = "(?:" + "|".join(sorted(MONTHS_EN, key=len, reverse=True)) + ")"
+
+
+def _date_pattern(kind: str, n: str) -> str:
+    """One calendar day written the `kind` way; its groups are named y<n>, m<n>, d<n>."""
+    y, m, d = f"(?P<y{n}>\\d{{4}})", f"(?P<m{n}>\\d{{1,2}})", f"(?P<d{n}>\\d{{1,2}})"
+    if kind == "zh":  # 2026年11月3日, 11月3号
+        return f"(?:{y}\\s*年\\s*)?{m}\\s*月\\s*{d}\\s*[日号]"
+    if kind == "en":  # nov 3, november 3rd, 2026
+        return f"(?P<m{n}>{_MONTH_WORD})\\.?\\s*{d}(?:st|nd|rd|th)?\\b(?:,?\\s*{y})?"
+    return f"{y}[-/.]{m}[-/.]{d}"  # 2026-11-03
+
+
+_ZH_DAY_RANGE = re.compile(
+    _date_pattern("zh", "1")
+    + r"\s*(?:到|至|-|~|—|–)\s*(?:(?:(?P<y2>\d{4})\s*年\s*)?(?P<m2>\d{1,2})\s*月\s*)?(?P<d2>\d{1,2})\s*[日号]"
+)
+_EN_DAY_RANGE = re.compile(
+    r"(?:from |between )?"
+    + _date_pattern("en", "1")
+    + r"\s*(?:to|through|until|till|-|–|—|and)\s*(?:(?P<m2>"
+    + _MONTH_WORD
+    + r")\.?\s*)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s*(?P<y2>\d{4}))?"
+)
+_ISO_DAY_RANGE = re.compile(
+    _date_pattern("iso", "1")
+    + r"\s*(?:to|through|until|till|到|至|-|~|–|—|and)\s*"
+    + _date_pattern("iso", "2")
+)
+_ZH_DAY = re.compile(_date_pattern("zh", ""))
+_EN_DAY = re.compile(_date_pattern("en", ""))
+_EN_DAY_FIRST = re.compile(
+    r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>"
+    + _MONTH_WORD
+    + r")\b\.?(?:,?\s*(?P<y>\d{4}))?"
+)
+_ISO_DAY = re.compile(_date_pattern("iso", ""))
+_WEEKDAYS = {
+    "一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "monday": 0, "tuesday": 1,
+    "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+}  # fmt: skip
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text else None
+
+
+def _month_number(text: str | None) -> int | None:
+    if not text:
+        return None
+    return int(text) if text.isdigit() else MONTHS_EN.get(text.rstrip("."))
+
+
+def _day(year: int | None, month: int | None, day: int, today: date) -> date | None:
+    """The date, in its most recent year that has reached it when no year is given; None if invalid."""
+    if month is None or (year is not None and not 1900 <= year <= 2100):
+        return None
+    try:
+        if year is not None:
+            return date(year, month, day)
+        candidate = date(today.year, month, day)
+        return candidate if candidate <= today else date(today.year - 1, month, day)
+    except ValueError:
         return None
 
 

@@ -58,6 +58,18 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh": "我还不能预测未来，只能回答已经发生的数据。",
         "en": "I cannot forecast yet; I can answer about what has already happened.",
     },
+    "not_in_data": {
+        "zh": "数据里没有「{words}」，这个问题答不了。可以问：",
+        "en": "The data holds nothing about '{words}', so I cannot answer that. You could ask:",
+    },
+    "action": {
+        "zh": "我只能回答关于数据的问题，做不了「{words}」这样的操作。",
+        "en": "I can only answer questions about the data; I cannot do '{words}'.",
+    },
+    "no_such_value": {
+        "zh": "数据中的{dimension}没有「{word}」，现有：{values}。",
+        "en": "'{word}' is not a {dimension} in the data; there are: {values}.",
+    },
     "rejected": {
         "zh": "这个问题组合不出有效的查询（{why}）。您可以这样问：",
         "en": "That combination cannot be queried ({why}). You could ask:",

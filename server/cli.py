@@ -557,6 +557,42 @@ def evaluate(
         raise typer.Exit(1)
 
 
+@app.command(name="eval-exports")
+def eval_exports(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Folder of the raw exports (default: CHATBI_EXPORTS_DATA, else ../shared/data)."
+        ),
+    ] = None,
+    failures: Annotated[
+        bool, typer.Option("--failures", help="List every question not answered right, with its gold.")
+    ] = False,
+) -> None:
+    """Score the product on the blind question sets of real exports (tests/agent/eval/exports/): each
+    export drafted as `chatbi init` does, each question answered by the built-in parser, checked against gold."""
+    import tempfile
+
+    from agent.export_eval import EXPORTS, data_folder, failure_lines, run_export, summary_table
+
+    folder = data or data_folder()
+    present = [export for export in EXPORTS if (folder / export.csv).is_file()]
+    if not present:
+        _fail(f"no export found in {folder} (set --data or CHATBI_EXPORTS_DATA)", 2)
+    for export in EXPORTS:
+        if export not in present:
+            typer.secho(f"note: {folder / export.csv} is missing; {export.name} skipped", err=True)
+    with tempfile.TemporaryDirectory(prefix="chatbi-eval-exports-") as work:
+        try:
+            runs = [run_export(export, folder, Path(work)) for export in present]
+        except SemanticLayerError as error:
+            _fail(str(error))
+    if failures:
+        typer.echo("\n".join(failure_lines(runs)) + "\n")
+    typer.echo(summary_table(runs))
+    typer.echo(", ".join(f"{r.export.name} drafted in {r.draft_seconds:.1f} s" for r in runs))
+
+
 @app.command()
 def audit(
     store: Annotated[

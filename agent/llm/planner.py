@@ -15,7 +15,7 @@ from semantic_layer.identity import Identity
 from semantic_layer.layer import SemanticLayer
 from semantic_layer.model import Language
 
-from ..intent import ConversationState, Intent, Plan
+from ..intent import ConversationState, Intent, Plan, ReadingSegment
 from ..text import language_of
 from ..value_index import ValueIndex
 from .client import ChatClient, Deadline, LLMError
@@ -53,8 +53,10 @@ class LLMPlanner:
         state: ConversationState,
         on_stage: StageListener | None = None,
         deadline: Deadline | None = None,
+        reading: tuple[ReadingSegment, ...] = (),
     ) -> Plan:
-        intent = self.understand(question, state, on_stage or (lambda _: None), deadline)
+        """`reading`: how the built-in parser read the question, given to the model as context."""
+        intent = self.understand(question, state, on_stage or (lambda _: None), deadline, reading)
         if intent.kind == "clarify":
             return Plan(
                 intent=intent, state=state.model_copy(update={"pending": intent, "turns": state.turns + 1})
@@ -62,7 +64,12 @@ class LLMPlanner:
         return Plan(intent=intent, state=ConversationState(last=intent, turns=state.turns + 1))
 
     def understand(
-        self, question: str, state: ConversationState, on_stage: StageListener, deadline: Deadline | None
+        self,
+        question: str,
+        state: ConversationState,
+        on_stage: StageListener,
+        deadline: Deadline | None,
+        reading: tuple[ReadingSegment, ...] = (),
     ) -> Intent:
         from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
 
@@ -71,7 +78,7 @@ class LLMPlanner:
         tools = Toolbox(self.layer, self.values, self.identity, language, send_rows=self.config.send_rows)
         messages: list[BaseMessage] = [
             SystemMessage(system_prompt(self.layer.model, self.layer.clock.today(), dict(self.values))),
-            HumanMessage(question_message(question, state.last)),
+            HumanMessage(question_message(question, state.last, reading)),
         ]
         specs = Toolbox.specs()
         answer: Intent | None = None

@@ -8,7 +8,7 @@ from datetime import date
 
 from semantic_layer.model import SemanticModel
 
-from ..intent import Intent
+from ..intent import Intent, ReadingSegment
 
 SAMPLE_VALUES = 6
 
@@ -70,12 +70,24 @@ def system_prompt(model: SemanticModel, today: date, values: dict[str, tuple[str
     return "\n".join(parts)
 
 
-def question_message(question: str, last: Intent | None) -> str:
-    """The user's turn, with the previous answer's query when there is one (for follow-ups)."""
-    if last is None or last.query is None:
-        return question
-    previous = last.query.model_dump_json(exclude_defaults=True)
-    return (
-        f"(The previous answer was a {last.kind} with the query {previous}. If this question follows up "
-        f"on it, change that query.)\n{question}"
-    )
+def question_message(question: str, last: Intent | None, reading: tuple[ReadingSegment, ...] = ()) -> str:
+    """The user's turn, with the previous answer's query when there is one (for follow-ups) and the
+    built-in parser's reading when it has one (what it matched, and the words it could not place)."""
+    context = []
+    if last is not None and last.query is not None:
+        previous = last.query.model_dump_json(exclude_defaults=True)
+        context.append(
+            f"(The previous answer was a {last.kind} with the query {previous}. If this question follows up "
+            "on it, change that query.)"
+        )
+    read = [
+        f"'{s.text.strip()}' = {s.role}" + (f" {s.ref}" if s.ref else "")
+        for s in reading
+        if s.role != "phrasing"
+    ]
+    if read:
+        context.append(
+            "(A keyword parser read the question as: " + "; ".join(read) + ". It may be wrong; words marked "
+            "unknown are ones it could not place: do not ignore them.)"
+        )
+    return "\n".join([*context, question])

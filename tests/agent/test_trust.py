@@ -31,7 +31,7 @@ def test_the_future_is_refused_not_answered_with_the_past(planner: Planner, ques
 
 @pytest.mark.parametrize(
     ("question", "word"),
-    [("本月营收和投诉量", "营收"), ("complaints from the warehouse robots this month", "warehouse")],
+    [("本月仓位和投诉量", "仓位"), ("complaints from the warehouse robots this month", "warehouse")],
 )
 def test_an_unknown_word_is_named_and_the_reading_without_it_is_only_an_option(
     planner: Planner, question: str, word: str
@@ -41,7 +41,7 @@ def test_an_unknown_word_is_named_and_the_reading_without_it_is_only_an_option(
     assert word in intent.clarification.question
     first = intent.clarification.options[0]
     assert first.intent is not None and first.intent.query is not None and word in first.label
-    this_month = "2026年11月1日至11月30日" if "营收" in question else "Nov 1 – Nov 30, 2026"
+    this_month = "2026年11月1日至11月30日" if "仓位" in question else "Nov 1 – Nov 30, 2026"
     assert this_month in first.label  # the inclusive last day, as the narrative writes ranges
     assert all(o.intent is not None or o.text for o in intent.clarification.options)  # complete questions
 

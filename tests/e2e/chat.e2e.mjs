@@ -121,6 +121,9 @@ async function chatSteps(browser) {
   check(/投诉/.test(headline), `headline names the metric: ${headline}`);
   check(narrative.length > 0, "the narrative is shown");
   check((await first.locator(".chart svg").count()) === 1, "the chart is an svg in the card");
+  const metricTerm = first.locator(".reading .term[data-role=metric]");
+  check((await metricTerm.count()) === 1 && /投诉/.test(await metricTerm.innerText()), "the reading marks the metric's words");
+  check((await first.locator(".reading .term[data-role=time]").innerText()) === "本月", "the reading marks the period");
   await shot(page, "answer-complaints");
 
   // 3. a follow-up keeps the context
@@ -143,6 +146,14 @@ async function chatSteps(browser) {
   check(!(await resolved.getAttribute("class")).includes("status-clarify"), "the choice got an answer");
   check((await page.locator(".bubble.question").last().innerText()).trim() === chosen.trim(), "choice shown as the question");
   await shot(page, "clarification-answered");
+
+  // 4b. a word the parser cannot place is asked about and underlined in the reading, never dropped
+  await ask(page, page, "手上还压着多少单");
+  const unplaced = page.locator("article.card.status-clarify").last();
+  await unplaced.waitFor({ timeout: ANSWER_TIMEOUT });
+  check((await unplaced.locator(".reading mark.unknown").innerText()) === "压着", "the unknown word is marked");
+  check(/压着/.test(await unplaced.locator(".headline").innerText()), "the question back names the word");
+  await shot(page, "unknown-word");
 
   // 5. a breakdown: the table and its CSV download hold the same rows; the chart can be redrawn as a line
   await ask(page, page, "各渠道的满意度");

@@ -226,6 +226,28 @@ export function noteLines(answer) {
   return notes;
 }
 
+/**
+ * How the built-in parser read the question: each understood span marked with what it matched (on
+ * hover), words it could not place underlined, phrasing as plain text. Null when there is no reading
+ * (the AI model planned it) or nothing in it was understood.
+ */
+export function readingLine(answer) {
+  const segments = answer.query && Array.isArray(answer.query.reading) ? answer.query.reading : [];
+  if (answer.planner === "llm" || !segments.some((s) => s.role !== "phrasing")) return null;
+  const parts = segments.map((segment) => {
+    const text = String(segment.text || "");
+    if (segment.role === "phrasing") return text;
+    if (segment.role === "unknown") {
+      const word = h("mark", { class: "term unknown", "data-role": "unknown" }, text);
+      localized.attr(word, "title", "unknownWord");
+      return word;
+    }
+    const title = segment.ref ? `${segment.role}: ${segment.ref}` : String(segment.role);
+    return h("span", { class: `term role-${segment.role}`, "data-role": segment.role, title }, text);
+  });
+  return h("p", { class: "reading" }, localized("readingLabel"), " ", parts);
+}
+
 export function answerCard(answer, handlers) {
   const lang = answerLanguage(answer);
   const card = h("article", {
@@ -246,7 +268,7 @@ export function answerCard(answer, handlers) {
       },
       "options",
     );
-    append(card, [h("h3", { class: "headline" }, answer.clarification.question), options]);
+    append(card, [h("h3", { class: "headline" }, answer.clarification.question), readingLine(answer), options]);
     return card;
   }
 
@@ -264,6 +286,7 @@ export function answerCard(answer, handlers) {
   if (rest) append(card, h("p", { class: "narrative" }, rest));
   const notes = noteLines(answer);
   if (notes.length) append(card, h("ul", { class: "notes" }, notes.map((note) => h("li", {}, note))));
+  append(card, readingLine(answer));
 
   const data = answer.data;
   const hasData = data && Array.isArray(data.columns) && Array.isArray(data.rows) && data.columns.length;

@@ -51,10 +51,8 @@ def test_questions_outside_the_parser_go_to_the_llm_unless_they_ask_to_change_da
 @pytest.mark.parametrize(
     ("question", "unknown"),
     [
-        ("本月营收和工单量", "营收"),
-        ("what is our revenue and ticket count this month", "revenue"),
-        ("本月各大区的投诉量和利润率", "利润率"),
         ("How many tickets did the warehouse robots file this month?", "warehouse"),
+        ("本月各大区仓位的工单量", "仓位"),
     ],
 )
 def test_words_the_parser_cannot_place_are_asked_about_never_left_out(
@@ -67,7 +65,43 @@ def test_words_the_parser_cannot_place_are_asked_about_never_left_out(
     assert unknown in intent.clarification.question
     first = intent.clarification.options[0]
     assert first.intent is not None and first.intent.kind == "metric" and unknown in first.label
+    assert [s.text for s in intent.reading if s.role == "unknown"][:1] == [unknown]
     assert RoutedPlanner(rules).wants_llm(question, rules.plan(question))
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown", "answerable"),
+    [
+        ("本月营收和工单量", "营收", "工单量，2026年11月1日至11月30日"),
+        ("what is our revenue and ticket count this month", "revenue", "Tickets, Nov 1 – Nov 30, 2026"),
+        ("本月各大区的投诉量和利润率", "利润率", "投诉量，按大区，2026年11月1日至11月30日"),
+    ],
+)
+def test_data_no_service_model_holds_is_refused_with_the_part_it_can_answer_first(
+    rules: Planner, question: str, unknown: str, answerable: str
+) -> None:
+    """Revenue or profit, unknown to the model, are not asked about as if they might be a typo: the
+    reply says the data holds nothing about them and offers the rest of the question first."""
+    intent = rules.plan(question).intent
+    assert intent.kind == "unsupported" and intent.reason is not None and unknown in intent.reason
+    assert intent.alternatives[0] == answerable
+    assert RoutedPlanner(rules).wants_llm(question, rules.plan(question))
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("抖音渠道的进线量", "数据中的渠道没有「抖音」，现有：电话、"),
+        ("给满意度最低的那个组发封邮件提醒一下", "做不了「"),
+        ("ok cool. can you book me a meeting room for 3pm", "I cannot do 'book'"),
+    ],
+)
+def test_values_the_data_lacks_and_requests_for_actions_are_refused_plainly(
+    rules: Planner, question: str, reason: str
+) -> None:
+    intent = rules.plan(question).intent
+    assert intent.kind == "unsupported" and intent.reason is not None
+    assert reason in intent.reason, intent.reason
 
 
 def test_a_clarification_the_parser_would_ask_goes_to_the_llm_first(rules: Planner) -> None:
