@@ -21,7 +21,7 @@ from . import wording
 from .analysis import Anomaly, ChangeExplanation, Concentration, Distribution
 from .charts import choose_chart
 from .insights import concentration, distribution, explain_change, find_anomalies
-from .intent import Clarification, ClarifyOption, ConversationState, Intent, Plan
+from .intent import Clarification, ClarifyOption, ConversationState, Intent, Plan, Shown
 from .narrative import narrate
 
 Status = Literal["answered", "clarify", "unsupported"]
@@ -211,7 +211,23 @@ def answer_question(
         source=result.source,
         suggestions=suggest(intent, planner.model),
     )
-    return answer, plan.state
+    return answer, remember_shown(plan.state, intent, result)
+
+
+MAX_SHOWN = 50
+
+
+def remember_shown(state: ConversationState, intent: Intent, result: QueryResult) -> ConversationState:
+    """The state with the groups the answer showed (its first categorical dimension's values, in
+    order), so that a follow-up's "那个大区" or "those two" names them."""
+    query = intent.query
+    if intent.kind not in ("metric", "concentration") or query is None:
+        return state
+    dimension = next((d.name for d in query.dimensions if d.grain is None), None)
+    if dimension is None or dimension not in [c.name for c in result.columns]:
+        return state.model_copy(update={"shown": None})
+    values = tuple(str(v) for v in result.column_values(dimension)[:MAX_SHOWN] if v is not None)
+    return state.model_copy(update={"shown": Shown(dimension=dimension, values=tuple(dict.fromkeys(values)))})
 
 
 def _anomalies(query: SemanticQuery, result: QueryResult) -> list[Anomaly]:

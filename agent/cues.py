@@ -171,3 +171,29 @@ SHARE = re.compile(
     r"比例|占比|比率|百分比|百分之|几成|份额|\bshare\b|\bpercent(age)?\b|\bportion\b|\bfraction\b|\bratio\b|\bproportion\b|%"
 )
 HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|\bcount of\b|#\s*of\b")
+
+# Words that point at what the last answer showed: (pattern, how many of its groups; 0 = all of them).
+# "那个大区", "最多的那个", "它" -> the first; "这两个型号", "both" -> the first two; "它们", "those" -> all.
+REFERENCES: list[tuple[re.Pattern[str], int]] = [
+    (
+        re.compile(
+            r"(?:这|那)(?:2|两|俩)个?|这俩|那俩|(?<![前近第\d])2个(?=[\u4e00-\u9fff])|\bboth\b|\b(?:these|those|the) 2\b"
+        ),
+        2,
+    ),
+    (re.compile(r"这些|那些|这几个|那几个|它们|他们|\b(?:them|those|these|they|their)\b"), 0),
+    (
+        re.compile(
+            r"(?:最多|最高|最大|最少|最低|最差|最好|最慢|最快|排第一)的?那个|那个|这个(?!月|季度|星期|周|年)|它(?!们)"
+            r"|\b(?:that|this) (?!month|week|quarter|year|weekend|time)(?=[a-z])|\bthat one\b|\bthe top one\b|\b(?:for|of|about) it\b|\bthere\b"
+        ),
+        1,
+    ),
+]
+
+# A follow-up that adds to the answer instead of replacing ("add NPS too", "再加上投诉率", "按优先级也拆一下").
+ADD = re.compile(
+    r"加上|加一个|加个|也加|也看|也拆|也按|顺便|还要|一起|\badd\b|\btoo\b|\bas well\b|\balso\b|\binclude\b|\bplus\b|\balong with\b"
+)
+# The old count as a rate ("rate pls", "as a percentage?", "占比呢").
+RATE_WORD = re.compile(r"\brate\b|\bratio\b|percent|\bshare\b|比例|占比|比率|\b%")

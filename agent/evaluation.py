@@ -12,6 +12,7 @@ forecast question (category `forecast`) is right when refused.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
+from semantic_layer.errors import SemanticLayerError
+from semantic_layer.layer import SemanticLayer
 from semantic_layer.model import SemanticModel
 from semantic_layer.periods import resolve_period
 
@@ -83,14 +86,26 @@ def score_turn(
 
 
 def run_cases(
-    planner: QuestionPlanner, cases: Iterable[dict[str, Any]], today: date = EVAL_TODAY
+    planner: QuestionPlanner,
+    cases: Iterable[dict[str, Any]],
+    today: date = EVAL_TODAY,
+    layer: SemanticLayer | None = None,
 ) -> list[TurnResult]:
+    """Plan every turn of every case, each case a conversation. With `layer`, each answer's query runs
+    too, as in the product, so that a follow-up may refer to what the answer showed ("那个大区")."""
+    from .answer import data_query, remember_shown
+
     results = []
     for case in cases:
         state = ConversationState()
         for turn in case["turns"]:
             plan = planner.plan(turn["q"], state)
             state = plan.state
+            query = data_query(plan.intent) if layer is not None else None
+            if layer is not None and query is not None and plan.intent.kind in ("metric", "concentration"):
+                # a query the layer rejects is asked back in the product: the conversation goes on
+                with contextlib.suppress(SemanticLayerError):
+                    state = remember_shown(state, plan.intent, layer.query(query))
             outcome, problems = score_turn(turn, case["category"], plan.intent, planner.model, today)
             results.append(
                 TurnResult(

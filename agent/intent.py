@@ -35,7 +35,7 @@ class _Spec(BaseModel):
 
 SegmentRole = Literal[
     "metric", "dimension", "field", "value", "time", "comparison", "grain", "limit", "threshold", "cue",
-    "phrasing", "unknown",
+    "reference", "phrasing", "unknown",
 ]  # fmt: skip
 
 
@@ -77,11 +77,24 @@ class Intent(_Spec):
     """How the built-in parser read the question (empty when another planner planned it)."""
 
 
+class Shown(_Spec):
+    """The groups the last answer showed, in the order shown: what "那个大区", "these two" and "them"
+    refer to."""
+
+    dimension: str
+    values: tuple[str, ...]
+
+
 class ConversationState(_Spec):
     """Carried between turns so that follow-ups change the previous intent instead of starting over."""
 
     last: Intent | None = None
     """The last intent that was answered (not a clarification)."""
+    shown: Shown | None = None
+    """The groups of the last answer (set by whoever ran its query; the planner cannot see data)."""
+    mentioned: Shown | None = None
+    """Values of one dimension the conversation moved between ("SL-3 ...", "SL-1呢"): what "these two"
+    may mean when the answers showed no groups."""
     pending: Intent | None = None
     """A clarification waiting for the user's choice."""
     turns: int = 0

@@ -19,7 +19,7 @@ from semantic_layer.errors import SemanticLayerError
 from semantic_layer.model import Language, SemanticModel, SimpleMetric
 from semantic_layer.periods import Clock, add_months, comparison_shift, resolve_period
 from semantic_layer.query import MAX_LIMIT, DimensionRef, Filter, OrderBy, SemanticQuery, TimeRange
-from semantic_layer.resolve import leaf_metrics
+from semantic_layer.resolve import leaf_metrics, resolve_query
 
 from . import cues, wording
 from .cue_checks import check_cues
@@ -31,6 +31,7 @@ from .intent import (
     Plan,
     ReadingSegment,
     SegmentRole,
+    Shown,
 )
 from .text import language_of, normalize
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
@@ -46,6 +47,11 @@ _WHICH_TIME = [(re.compile(r"哪个?月|哪一个?月|which month"), "month"), (
 _CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\bplus\b|as well as|\bvs\b")
 _UNIT_FORMATS = {"star": "score", "stars": "score", "星": "score", "分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
                  "小时": "hours", "hour": "hours", "hours": "hours", "分": "score", "points": "score", "point": "score"}  # fmt: skip
+_LEVEL = re.compile(r"慢|快|高|低|差|久|长|\bslow|\bhigh|\blow\b|\blong\b|\bbad\b|\bpoor")
+"""Words about a level ("why is it so slow"), not a change: explained without a comparison."""
+_COMPARE_WORDS = re.compile(
+    r"对比|比较|相比|(?:跟|和|与).{0,8}比|\bcompare|\bvs\b|versus|against|side by side"
+)
 _SEPARATOR = re.compile(r"^(?:\s|,|、|和|与|及|跟|以及|或者?|\band\b|\bor\b|\bnor\b|&|/|\+|的)*$")
 
 
@@ -79,6 +85,15 @@ class Reading:
     cue_text: str = ""
     """The question with times, comparisons, numbers and thresholds blanked: where cues are looked for
     ("hours" in "within 72 hours" is a threshold's unit, not a question about a duration)."""
+    reference: int | None = None
+    """How many groups of the last answer the words point at ("那个" 1, "这两个" 2, "它们" 0 = all)."""
+    reference_end: int = -1
+    reference_needs_dimension: bool = False
+    """ "that city" refers; "break that down" is about the whole answer."""
+    referred: list[str] = field(default_factory=list)
+    """Dimensions named as part of a reference ("那个大区"): they say whose groups, not a new grouping."""
+    narrowed: bool = False
+    """A reference became a filter on the groups shown: the ranking that picked them is done."""
     spans: list[tuple[int, int, SegmentRole, str | None]] = field(default_factory=list)
     """What each understood span of `text` was read as (start, end, role, what it matched)."""
 
@@ -111,7 +126,9 @@ class Planner:
         elif intent.kind == "unsupported":
             new_state = state.model_copy(update={"pending": None, "turns": state.turns + 1})
         else:
-            new_state = ConversationState(last=intent, pending=None, turns=state.turns + 1)
+            new_state = ConversationState(
+                last=intent, pending=None, turns=state.turns + 1, mentioned=_mentioned(state, intent)
+            )
         return Plan(intent=intent, state=new_state)
 
     def choose(self, state: ConversationState, option_id: str) -> Plan:
@@ -159,6 +176,9 @@ class Planner:
             label = self.model.dimension(dimension).label.get(lang) or dimension
             listed = ("、" if lang == "zh" else ", ").join(self.values.get(dimension, ())[:8])
             return self.unsupported(lang, text, "no_such_value", dimension=label, word=word, values=listed)
+        if reading.reference is not None and state.last is None:
+            words = [g.text for g in segments if g.role == "reference" and g.text not in ("their", "they")]
+            unknown = [*words, *unknown]  # "它们的满意度" with nothing shown before: whose?
         intent = self.shape(lang, reading, state)
         if outside := out_of_scope(unknown):
             answerable = intent.kind not in ("unsupported", "clarify") and len(outside) < len(unknown) + 1
@@ -198,11 +218,14 @@ class Planner:
             and (
                 cues.FOLLOW_UP.search(reading.text) is not None
                 or (not reading.metrics and not reading.ambiguous)
+                or reading.reference is not None
             )
         )
         if reading.ambiguous and not reading.metrics:
             return self.clarify_metric(lang, reading, last if follow_up else None)
         if follow_up and last is not None:
+            if reading.reference is not None:
+                reading = self.resolve_reference(reading, state)
             intent = self.follow_up(lang, reading, last)
             if intent is not None:
                 return intent
@@ -214,7 +237,10 @@ class Planner:
 
         def blank(span: tuple[int, int], role: SegmentRole, ref: str | None = None) -> None:
             words = "".join(work[span[0] : span[1]])
-            start, end = span[0] + len(words) - len(words.lstrip()), span[1] - len(words) + len(words.rstrip())
+            start, end = (
+                span[0] + len(words) - len(words.lstrip()),
+                span[1] - len(words) + len(words.rstrip()),
+            )
             if end > start:  # the words themselves, not the spaces a pattern took along
                 reading.spans.append((start, end, role, ref))
             for i in range(*span):
@@ -267,6 +293,13 @@ class Planner:
         concentration = cues.CONCENTRATION.search(text)
         if concentration:  # "account for" is not the account category
             blank(concentration.span(), "cue", "concentration")
+        for pattern, count in cues.REFERENCES:
+            reference = pattern.search("".join(work))
+            if reference:
+                reading.reference, reading.reference_end = count, reference.end()
+                reading.reference_needs_dimension = reference.group(0).strip() in ("that", "this")
+                blank(reference.span(), "reference", "all" if count == 0 else str(count))
+                break
         for pattern, direction in cues.SUPERLATIVES:
             if pattern.search(text):
                 reading.direction = direction
@@ -277,6 +310,9 @@ class Planner:
         matches = [m for m in matches if not self.vocabulary.is_hidden(m)]
         reading.fuzzy = any(m.fuzzy for m in matches)
         self.read_terms(reading, matches, "".join(work))
+        if reading.reference_needs_dimension and not reading.referred:  # "break that down": the answer
+            reading.reference = None
+            reading.spans = [s for s in reading.spans if s[2] != "reference"]
         for term in matches:
             blank((term.start, term.end), term.kind, _term_ref(term))
         reading.rest = "".join(work)
@@ -333,12 +369,50 @@ class Planner:
                 reading.fields += [n for n in match.names("field") if n not in reading.fields]
             elif match.kind == "dimension":
                 name = match.names("dimension")[0]
-                if _qualifies_value(match, name, values, work):
+                if reading.reference is not None and 0 <= match.start - reading.reference_end <= 2:
+                    reading.referred.append(name)  # "那个大区": whose groups are meant
+                elif _qualifies_value(match, name, values, work):
                     reading.qualifiers.append(name)
                 elif name not in reading.dimensions:
                     reading.dimensions.append(name)
-        reading.filters += self.value_filters(values, work, reading)
+        named_in_metrics = [
+            v for v in values if self.names_part_of_metric(work[v.start : v.end], v, reading.metrics)
+        ]
+        reading.filters += self.value_filters([v for v in values if v not in named_in_metrics], work, reading)
         self.drop_subject_counts(reading, matches, work)
+        self.counts_of_values(reading)
+
+    def names_part_of_metric(self, text: str, value: Match, metrics: list[str]) -> bool:
+        """ "知识库自助解决率": a value's word inside the name of a metric the question asks for is part of
+        that name, not a filter (the rate of self-service resolutions is not 100% self-service)."""
+        words = {text.strip(), *(str(t.value) for t in value.terms if t.kind == "value")}
+        for name in metrics:
+            metric = self.model.metric(name)
+            names = [normalize(n) for n in (metric.label.zh, metric.label.en, *metric.synonyms.all()) if n]
+            if any(word and word in n for word in words for n in names):
+                return True
+        return False
+
+    def counts_of_values(self, reading: Reading) -> None:
+        """ "how many tickets were resolved", "昨天解决了几单": a plain count filtered to a value that a
+        count of the model is defined by is that count (resolved tickets: status 已解决 or 已关闭)."""
+        if any(not self.is_plain_count(m) for m in reading.metrics):
+            return
+        for condition in list(reading.filters):
+            if condition.op != "eq" or not condition.dimension:
+                continue
+            literal = f"'{condition.values[0]}'"
+            tables = {getattr(self.model.metric(m), "table", None) for m in reading.metrics}
+            counts = [
+                m for m in self.model.metrics
+                if isinstance(m, SimpleMetric) and m.agg == "count" and not m.hidden and m.filter
+                and literal in m.filter and (not reading.metrics or m.table in tables)
+            ]  # fmt: skip
+            if len(counts) == 1:
+                reading.filters.remove(condition)
+                reading.metrics = [counts[0].name]
+                reading.metric_positions = {counts[0].name: min(reading.metric_positions.values(), default=0)}
+                return
 
     def drop_subject_counts(self, reading: Reading, matches: list[Match], work: str) -> None:
         """ "P1工单的平均解决时长", "resolution time of P1 tickets": a plain count next to another metric
@@ -449,7 +523,7 @@ class Planner:
                 return self.distribution(lang, reading, next(iter(reading.field_positions)))
             implied = self.implied_count(reading)
             if implied is None:
-                return self.unsupported(lang, reading.text, "no_metric")
+                return self.clarify_headline(lang, reading)
             metrics = [implied]
         filters = list(reading.filters)
         if low_score:
@@ -527,14 +601,7 @@ class Planner:
         wants_order = direction is not None or reading.top_n is not None or reading.has(cues.RANK)
         if not wants_order:
             return [], None
-        metric = self.model.metric(metrics[0])
-        if direction in ("good", "bad"):
-            lower_is_good = metric.polarity == "lower_is_better"
-            desc = (direction == "good") != lower_is_good
-        else:
-            desc = direction != "low"
-            if direction is None and re.search(r"\bbottom\b|倒数|末尾", reading.text):
-                desc = False
+        desc = self.descending(reading, metrics[0])
         limit = reading.top_n
         if limit is None and direction is not None and reading.singular:
             limit = 1
@@ -765,6 +832,38 @@ class Planner:
             clarification=Clarification(question=question, options=tuple(options)),
         )
 
+    def clarify_headline(self, lang: Language, reading: Reading) -> Intent:
+        """ "How are we doing?", "top 5 cities", "上个月的数据": every word understood but no measure named.
+        Asked back with the headline measures (those of the catalog's questions first), each option the
+        question as read with that measure; refused when a word is not understood either."""
+        if unknown_words(reading.rest):
+            return self.unsupported(lang, reading.text, "no_metric")
+        names = [m for q in self.model.verified_questions for m in q.query.get("metrics", ())]
+        names += [m.name for m in self.model.metrics if not m.hidden]
+        options: list[ClarifyOption] = []
+        for name in dict.fromkeys(names):
+            if self.model.metric(name).hidden:
+                continue
+            try:
+                intent = self.fresh(lang, Reading(**{**reading.__dict__, "metrics": [name], "ambiguous": []}))
+                if intent.query is None or intent.kind in ("clarify", "unsupported"):
+                    continue
+                resolve_query(self.model, intent.query)
+            except (ValueError, SemanticLayerError):
+                continue  # the measure cannot be cut as the question asks
+            label = wording.restate(intent, self.model, lang)
+            options.append(ClarifyOption(id=f"option{len(options) + 1}", label=label, intent=intent))
+            if len(options) == 4:
+                break
+        if not options:
+            return self.unsupported(lang, reading.text, "no_metric")
+        return Intent(
+            kind="clarify",
+            confidence=0.5,
+            language=lang,
+            clarification=Clarification(question=wording.say("which_measure", lang), options=tuple(options)),
+        )
+
     def unsupported(
         self, lang: Language, text: str, why: str, *, first: str | None = None, **details: str
     ) -> Intent:
@@ -823,67 +922,78 @@ class Planner:
 
     # --- follow-ups ----------------------------------------------------------------------------------
 
+    def resolve_reference(self, reading: Reading, state: ConversationState) -> Reading:
+        """ "那个大区的满意度", "these two models by week", "它为啥这么慢": the groups the last answer showed
+        become a filter (the first one, the first two, or all of a top-N); one group is no longer a
+        grouping, several stay side by side. Without shown groups, the previous filters stand."""
+        count = reading.reference or 0
+        candidates = [c for c in (state.shown, state.mentioned) if c is not None]
+        if reading.referred:
+            candidates = [c for c in candidates if c.dimension in reading.referred]
+        if count != 2:  # the values a conversation moved between are only ever "these two"
+            candidates = [c for c in candidates if c is not state.mentioned]
+        if not candidates:
+            return reading
+        shown = candidates[0]
+        last = state.last.query if state.last else None
+        if count == 0 and (last is None or last.limit is None):
+            return reading  # "them" after a full breakdown: the same population, nothing to narrow
+        values = shown.values if count == 0 else shown.values[:count]
+        if not values:
+            return reading
+        op = "eq" if len(values) == 1 else "in"
+        chosen = Filter(dimension=shown.dimension, op=op, values=values)  # type: ignore[arg-type]
+        dimensions = [d for d in reading.dimensions if d != shown.dimension]
+        if len(values) > 1:
+            dimensions.insert(0, shown.dimension)
+        filters = [f for f in reading.filters if f.dimension != shown.dimension] + [chosen]
+        return Reading(**{**reading.__dict__, "filters": filters, "dimensions": dimensions, "direction": None,
+                          "top_n": None, "singular": False, "narrowed": True})  # fmt: skip
+
     def follow_up(self, lang: Language, reading: Reading, last: Intent) -> Intent | None:
         """The previous intent with what this turn changes; None when the turn changes nothing."""
         base = last.query
         if base is None:
             return None
-        if reading.has(cues.WHY) and base.metrics:
-            metrics = reading.metrics or list(base.metrics[:1])
-            merged = Reading(**{**reading.__dict__, "metrics": metrics})
-            if merged.time is None and base.time_range:
-                merged.time = TimeMatch(base.time_range.start, base.time_range.end, (0, 0))
-            return self.explain(lang, merged, metrics, list(base.filters) + reading.filters)
-        changes: dict[str, object] = {}
-        kind = last.kind
-        metrics = list(base.metrics)
-        if reading.metrics and base.metrics:
-            metrics = reading.metrics
+        metrics = self.follow_up_metrics(reading, base)
+        filters = self.follow_up_filters(reading, base, metrics)
+        time_range, compare = self.follow_up_period(lang, reading, base)
+        carried = Reading(**{**reading.__dict__, "metrics": metrics, "filters": filters, "compare": compare})
+        if time_range is not None and reading.time is None:
+            carried.time = TimeMatch(time_range.start, time_range.end, (0, 0))
+        kept = [f for f in filters if not f.metric]
+        if reading.has(cues.WHY) and metrics:
+            if not reading.has(cues.CHANGE) and not _LEVEL.search(reading.text) and time_range is not None:
+                carried.compare = carried.compare or "previous_period"  # a bare "why?" asks about a change
+            return self.explain(lang, carried, metrics, kept)
+        if reading.has(cues.DISTRIBUTION) and metrics:
+            attribute = self.attribute_for(metrics[0]) or next(iter(reading.field_positions), None)
+            if attribute is not None:  # "这两个型号的首响时长分布": the rows behind the answer, binned
+                query = SemanticQuery(fields=(attribute,), filters=tuple(kept), time_range=time_range)
+                return Intent(kind="distribution", query=query, confidence=0.85, language=lang)
+        if reading.has(cues.CONCENTRATION) and reading.dimensions and metrics:
+            return self.concentration(lang, carried, metrics, kept)
+        if reading.has(cues.DETAIL) and not base.is_detail and not reading.dimensions:
+            return self.detail(lang, Reading(**{**carried.__dict__, "filters": kept}))
+        changes: dict[str, object] = {"filters": tuple(filters), "time_range": time_range, "compare": compare}
+        if base.metrics and metrics != list(base.metrics):
             changes["metrics"] = tuple(metrics)
             changes["order_by"] = tuple(OrderBy(field=metrics[0], desc=o.desc) for o in base.order_by[:1])
-        filters = [f for f in base.filters if not (f.metric and f.metric not in metrics)]
-        touched = {f.dimension for f in reading.filters if f.dimension}
-        if touched:
-            filters = [f for f in filters if f.dimension not in touched] + reading.filters
-        if reading.has(cues.LOW_SCORE):
-            filters += [f for f in self.low_score_filters() if f not in filters]
-        changes["filters"] = tuple(filters)
-        dims = list(base.dimensions)
-        single = {f.dimension for f in reading.filters if f.op == "eq" and f.dimension}
-        dims = [d for d in dims if d.name not in single]
-        if reading.dimensions:
-            dims = [d for d in dims if d.grain is not None] + [
-                DimensionRef(name=n) for n in reading.dimensions
-            ]
-        if reading.grain:
-            if any(d.grain for d in dims):
-                dims = [d.model_copy(update={"grain": reading.grain}) if d.grain else d for d in dims]
-            elif metrics:
-                dims.append(DimensionRef(name=self.time_dimension(metrics[0]), grain=reading.grain))  # type: ignore[arg-type]
-        elif reading.has(cues.TREND) and metrics and not any(d.grain for d in dims):
-            time_range = base.time_range
-            dims.append(DimensionRef(name=self.time_dimension(metrics[0]), grain=_grain_for(time_range)))  # type: ignore[arg-type]
+        dims = self.follow_up_dimensions(reading, base, metrics, filters)
         changes["dimensions"] = tuple(dims)
-        if reading.time is not None:
-            start, end = reading.time.start, reading.time.end
-            changes["time_range"] = TimeRange(start=start, end=end) if (start or end) else None
-        if reading.compare:
-            changes["compare"] = reading.compare
-            if base.time_range is None and reading.time is None:
-                changes["time_range"] = self.time_range(lang, reading, default_this_month=True)[0]
-        if reading.top_n is not None or (reading.direction and reading.singular):
-            limit = reading.top_n or 1
-            changes["limit"] = limit
-            if not base.order_by and metrics:
-                desc = reading.direction not in ("low",)
-                changes["order_by"] = (OrderBy(field=metrics[0], desc=desc),)
-        if not any(d.name for d in dims) and "order_by" in changes and not dims:
-            changes.pop("order_by")
-            changes.pop("limit", None)
+        ranked = reading.top_n is not None or (
+            reading.direction is not None and (reading.singular or bool(base.order_by))
+        )
+        if ranked and metrics and not reading.narrowed:
+            changes["limit"] = reading.top_n or (1 if reading.singular else base.limit)
+            changes["order_by"] = (OrderBy(field=metrics[0], desc=self.descending(reading, metrics[0])),)
+        if reading.narrowed:
+            changes["limit"], changes["order_by"] = None, ()
+        if not dims and changes.get("order_by"):
+            changes["order_by"], changes["limit"] = (), None
         if base.is_detail:
-            changes.pop("dimensions", None)
-            changes.pop("metrics", None)
-            changes.pop("order_by", None)
+            for key in ("dimensions", "metrics", "order_by"):
+                changes.pop(key, None)
         query = base.model_copy(update=changes)
         try:
             query = SemanticQuery.model_validate(query.model_dump())
@@ -891,7 +1001,148 @@ class Planner:
             return None
         if query == base and reading.metrics == list(base.metrics):
             return None if not (reading.time or reading.filters) else last
-        return Intent(kind=kind, query=query, confidence=0.85, language=lang)
+        return Intent(kind=last.kind, query=query, confidence=0.85, language=lang)
+
+    def follow_up_metrics(self, reading: Reading, base: SemanticQuery) -> list[str]:
+        """The metrics asked now: those named (added to the old ones with "too / 也 / 再加上"), or the
+        old metric with another aggregation ("中位数呢", "p90?") or as a rate ("rate pls", "占比呢")."""
+        old = list(base.metrics)
+        new = list(reading.metrics)
+        if not new and old:
+            sibling = self.sibling_by_aggregation(old[0], reading.cue_text)
+            if sibling != old[:1]:
+                new = sibling
+            elif cues.RATE_WORD.search(reading.cue_text):
+                new = [m for m in [self.rate_of(old[0])] if m]
+        if not new:
+            return old
+        if cues.ADD.search(reading.text):
+            return old + [n for n in new if n not in old]
+        return new
+
+    def rate_of(self, count: str) -> str | None:
+        """The one visible rate whose numerator is `count` (reopened tickets -> reopen rate)."""
+        rates = [
+            m.name for m in self.model.metrics if getattr(m, "numerator", None) == count and not m.hidden
+        ]
+        return rates[0] if len(rates) == 1 else None
+
+    def follow_up_filters(self, reading: Reading, base: SemanticQuery, metrics: list[str]) -> list[Filter]:
+        """The old filters, with those on the dimensions this turn names replaced (or, compared side by
+        side: "那跟重庆比呢", widened to both values), and this turn's thresholds and low-score words."""
+        filters = [f for f in base.filters if not (f.metric and f.metric not in metrics)]
+        side_by_side = reading.has(cues.SIDE_BY_SIDE) or reading.has(_COMPARE_WORDS)
+        for condition in (self.same_dimension(f, base) for f in reading.filters):
+            old = next((f for f in filters if f.dimension and f.dimension == condition.dimension), None)
+            filters = [f for f in filters if f is not old]
+            if side_by_side and old is not None and old.op in ("eq", "in") and condition.op == "eq":
+                values = tuple(dict.fromkeys([*old.values, *condition.values]))
+                condition = Filter(dimension=condition.dimension, op="in", values=values)
+                reading.dimensions = (
+                    [*reading.dimensions, condition.dimension]
+                    if condition.dimension not in reading.dimensions
+                    else reading.dimensions
+                )  # type: ignore[list-item]
+            filters.append(condition)
+        if reading.thresholds and metrics:
+            categorical = [d.name for d in base.dimensions if d.grain is None] or reading.dimensions
+            positions = {m: 0 for m in metrics} | reading.metric_positions
+            with_metrics = Reading(
+                **{**reading.__dict__, "metric_positions": positions, "dimensions": categorical}
+            )
+            _, record, on_groups = self.thresholds(with_metrics, metrics, detail=base.is_detail)
+            filters += [f for f in record + on_groups if f not in filters]
+        if reading.has(cues.LOW_SCORE):
+            filters += [f for f in self.low_score_filters() if f not in filters]
+        return filters
+
+    def same_dimension(self, condition: Filter, base: SemanticQuery) -> Filter:
+        """ "成都的工单" then "那重庆呢": a value several dimensions share is on the one already filtered."""
+        filtered = [f.dimension for f in base.filters if f.dimension and f.dimension != condition.dimension]
+        for dimension in filtered:
+            if all(str(v) in self.values.get(dimension, ()) for v in condition.values):
+                return condition.model_copy(update={"dimension": dimension})
+        return condition
+
+    def follow_up_period(
+        self, lang: Language, reading: Reading, base: SemanticQuery
+    ) -> tuple[TimeRange | None, str | None]:
+        """The period and comparison after this turn: a new period replaces the old one, unless the
+        turn compares the old one with it ("跟Q1对比下", "how does that compare w last week")."""
+        time_range, compare = base.time_range, reading.compare or base.compare
+        if reading.time is not None:
+            new = TimeRange(start=reading.time.start, end=reading.time.end)
+            old = base.time_range
+            if (
+                reading.has(_COMPARE_WORDS)
+                and old is not None
+                and old.start
+                and old.end
+                and reading.compare is None
+            ):
+                paired = _paired_periods(TimeMatch(old.start, old.end, (0, 0)), reading.time)
+                if paired is not None and paired[0].start == old.start:
+                    return old, paired[1]
+            time_range = new if (new.start or new.end) else None
+            if reading.compare is None:
+                compare = None if reading.grain or reading.has(cues.TREND) else base.compare
+        elif reading.compare and base.time_range is None:
+            time_range = self.time_range(lang, reading, default_this_month=True)[0]
+        return time_range, compare
+
+    def follow_up_dimensions(
+        self, reading: Reading, base: SemanticQuery, metrics: list[str], filters: list[Filter]
+    ) -> list[DimensionRef]:
+        dims = list(base.dimensions)
+        single = {f.dimension for f in filters if f.op == "eq" and f.dimension}
+        dims = [d for d in dims if d.name not in single or d.grain is not None]
+        if reading.dimensions:
+            categorical = [DimensionRef(name=n) for n in reading.dimensions]
+            if cues.ADD.search(reading.text):  # "split by priority as well": one grouping more
+                dims = dims + [d for d in categorical if d not in dims]
+            else:
+                dims = [d for d in dims if d.grain is not None] + categorical
+        if reading.grain:
+            if any(d.grain for d in dims):
+                dims = [d.model_copy(update={"grain": reading.grain}) if d.grain else d for d in dims]
+            elif metrics:
+                dims.append(DimensionRef(name=self.time_dimension(metrics[0]), grain=reading.grain))  # type: ignore[arg-type]
+        elif reading.has(cues.TREND) and metrics and not any(d.grain for d in dims):
+            dims.append(DimensionRef(name=self.time_dimension(metrics[0]), grain=_grain_for(base.time_range)))  # type: ignore[arg-type]
+        return dims
+
+    def descending(self, reading: Reading, metric_name: str) -> bool:
+        """Whether "top / most / best / worst / bottom" orders `metric_name` from the highest."""
+        direction = reading.direction
+        if direction in ("good", "bad"):
+            return (direction == "good") != (self.model.metric(metric_name).polarity == "lower_is_better")
+        if direction is None and re.search(r"\bbottom\b|倒数|末尾", reading.text):
+            return False
+        return direction != "low"
+
+
+def _mentioned(state: ConversationState, intent: Intent) -> Shown | None:
+    """The values of one dimension the conversation has moved between, this turn's last ("SL-3的投诉",
+    then "SL-1呢": SL-3 and SL-1); the earlier ones carry on while the turns keep moving."""
+    before = state.last.query if state.last is not None else None
+    now = intent.query
+    if before is None or now is None:
+        return None
+    old = {f.dimension: f.values for f in before.filters if f.dimension and f.op == "eq"}
+    for condition in now.filters:
+        if (
+            condition.dimension in old
+            and condition.op == "eq"
+            and condition.values != old[condition.dimension]
+        ):
+            earlier = (
+                state.mentioned.values
+                if state.mentioned and state.mentioned.dimension == condition.dimension
+                else ()
+            )
+            values = tuple(dict.fromkeys([*earlier, *old[condition.dimension], *condition.values]))
+            return Shown(dimension=condition.dimension, values=values[-2:])
+    return state.mentioned
 
 
 def _qualifies_value(match: Match, dimension: str, values: list[Match], work: str) -> bool:

@@ -58,6 +58,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh": "我还不能预测未来，只能回答已经发生的数据。",
         "en": "I cannot forecast yet; I can answer about what has already happened.",
     },
+    "which_measure": {
+        "zh": "您想看哪个指标？",
+        "en": "Which measure would you like to see?",
+    },
     "not_in_data": {
         "zh": "数据里没有「{words}」，这个问题答不了。可以问：",
         "en": "The data holds nothing about '{words}', so I cannot answer that. You could ask:",
@@ -113,6 +117,17 @@ def restate_query(query: SemanticQuery, model: SemanticModel, lang: Language, *,
     if categorical:
         names = ("、" if lang == "zh" else ", ").join(label(d.name, model.dimension) for d in categorical)
         parts.append(f"按{names}" if lang == "zh" else f"by {names}")
+    if query.order_by:
+        desc = query.order_by[0].desc
+        if query.limit:
+            parts.append((f"前{query.limit}" if desc else f"后{query.limit}") if lang == "zh" else
+                         (f"top {query.limit}" if desc else f"bottom {query.limit}"))  # fmt: skip
+        else:
+            parts.append(
+                ("从高到低" if desc else "从低到高")
+                if lang == "zh"
+                else ("highest first" if desc else "lowest first")
+            )
     if any(d.grain for d in query.dimensions):
         parts.append("趋势" if lang == "zh" else "trend")
     parts += [_filter_words(f, model, lang) for f in query.filters]

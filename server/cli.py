@@ -543,7 +543,7 @@ def evaluate(
         planner = RoutedPlanner(
             rules, llm, route_below=settings.llm.route_below, always_llm=planner_name == "llm"
         )
-    results = run_cases(planner, load_cases(cases))
+    results = run_cases(planner, load_cases(cases), layer=state.layer)
     if not results:
         _fail(f"no eval cases found in {cases}", 2)
     accuracy, table = accuracy_table(results)

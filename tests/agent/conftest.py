@@ -17,11 +17,15 @@ from semantic_layer.periods import FixedClock
 
 
 @pytest.fixture(scope="module")
-def eval_planner(demo_db: Path) -> Planner:
+def eval_layer(demo_db: Path) -> SemanticLayer:
+    """The demo model's layer with the eval's today (2026-11-15)."""
+    return SemanticLayer(load_model(), DuckDBEngine(demo_db), clock=FixedClock(EVAL_TODAY))
+
+
+@pytest.fixture(scope="module")
+def eval_planner(eval_layer: SemanticLayer) -> Planner:
     """The built-in parser on the demo model, with the eval's today (2026-11-15)."""
-    model = load_model()
-    layer = SemanticLayer(model, DuckDBEngine(demo_db), clock=FixedClock(EVAL_TODAY))
-    return Planner(model, build_value_index(layer), FixedClock(EVAL_TODAY))
+    return Planner(eval_layer.model, build_value_index(eval_layer), FixedClock(EVAL_TODAY))
 
 
 @pytest.fixture(scope="module")

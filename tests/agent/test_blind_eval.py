@@ -16,6 +16,7 @@ import yaml
 
 from agent.evaluation import TurnResult, run_cases, scores
 from agent.parser import Planner
+from semantic_layer.layer import SemanticLayer
 
 FOLDER = Path(__file__).parent / "eval" / "blind"
 KNOWN_MISSES = FOLDER / "known_misses.yaml"
@@ -36,9 +37,9 @@ def _known() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def results(eval_planner: Planner) -> dict[str, list[TurnResult]]:
+def results(eval_planner: Planner, eval_layer: SemanticLayer) -> dict[str, list[TurnResult]]:
     by_case: dict[str, list[TurnResult]] = {}
-    for result in run_cases(eval_planner, CASES):
+    for result in run_cases(eval_planner, CASES, layer=eval_layer):
         by_case.setdefault(result.case_id, []).append(result)
     if os.environ.get("UPDATE_KNOWN_MISSES"):
         misses = {

@@ -252,9 +252,11 @@ def test_what_the_model_cannot_answer_is_said(retail: tuple[Planner, SemanticLay
     planner, _, _ = retail
     intent = planner.plan("what is the weather in Shanghai").intent
     assert intent.kind == "unsupported"
-    assert (
-        planner.plan("门店").intent.kind == "unsupported"
-    )  # a dimension alone, no ranking: no count guessed
+    alone = planner.plan("门店").intent  # a dimension alone: no measure guessed, asked which one
+    assert alone.kind == "clarify" and alone.clarification is not None
+    for option in alone.clarification.options:
+        assert option.intent is not None and option.intent.query is not None
+        assert [d.name for d in option.intent.query.dimensions] == ["store"]
     assert len(intent.alternatives) == 3
     for alternative in intent.alternatives:  # every alternative is itself answerable
         assert planner.plan(alternative).intent.kind == "metric", alternative
