@@ -51,7 +51,7 @@ CHECKS: tuple[tuple[re.Pattern[str], Callable[[Metric], bool], str], ...] = (
 def check_cues(model: SemanticModel, lang: Language, reading: Reading, intent: Intent) -> Intent:
     """The intent, or a clarification when a cue of the question contradicts its metrics."""
     query = intent.query
-    if intent.kind != "metric" or query is None or not query.metrics:
+    if intent.kind not in ("metric", "explain_change") or query is None or not query.metrics:
         return intent
     for cue, fits, key in CHECKS:
         if not cue.search(reading.cue_text):

@@ -14,26 +14,26 @@ UNSAFE = re.compile(
     r"|password|密码|api key|secret|系统提示|system prompt|/etc/|read_csv|read_text"
 )
 WHY = re.compile(
-    r"为什么|为何|为啥|咋回事|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
-    r"|\bwhy\b|what drove|what drives|what is driving|what's driving|what caused|what causes|what is causing|what's causing"
+    r"为什么|为何|为啥|咋回事|怎么(?:会)?(?:掉|降|跌|涨|升|下滑|上升|下降|变)|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
+    r"|\bwhy\b|what made|what makes|what'?s making|what is making|what led to|what'?s pushing|what is pushing|what pushed|what drove|what drives|what is driving|what's driving|what caused|what causes|what is causing|what's causing"
     r"|\bdrivers?\b|\breasons?\b|root cause|\bexplain\b|what'?s behind|what is behind|contributors?"
 )
 CHANGE = re.compile(
-    r"下降|下滑|降低|降了|掉了|掉|跌|差了|变差|变低|恶化|上升|上涨|增加|增长|升高|提高|提升|涨了|多了|少了|变化|波动|暴涨|激增|飙升|骤降"
-    r"|\bdrop(ped|s)?\b|\bfell\b|\bfall(en|ing|s)?\b|declin|decreas|worse|\brise\b|\brose\b|\brisen\b|\brising\b|increas|\bgr[eo]w|jump|spike|surge|\bdip\b|change[ds]?\b|went (up|down)|go(ne)? (up|down)|deteriorat|improv"
+    r"下降|下滑|降低|降了|掉了|掉|跌|往下走|往上走|走低|走高|下行|上行|差了|变差|变低|恶化|上升|上涨|增加|增长|升高|提高|提升|涨了|多了|少了|变化|波动|暴涨|激增|飙升|骤降"
+    r"|\bdrop(ped|s)?\b|\btank(ed|ing|s)?\b|\bplunge|\bplummet|\bslump|\bfell\b|\bfall(en|ing|s)?\b|declin|decreas|worse|\brise\b|\brose\b|\brisen\b|\brising\b|increas|\bgr[eo]w|jump|spike|surge|\bdip\b|change[ds]?\b|went (up|down)|go(ne)? (up|down)|\b(?:pushing|driving|dragging|pulling)\b.{0,40}\b(?:up|down)\b|deteriorat|improv"
 )
 CONCENTRATION = re.compile(
-    r"集中在|集中于|主要集中|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八"
+    r"集中在|集中于|主要集中|主要卡在|卡在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八"
     r"|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|are) from|concentrat\w*(?: (?:in|among|on) \d+\b)?|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
 )
 DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distributed|buckets?")
 DETAIL = re.compile(
-    r"列出|列一下|列个|罗列|明细|清单|名单|列表|都是谁|都有谁|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
+    r"列出|列一下|列个|罗列|明细|清单|名单|列表|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
-    r"|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list"
+    r"|(?<!how many )(?<!number of )\b(tickets|surveys) (where|that|which|whose)\b|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list"
 )
 TREND = re.compile(
-    r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日"
+    r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日|怎么走|走得怎么样|走向"
     r"|\btrend|over time|\bevolution\b|how has .{0,40} changed|how did .{0,40} change|time series|month by month|week by week|day by day"
 )
 LOW_SCORE = re.compile(
@@ -43,18 +43,18 @@ RANK = re.compile(
     r"排名|排行|排序|按.{0,6}排|从.{1,3}到.{1,3}排|\brank|\branking|\bleaderboard|sorted by|order by"
 )
 FOLLOW_UP = re.compile(
-    r"呢[?？.。!！]*$|^那|^那么|^换成|^改成|^改为|^换为|^只看|^仅看|^再|^同样|^也|^还有|^如果|^分别"
+    r"呢[?？.。!！]*$|^那|^那么|^换成|^改成|^改为|^换为|^只看|^仅看|^再|再看|^同样|^也|^还有|^如果|^分别"
     r"|^(and|what about|how about|same for|same but|same thing for|now|then|also|only|just|ok,? (now|and)|and for|and in|what if|instead|but)\b"
     r"|\binstead\b|\bas well\b|\bsame (for|but|thing)\b|^(for|in|by|with) "
 )
 EXCLUDE = re.compile(
-    r"(除了?|不含|不包括|不算|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
+    r"(除了?|不含|不包括|没有?|未|不算|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
     r"|not counting|leaving out|leave out|without|w/o|besides|ignoring|outside( of)?|not in|not from|not on|not via|not through|not|non-?"
     r"|(that |which |who )?(weren't|wasn't|aren't|isn't|were not|was not|are not|is not|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
 )
 NEGATION_AFTER = re.compile(r"^\s*(以外|之外|外|除外|不要|不算|不含|不计)")
 SIDE_BY_SIDE = re.compile(
-    r"比较|对比|相比|哪个|哪一个|分别|谁的|\bcompare|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
+    r"比较|对比|相比|哪个|哪一个|分别|谁的|差多少|差距|相差|区别|差异|\bcompare|\bdiffer|\bdifference|\bgap\b|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
 )
 GENERIC_TOP = re.compile(r"\btop\b|前列|头部|\bbottom\b")
 
@@ -125,9 +125,9 @@ TOP_N = [
 ]
 
 THRESHOLD = re.compile(
-    r"(>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
+    r"(not (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
     r"|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
-    r"\s*(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|小时|hours?|分|points?|stars?|星|个|张|件|tickets?|单)?"
+    r"\s*(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|个?小时|hours?|hrs?|h\b|天|日|days?|周|weeks?|分|points?|stars?|星|个|张|件|tickets?|单)?"
 )
 # "2 or less", "3星及以下", "20% or more": the comparison after the number
 THRESHOLD_AFTER = re.compile(
@@ -143,6 +143,8 @@ THRESHOLD_AFTER_OPS = {
 }  # fmt: skip
 SCORE_VERBS = ("rated", "scored", "gave", "打", "打了")  # "rated us a 1", "打1分": a number on the score
 THRESHOLD_OPS = {
+    "not above": "lte", "not over": "lte", "not more than": "lte", "not higher than": "lte", "not greater than": "lte",
+    "not below": "gte", "not under": "gte", "not less than": "gte", "not lower than": "gte", "not fewer than": "gte",
     ">=": "gte", "≥": "gte", "不低于": "gte", "不少于": "gte", "不小于": "gte", "至少": "gte", "大于等于": "gte",
     "at least": "gte", "no less than": "gte",
     ">": "gt", "高于": "gt", "超过": "gt", "大于": "gt", "多于": "gt", "more than": "gt", "greater than": "gt",
@@ -197,3 +199,9 @@ ADD = re.compile(
 )
 # The old count as a rate ("rate pls", "as a percentage?", "占比呢").
 RATE_WORD = re.compile(r"\brate\b|\bratio\b|percent|\bshare\b|比例|占比|比率|\b%")
+
+# A follow-up that takes a filter away ("drop the region filter", "去掉大区的筛选", "不限大区").
+DROP_FILTER = re.compile(
+    r"\b(drop|remove|clear|lose|forget|undo)\b.{0,30}\bfilters?\b|\bwithout the .{0,20} filter|\bunfiltered\b"
+    r"|(去掉|去除|取消|删掉|不要).{0,8}(筛选|条件|限制|过滤)|不限"
+)

@@ -40,15 +40,19 @@ from .value_index import ValueIndex
 from .vocabulary import Match, Vocabulary
 
 _AVERAGE = re.compile(r"平均|均值|\baverage\b|\bavg\b|\bmean\b")
-_MEDIAN = re.compile(r"中位|\bmedian\b|\bp50\b")
-_PERCENTILE = re.compile(r"\bp9\d\b|90分位|九十分位|90%分位|\b90th\b")
+_MEDIAN = re.compile(r"中位|\bmedian\b|(?<![a-z0-9])p50(?!\d)")
+_PERCENTILE = re.compile(r"(?<![a-z0-9])p9\d(?!\d)|90分位|九十分位|90%分位|\b90th\b")
 _WHICH_TIME = [(re.compile(r"哪个?月|哪一个?月|which month"), "month"), (re.compile(r"哪一?天|哪日|which day"), "day"),
                (re.compile(r"哪一?周|哪个星期|which week"), "week"), (re.compile(r"哪个?季度|which quarter"), "quarter")]  # fmt: skip
 _CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\bplus\b|as well as|\bvs\b")
 _UNIT_FORMATS = {"star": "score", "stars": "score", "星": "score", "分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
-                 "小时": "hours", "hour": "hours", "hours": "hours", "分": "score", "points": "score", "point": "score"}  # fmt: skip
+                 "小时": "hours", "hour": "hours", "hours": "hours", "hr": "hours", "hrs": "hours", "h": "hours", "天": "days", "日": "days",
+                 "day": "days", "days": "days", "周": "weeks", "week": "weeks", "weeks": "weeks", "分": "score", "points": "score", "point": "score"}  # fmt: skip
+_DURATIONS = ("minutes", "hours", "days", "weeks")
+_MINUTES = {"minutes": 1, "hours": 60, "days": 1440, "weeks": 10080}
 _LEVEL = re.compile(r"慢|快|高|低|差|久|长|\bslow|\bhigh|\blow\b|\blong\b|\bbad\b|\bpoor")
 """Words about a level ("why is it so slow"), not a change: explained without a comparison."""
+_FLAG_NEGATION = re.compile(r"(非|没有?|未|不是|\bnon-?|\bnot |\bun-?)\s*$")
 _COMPARE_WORDS = re.compile(
     r"对比|比较|相比|(?:跟|和|与).{0,8}比|\bcompare|\bvs\b|versus|against|side by side"
 )
@@ -92,6 +96,10 @@ class Reading:
     """ "that city" refers; "break that down" is about the whole answer."""
     referred: list[str] = field(default_factory=list)
     """Dimensions named as part of a reference ("那个大区"): they say whose groups, not a new grouping."""
+    time_columns: list[str] = field(default_factory=list)
+    """Time dimensions the words name ("closed", "创建"): the period's column, or a trend's."""
+    unplaced: list[str] = field(default_factory=list)
+    """Comparisons with a number that fit no measure: asked about, never dropped."""
     narrowed: bool = False
     """A reference became a filter on the groups shown: the ranking that picked them is done."""
     spans: list[tuple[int, int, SegmentRole, str | None]] = field(default_factory=list)
@@ -186,6 +194,7 @@ class Planner:
             return self.unsupported(
                 lang, text, "not_in_data", first=first, words=wording.join_words(outside, lang)
             )
+        unknown = [*unknown, *reading.unplaced]
         if unknown and intent.kind not in ("unsupported", "clarify"):
             return self.ask_about_words(lang, reading.text, intent, unknown)
         return check_cues(self.model, lang, reading, intent)
@@ -219,6 +228,8 @@ class Planner:
                 cues.FOLLOW_UP.search(reading.text) is not None
                 or (not reading.metrics and not reading.ambiguous)
                 or reading.reference is not None
+                or cues.ADD.search(reading.text) is not None
+                or self.narrows(reading, last)
             )
         )
         if reading.ambiguous and not reading.metrics:
@@ -283,6 +294,7 @@ class Planner:
             if op is None:
                 continue
             unit = match.group(3) or ("分" if said.split(" ")[0] in cues.SCORE_VERBS else None)
+            unit = unit[1:] if unit and unit.startswith("个") and len(unit) > 1 else unit  # 2个小时
             reading.thresholds.append((op, float(match.group(2)), unit, match.start()))
             blank(match.span(), "threshold", f"{op} {match.group(2)}")
         for match in cues.THRESHOLD_AFTER.finditer("".join(work)):
@@ -310,6 +322,13 @@ class Planner:
         matches = [m for m in matches if not self.vocabulary.is_hidden(m)]
         reading.fuzzy = any(m.fuzzy for m in matches)
         self.read_terms(reading, matches, "".join(work))
+        for term in matches:  # "which issue types": plural, a ranking, not the one at the top
+            if (
+                term.kind == "dimension"
+                and text[: term.start].endswith("which ")
+                and text[term.end - 1] == "s"
+            ):
+                reading.singular = False
         if reading.reference_needs_dimension and not reading.referred:  # "break that down": the answer
             reading.reference = None
             reading.spans = [s for s in reading.spans if s[2] != "reference"]
@@ -369,7 +388,9 @@ class Planner:
                 reading.fields += [n for n in match.names("field") if n not in reading.fields]
             elif match.kind == "dimension":
                 name = match.names("dimension")[0]
-                if reading.reference is not None and 0 <= match.start - reading.reference_end <= 2:
+                if self.model.dimension(name).type == "time":  # "created in 2017": which date, not groups
+                    reading.time_columns.append(name)
+                elif reading.reference is not None and 0 <= match.start - reading.reference_end <= 2:
                     reading.referred.append(name)  # "那个大区": whose groups are meant
                 elif _qualifies_value(match, name, values, work):
                     reading.qualifiers.append(name)
@@ -380,6 +401,7 @@ class Planner:
         ]
         reading.filters += self.value_filters([v for v in values if v not in named_in_metrics], work, reading)
         self.drop_subject_counts(reading, matches, work)
+        self.flags_as_groups(reading, matches, work)
         self.counts_of_values(reading)
 
     def names_part_of_metric(self, text: str, value: Match, metrics: list[str]) -> bool:
@@ -430,6 +452,63 @@ class Planner:
             if not joined and name in reading.metrics:
                 reading.metrics.remove(name)
                 reading.metric_positions.pop(name, None)
+
+    def flags_as_groups(self, reading: Reading, matches: list[Match], work: str) -> None:
+        """ "非投诉单的平均满意度", "CSAT on complaint vs non-complaint tickets": a count of flagged records
+        beside another measure names which records (the flag true, or false after 非 / non- / 没), and
+        both together are a grouping by the flag."""
+        said: dict[str, set[bool]] = {}
+        for match in matches:
+            names = match.names("metric")
+            flag = self.flag_dimension(names[0]) if match.kind == "metric" and len(names) == 1 else None
+            if flag is None:
+                continue
+            others = [m for m in reading.metrics if m != names[0]]
+            negated = bool(_FLAG_NEGATION.search(work[max(0, match.start - 5) : match.start]))
+            neighbours = [m for m in matches if m.kind == "metric" and m is not match]
+            joined = any(
+                _CONJUNCTION.search(work[min(match.end, o.end) : max(match.start, o.start)])
+                and not _FLAG_NEGATION.search(work[max(0, o.start - 5) : o.start])
+                for o in neighbours
+                if o.names("metric") != names
+            )  # "工单量、投诉量和投诉率": several measures, not which records
+            if (not others or joined) and not negated:
+                continue
+            said.setdefault(flag, set()).add(not negated)
+            if names[0] in reading.metrics:
+                reading.metrics.remove(names[0])
+                reading.metric_positions.pop(names[0], None)
+                if not reading.metrics:  # "非投诉单有多少": the records' plain count
+                    count = self.plain_count_of(self.model.metric(names[0]))
+                    if count:
+                        reading.metrics.append(count)
+                        reading.metric_positions[count] = match.start
+        for flag, values in said.items():
+            if len(values) == 2:
+                reading.dimensions.append(flag)
+            else:
+                reading.filters.append(Filter(dimension=flag, op="eq", values=(values.pop(),)))
+
+    def flag_dimension(self, metric_name: str) -> str | None:
+        """The boolean dimension a count is the true side of (complaints: is_complaint)."""
+        metric = self.model.metrics_by_name.get(metric_name)
+        condition = getattr(metric, "filter", None)
+        if getattr(metric, "agg", None) != "count" or not condition:
+            return None
+        for dimension in self.model.dimensions:
+            on_table = dimension.on.get(getattr(metric, "table", ""))
+            if dimension.type == "boolean" and on_table and _squash(on_table) == _squash(condition):
+                return dimension.name
+        return None
+
+    def plain_count_of(self, metric: object) -> str | None:
+        table = getattr(metric, "table", None)
+        counts = [
+            m.name
+            for m in self.model.metrics
+            if self.is_plain_count(m.name) and getattr(m, "table", None) == table
+        ]
+        return counts[0] if counts else None
 
     def is_plain_count(self, name: str) -> bool:
         metric = self.model.metrics_by_name.get(name)
@@ -512,7 +591,10 @@ class Planner:
     def fresh(self, lang: Language, reading: Reading) -> Intent:
         metrics = list(reading.metrics)
         low_score = reading.has(cues.LOW_SCORE)
-        wants_detail = reading.has(cues.DETAIL) or (low_score and not metrics)
+        keys = {t.primary_key for t in self.model.tables}
+        wants_detail = (
+            reading.has(cues.DETAIL) or (low_score and not metrics) or bool(keys & set(reading.fields))
+        )
         if wants_detail and reading.dimensions and metrics and not reading.has(cues.LOW_SCORE):
             wants_detail = False  # "FCR不到七成的客服名单": a list of agents is a breakdown by agent
         if wants_detail:
@@ -553,9 +635,15 @@ class Planner:
         time_range: TimeRange | None = None  # "what's the backlog": a snapshot with no time is taken now
         if not (snapshot_now and reading.time is None and reading.compare is None):
             time_range, notes = self.time_range(lang, reading, default_this_month=reading.compare is not None)
+        column = reading.time_columns[0] if reading.time_columns else None
+        if column is not None and not trend and reading.time is None:
+            trend = True  # "tickets by closed date": a series by that date
+        if column is not None and column != self.time_dimension(metrics[0]) and not trend and time_range:
+            filters += _period_on(column, time_range)  # "resolved in September": the period of that date
+            time_range, notes = None, []
         if trend:
             grain = reading.grain or _grain_for(time_range)
-            time_dimension = self.time_dimension(metrics[0])
+            time_dimension = column or self.time_dimension(metrics[0])
             dims = [d for d in dims if d.name != time_dimension]
             dims.append(DimensionRef(name=time_dimension, grain=grain))  # type: ignore[arg-type]
         order_by, limit = self.ranking(reading, metrics, dims)
@@ -612,18 +700,28 @@ class Planner:
     def thresholds(
         self, reading: Reading, metrics: list[str], *, detail: bool
     ) -> tuple[list[str], list[Filter], list[Filter]]:
-        """Comparisons with numbers become metric filters (on groups) or record filters (on rows)."""
+        """Comparisons with numbers become metric filters (on groups) or record filters (on rows), in the
+        measure's own unit ("over 8 hours" on minutes is 480). A comparison that fits no measure is
+        kept in `reading.unplaced`, never dropped: the question is asked back."""
         record: list[Filter] = []
         on_groups: list[Filter] = []
         remaining = list(metrics)
         for op, number, unit, position in reading.thresholds:
             target = self.threshold_target(reading, position, unit, detail=detail)
+            metric = self.model.metrics_by_name.get(target or "")
+            if target is not None and metric is None and reading.dimensions and not detail:
+                average = self.average_of(target)  # "issue types taking over 48 hrs on average": groups
+                if average is not None:
+                    target, metric = average, self.model.metric(average)
+                    counts = [m for m in remaining if getattr(self.model.metric(m), "agg", None) == "count"]
+                    remaining = [average, *(m for m in remaining if m != average and m not in counts)]
             if target is None:
+                reading.unplaced.append(f"{number:g}{unit or ''}")
                 continue
-            metric = self.model.metrics_by_name.get(target)
-            value = number
-            is_percent = unit in ("%", "percent", "个百分点")
-            if is_percent or (metric is not None and metric.format == "percent" and number > 1):
+            value = _in_unit(number, unit, self.format_of(target))
+            if unit in ("%", "percent", "个百分点") or (
+                metric is not None and metric.format == "percent" and number > 1
+            ):
                 value = number / 100
             attribute = self.attribute_for(target, detail=detail) if metric is not None else target
             if attribute is not None and (detail or not reading.dimensions):
@@ -632,26 +730,45 @@ class Planner:
                     remaining.remove(target)
             elif metric is not None and target in remaining:
                 on_groups.append(Filter(metric=target, op=op, values=(_number(value),)))  # type: ignore[arg-type]
+            else:
+                reading.unplaced.append(f"{number:g}{unit or ''}")
         return remaining, record, on_groups
+
+    def average_of(self, attribute: str) -> str | None:
+        """The visible average of a record field (resolution_hours -> avg_resolution_hours)."""
+        found = [
+            m.name for m in self.model.metrics
+            if getattr(m, "agg", None) == "avg" and not m.hidden and self.attribute_for(m.name) == attribute
+        ]  # fmt: skip
+        return found[0] if len(found) == 1 else None
 
     def threshold_target(
         self, reading: Reading, position: int, unit: str | None = None, *, detail: bool = False
     ) -> str | None:
-        """The metric (or, in a detail list, the field) a number compares: the nearest one before it."""
+        """The metric (or, in a detail list, the field) a number compares: the nearest one before it.
+        A unit narrows the candidates ("more than 72 hours": only a duration); with no measure named,
+        the one field in that unit, or nothing when several could be meant."""
         candidates = dict(reading.metric_positions)
         if detail:  # a list compares record fields: a metric named stands for the field it measures
             measured = {self.attribute_for(m, detail=True): p for m, p in reading.metric_positions.items()}
             candidates = {**candidates, **{a: p for a, p in measured.items() if a}, **reading.field_positions}
         unit_format = _UNIT_FORMATS.get((unit or "").strip())
-        if unit_format:  # "more than 72 hours": only a measure in hours can be meant
-            candidates = {name: p for name, p in candidates.items() if self.format_of(name) == unit_format}
+        if unit_format:
+            kinds = _DURATIONS if unit_format in _DURATIONS else (unit_format,)
+            candidates = {name: p for name, p in candidates.items() if self.format_of(name) in kinds}
         before = [(p, name) for name, p in candidates.items() if p <= position]
         if before:
             return max(before)[1]
         if candidates:
             return min((p, name) for name, p in candidates.items())[1]
-        by_unit = [a.name for a in self.model.attributes if unit_format and a.format == unit_format]
-        return by_unit[0] if by_unit else None
+        if not unit_format:
+            return None
+        same = [a.name for a in self.model.attributes if a.format == unit_format]
+        if unit_format not in _DURATIONS:
+            return same[0] if same else None  # "打1分": the model's first score (satisfaction)
+        if not same:
+            same = [a.name for a in self.model.attributes if a.format in _DURATIONS]
+        return same[0] if len(same) == 1 else None  # a duration of what? asked, not guessed
 
     def format_of(self, name: str) -> str | None:
         item = self.model.metrics_by_name.get(name) or self.model.attributes_by_name.get(name)
@@ -732,17 +849,8 @@ class Planner:
     def flag_filters(self, metrics: list[str]) -> list[Filter]:
         """ "列出上周投诉的VIP客户": in a list of records, a count of flagged records (complaints) means
         the records with the flag, through a boolean dimension with the count's own filter."""
-        filters = []
-        for name in metrics:
-            metric = self.model.metrics_by_name.get(name)
-            condition = getattr(metric, "filter", None)
-            if getattr(metric, "agg", None) != "count" or not condition:
-                continue
-            for dimension in self.model.dimensions:
-                on_table = dimension.on.get(getattr(metric, "table", ""))
-                if dimension.type == "boolean" and on_table and _squash(on_table) == _squash(condition):
-                    filters.append(Filter(dimension=dimension.name, op="eq", values=(True,)))
-        return filters
+        flags = [self.flag_dimension(name) for name in metrics]
+        return [Filter(dimension=flag, op="eq", values=(True,)) for flag in flags if flag]
 
     def detail_fields(self, reading: Reading, filters: list[Filter]) -> list[str]:
         attributes = self.model.attributes_by_name
@@ -922,6 +1030,14 @@ class Planner:
 
     # --- follow-ups ----------------------------------------------------------------------------------
 
+    def narrows(self, reading: Reading, last: Intent | None) -> bool:
+        """ "把NPS低于0的大区挑出来" after NPS by region: nothing new but a condition, so the rest stays."""
+        query = last.query if last is not None else None
+        if query is None or reading.time is not None or not (reading.thresholds or reading.filters):
+            return False
+        grouped = {d.name for d in query.dimensions if d.grain is None}
+        return set(reading.metrics) <= set(query.metrics) and set(reading.dimensions) <= grouped
+
     def resolve_reference(self, reading: Reading, state: ConversationState) -> Reading:
         """ "那个大区的满意度", "these two models by week", "它为啥这么慢": the groups the last answer showed
         become a filter (the first one, the first two, or all of a top-N); one group is no longer a
@@ -1014,10 +1130,12 @@ class Planner:
                 new = sibling
             elif cues.RATE_WORD.search(reading.cue_text):
                 new = [m for m in [self.rate_of(old[0])] if m]
-        if not new:
-            return old
-        if cues.ADD.search(reading.text):
-            return old + [n for n in new if n not in old]
+        if not new or (set(new) <= set(old) and reading.thresholds):
+            return old  # nothing asked but the old measures, or a condition on one of them
+        add = cues.ADD.search(reading.text)
+        if add:  # "好评率呢，顺便加上NPS": named before the cue replace, after it add
+            before = [n for n in new if reading.metric_positions.get(n, 0) < add.start()]
+            return (before or old) + [n for n in new if n not in before and n not in old]
         return new
 
     def rate_of(self, count: str) -> str | None:
@@ -1031,6 +1149,9 @@ class Planner:
         """The old filters, with those on the dimensions this turn names replaced (or, compared side by
         side: "那跟重庆比呢", widened to both values), and this turn's thresholds and low-score words."""
         filters = [f for f in base.filters if not (f.metric and f.metric not in metrics)]
+        if reading.has(cues.DROP_FILTER):  # "drop the region filter": the named dimensions unfiltered
+            filters = [f for f in filters if f.dimension not in reading.dimensions]
+            reading.dimensions = []
         side_by_side = reading.has(cues.SIDE_BY_SIDE) or reading.has(_COMPARE_WORDS)
         for condition in (self.same_dimension(f, base) for f in reading.filters):
             old = next((f for f in filters if f.dimension and f.dimension == condition.dimension), None)
@@ -1051,6 +1172,7 @@ class Planner:
                 **{**reading.__dict__, "metric_positions": positions, "dimensions": categorical}
             )
             _, record, on_groups = self.thresholds(with_metrics, metrics, detail=base.is_detail)
+            reading.unplaced += with_metrics.unplaced
             filters += [f for f in record + on_groups if f not in filters]
         if reading.has(cues.LOW_SCORE):
             filters += [f for f in self.low_score_filters() if f not in filters]
@@ -1189,6 +1311,24 @@ def _grain_for(time_range: TimeRange | None) -> str:
         return "month"
     days = (time_range.end - time_range.start).days
     return "day" if days <= 31 else "week" if days <= 92 else "month"
+
+
+def _period_on(column: str, period: TimeRange) -> list[Filter]:
+    """A half-open period as conditions on another date than the metric's own."""
+    conditions = []
+    if period.start is not None:
+        conditions.append(Filter(dimension=column, op="gte", values=(period.start.isoformat(),)))
+    if period.end is not None:
+        conditions.append(Filter(dimension=column, op="lt", values=(period.end.isoformat(),)))
+    return conditions
+
+
+def _in_unit(number: float, unit: str | None, target_format: str | None) -> float:
+    """A duration said in one unit, in the measure's ("2小时" on minutes is 120)."""
+    said = _UNIT_FORMATS.get((unit or "").strip())
+    if said in _MINUTES and target_format in _MINUTES:
+        return number * _MINUTES[said] / _MINUTES[target_format]
+    return number
 
 
 def _number(value: float) -> int | float:

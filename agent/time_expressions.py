@@ -430,7 +430,7 @@ class _Finder:
 
     def fixed(self) -> TimeMatch | None:
         patterns: list[tuple[str, str]] = [
-            (r"今年以来|年初至今|年初以来|今年迄今|本年迄今|year[- ]to[- ]date|\bytd\b|so far this year|this year so far", "year_to_date"),
+            (r"今年以来|今年到现在|今年至今|今年到目前|年初至今|年初以来|今年迄今|本年迄今|year[- ]to[- ]date|\bytd\b|so far this year|this year so far", "year_to_date"),
             (r"今天|今日|today", "today"),
             (r"昨天|昨日|yesterday", "yesterday"),
             (r"本周|这周|这个?星期|本星期|this week|current week|week to date", "this_week"),
@@ -441,7 +441,7 @@ class _Finder:
             (r"上个?季度|上一季度|上季|last quarter|previous quarter|prior quarter", "last_quarter"),
             (r"今年|本年|本年度|this year|this yr|current year", "this_year"),
             (r"去年|上一年|上年|last year|last yr|previous year", "last_year"),
-            (r"历史以来|有史以来|所有时间|全部时间|历史上|历史|迄今为止|all[- ]time|ever\b|since the beginning|since inception", "all_time"),
+            (r"有数据以来|自有数据以来|历史以来|有史以来|since records began|所有时间|全部时间|历史上|历史|迄今为止|all[- ]time|\bever\b|since the beginning|since inception", "all_time"),
         ]  # fmt: skip
         for pattern, name in patterns:
             match = re.search(pattern, self.text)
@@ -527,9 +527,9 @@ def find_time(text: str, today: date, week_start: str = "monday") -> TimeMatch |
 
 
 GRAIN_PATTERNS: list[tuple[str, str]] = [
-    (r"按天|按日|每天|每日|各天|每一天|日度|逐日|分天|daily|by day|per day|each day|day by day", "day"),
-    (r"按周|每周|各周|周度|逐周|分周|每个?星期|weekly|by week|per week|each week|week by week", "week"),
-    (r"按月|每月|各月份?|月度|逐月|分月|每个月|monthly|by month|per month|each month|month by month", "month"),
+    (r"按天|按日|每天|每日|各天|每一天|日度|逐日|分天|(?:改成|换成|改为|粒度为?)\s*(?:按)?[天日]|daily|by day|per day|each day|day by day", "day"),
+    (r"按周|每周|各周|周度|逐周|分周|每个?星期|(?:改成|换成|改为|粒度为?)\s*(?:按)?周|weekly|by week|per week|each week|week by week", "week"),
+    (r"按月|每月|各月份?|月度|逐月|分月|每个月|(?:改成|换成|改为|粒度为?)\s*(?:按)?月|monthly|by month|per month|each month|month by month", "month"),
     (r"按季度?|每个?季度?|各季度?|季度(?:趋势|走势|变化)|逐季|分季度|quarterly|by quarter|per quarter|each quarter", "quarter"),
     (r"按年|每一?年|各年份?|年度趋势|逐年|分年|yearly|annually|by year|per year|each year|year by year", "year"),
 ]  # fmt: skip

@@ -54,7 +54,8 @@ _NUMBER = re.compile(r"(?<![a-z0-9])\d+(?:\.\d+)?%?(?![a-z0-9])")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CUES = (
     cues.WHY, cues.CHANGE, cues.CONCENTRATION, cues.DISTRIBUTION, cues.DETAIL, cues.TREND, cues.LOW_SCORE,
-    cues.RANK, cues.FOLLOW_UP, cues.SIDE_BY_SIDE, cues.GENERIC_TOP, cues.SINGULAR_WHICH,
+    cues.RANK, cues.FOLLOW_UP, cues.SIDE_BY_SIDE, cues.GENERIC_TOP, cues.SINGULAR_WHICH, cues.DURATION,
+    cues.SHARE, cues.HOW_MANY, cues.ADD, cues.DROP_FILTER,
     *(pattern for pattern, _ in cues.SUPERLATIVES),
 )  # fmt: skip
 MIN_ZH_RUN = 2

@@ -52,6 +52,8 @@ def _variants(text: str) -> set[str]:
         variants.add(base.replace("-", " "))
         if len(base) > 3 and not base.endswith("s"):
             variants.add(base[:-1] + "ies" if base.endswith("y") and base[-2] not in "aeiou" else base + "s")
+        elif 2 <= len(base) <= 3 and base[-1].isalnum():  # codes: "P1s", "VIPs"
+            variants.add(base + "s")
     return {v for v in variants if v}
 
 

@@ -114,7 +114,8 @@ def test_as_of_reads_relative_periods_as_of_that_day(client: TestClient, demo_db
 
 def test_a_new_question_without_conversation_id_does_not_follow_up(client: TestClient) -> None:
     alone = client.post("/api/ask", json={"question": "按渠道拆分"}).json()
-    assert alone["status"] == "unsupported"
+    assert alone["status"] == "clarify"  # no measure named and nothing to follow: which measure by channel?
+    assert all("按渠道" in option["label"] for option in alone["clarification"]["options"])
 
 
 def test_clarification_is_answered_by_choice(client: TestClient, demo_db: Path) -> None:
@@ -142,7 +143,7 @@ def test_clarification_is_answered_by_choice(client: TestClient, demo_db: Path) 
 def test_unsupported_question_says_why_and_offers_alternatives(client: TestClient) -> None:
     answer = ask(client, question="今年的营收是多少")
     assert answer["status"] == "unsupported"
-    assert answer["answer"] == "这个问题在现有数据中找不到对应的指标。"
+    assert answer["answer"] == "数据里没有「营收」，这个问题答不了。可以问："
     assert answer["data"] is None and answer["chart"] is None
     assert 1 <= len(answer["suggestions"]) <= 3
 

@@ -88,13 +88,13 @@ def test_an_invented_number_never_reaches_the_stream(base_url: str, llm: FakeOpe
 
 
 def test_an_llm_that_is_down_leaves_the_parsers_question(base_url: str, llm: FakeOpenAI) -> None:
-    """The parser could not place 营收 and asks; with the LLM down, its question stands (never an
-    answer that quietly leaves 营收 out)."""
+    """The parser could not place 仓位 and asks; with the LLM down, its question stands (never an
+    answer that quietly leaves 仓位 out)."""
     llm.respond_with(lambda request: Reply.error(503, "model is loading"))
     answer = httpx.post(
-        f"{base_url}/api/ask", json={"question": "本月营收和投诉量"}, headers=ALICE, timeout=60
+        f"{base_url}/api/ask", json={"question": "本月仓位和投诉量"}, headers=ALICE, timeout=60
     )
     body = answer.json()
     assert answer.status_code == 200 and body["status"] == "clarify" and body["planner"] == "rules"
-    assert "营收" in body["clarification"]["question"]
-    assert "营收" in body["clarification"]["options"][0]["label"]  # the reading without it, said so
+    assert "仓位" in body["clarification"]["question"]
+    assert "仓位" in body["clarification"]["options"][0]["label"]  # the reading without it, said so
