@@ -221,13 +221,17 @@ def remember_shown(state: ConversationState, intent: Intent, result: QueryResult
     """The state with the groups the answer showed (its first categorical dimension's values, in
     order), so that a follow-up's "那个大区" or "those two" names them."""
     query = intent.query
-    if intent.kind not in ("metric", "concentration") or query is None:
+    if intent.kind not in ("metric", "concentration") or query is None or not query.metrics:
         return state
     dimension = next((d.name for d in query.dimensions if d.grain is None), None)
     if dimension is None or dimension not in [c.name for c in result.columns]:
         return state.model_copy(update={"shown": None})
-    values = tuple(str(v) for v in result.column_values(dimension)[:MAX_SHOWN] if v is not None)
-    return state.model_copy(update={"shown": Shown(dimension=dimension, values=tuple(dict.fromkeys(values)))})
+    rows = [r for r in zip(result.column_values(dimension), result.column_values(query.metrics[0]), strict=True)
+            if r[0] is not None][:MAX_SHOWN]  # fmt: skip
+    values = tuple(dict.fromkeys(str(v) for v, _ in rows))
+    by_value = sorted(rows, key=lambda r: (r[1] is None, -(r[1] or 0)))
+    ranked = tuple(dict.fromkeys(str(v) for v, _ in by_value))
+    return state.model_copy(update={"shown": Shown(dimension=dimension, values=values, ranked=ranked)})
 
 
 def _anomalies(query: SemanticQuery, result: QueryResult) -> list[Anomaly]:

@@ -83,6 +83,8 @@ class Shown(_Spec):
 
     dimension: str
     values: tuple[str, ...]
+    ranked: tuple[str, ...] = ()
+    """The same groups from the highest value of the answer's first measure: "最多的那个"."""
 
 
 class ConversationState(_Spec):

@@ -47,7 +47,8 @@ _WHICH_TIME = [(re.compile(r"哪个?月|哪一个?月|which month"), "month"), (
 _CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\bplus\b|as well as|\bvs\b")
 _UNIT_FORMATS = {"star": "score", "stars": "score", "星": "score", "分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
                  "小时": "hours", "hour": "hours", "hours": "hours", "hr": "hours", "hrs": "hours", "h": "hours", "天": "days", "日": "days",
-                 "day": "days", "days": "days", "周": "weeks", "week": "weeks", "weeks": "weeks", "分": "score", "points": "score", "point": "score"}  # fmt: skip
+                 "day": "days", "days": "days", "周": "weeks", "week": "weeks", "weeks": "weeks", "分": "score", "points": "score", "point": "score",
+                 "%": "percent", "percent": "percent", "个百分点": "percent"}  # fmt: skip
 _DURATIONS = ("minutes", "hours", "days", "weeks")
 _MINUTES = {"minutes": 1, "hours": 60, "days": 1440, "weeks": 10080}
 _LEVEL = re.compile(r"慢|快|高|低|差|久|长|\bslow|\bhigh|\blow\b|\blong\b|\bbad\b|\bpoor")
@@ -213,8 +214,9 @@ class Planner:
                 and segments[near].text.strip() in ("", "的")
             ):
                 near += 1
-            if near < len(segments) and segments[near].role == "dimension" and segments[near].ref:
-                dimension = segments[near].ref.split(" | ")[0]
+            ref = segments[near].ref if near < len(segments) else None
+            if ref and segments[near].role == "dimension":
+                dimension = ref.split(" | ")[0]
                 if self.values.get(dimension):
                     return dimension, segment.text.strip()
         return None
@@ -288,6 +290,10 @@ class Planner:
                 reading.top_n = min(int(match.group(group)), MAX_LIMIT)
                 blank(match.span(group), "limit", str(reading.top_n))
                 break
+        for match in cues.THRESHOLD_AFTER.finditer("".join(work)):  # "2 or less" before "of 2"
+            after = cues.THRESHOLD_AFTER_OPS[match.group(3)]
+            reading.thresholds.append((after, float(match.group(1)), match.group(2), match.start()))
+            blank(match.span(), "threshold", f"{after} {match.group(1)}")
         for match in cues.THRESHOLD.finditer("".join(work)):
             said = match.group(1).strip()
             op = cues.THRESHOLD_OPS.get(said) or cues.THRESHOLD_OPS.get(said.split(" ")[0])
@@ -297,10 +303,6 @@ class Planner:
             unit = unit[1:] if unit and unit.startswith("个") and len(unit) > 1 else unit  # 2个小时
             reading.thresholds.append((op, float(match.group(2)), unit, match.start()))
             blank(match.span(), "threshold", f"{op} {match.group(2)}")
-        for match in cues.THRESHOLD_AFTER.finditer("".join(work)):
-            op = cues.THRESHOLD_AFTER_OPS[match.group(3)]
-            reading.thresholds.append((op, float(match.group(1)), match.group(2), match.start()))
-            blank(match.span(), "threshold", f"{op} {match.group(1)}")
         reading.cue_text = "".join(work)
         concentration = cues.CONCENTRATION.search(text)
         if concentration:  # "account for" is not the account category
@@ -334,6 +336,9 @@ class Planner:
             reading.spans = [s for s in reading.spans if s[2] != "reference"]
         for term in matches:
             blank((term.start, term.end), term.kind, _term_ref(term))
+        for pattern in (_MEDIAN, _PERCENTILE, _AVERAGE):  # read with the terms: "90分位也看下", "median?"
+            for match in pattern.finditer("".join(work)):
+                blank(match.span(), "cue", "aggregation")
         reading.rest = "".join(work)
         return reading
 
@@ -790,7 +795,8 @@ class Planner:
             return None
         used = set()
         for leaf in leaf_metrics(self.model, metric):
-            words = set(re.findall(r"[a-z_][a-z0-9_]*", f"{leaf.expr or ''} {leaf.filter or ''}".lower()))
+            said = f"{getattr(leaf, 'expr', None) or ''} {getattr(leaf, 'filter', None) or ''}"
+            words = set(re.findall(r"[a-z_][a-z0-9_]*", said.lower()))
             used |= {
                 a.name for a in self.model.attributes
                 if a.table == leaf.table and a.format in ("score", "number", "minutes", "hours") and _squash(a.sql) in words
@@ -1054,7 +1060,14 @@ class Planner:
         last = state.last.query if state.last else None
         if count == 0 and (last is None or last.limit is None):
             return reading  # "them" after a full breakdown: the same population, nothing to narrow
-        values = shown.values if count == 0 else shown.values[:count]
+        order = shown.values
+        if reading.direction is not None and shown.ranked and state.last and state.last.query:
+            metric = state.last.query.metrics[0] if state.last.query.metrics else None
+            high_first = metric is None or self.descending(reading, metric)
+            order = (
+                shown.ranked if high_first else tuple(reversed(shown.ranked))
+            )  # "最多的那个": by the numbers
+        values = order if count == 0 else order[:count]
         if not values:
             return reading
         op = "eq" if len(values) == 1 else "in"
@@ -1072,7 +1085,7 @@ class Planner:
         if base is None:
             return None
         metrics = self.follow_up_metrics(reading, base)
-        filters = self.follow_up_filters(reading, base, metrics)
+        filters, groupings = self.follow_up_filters(reading, base, metrics)
         time_range, compare = self.follow_up_period(lang, reading, base)
         carried = Reading(**{**reading.__dict__, "metrics": metrics, "filters": filters, "compare": compare})
         if time_range is not None and reading.time is None:
@@ -1087,15 +1100,15 @@ class Planner:
             if attribute is not None:  # "这两个型号的首响时长分布": the rows behind the answer, binned
                 query = SemanticQuery(fields=(attribute,), filters=tuple(kept), time_range=time_range)
                 return Intent(kind="distribution", query=query, confidence=0.85, language=lang)
-        if reading.has(cues.CONCENTRATION) and reading.dimensions and metrics:
+        if reading.has(cues.CONCENTRATION) and groupings and metrics:
             return self.concentration(lang, carried, metrics, kept)
-        if reading.has(cues.DETAIL) and not base.is_detail and not reading.dimensions:
+        if reading.has(cues.DETAIL) and not base.is_detail and not groupings:
             return self.detail(lang, Reading(**{**carried.__dict__, "filters": kept}))
         changes: dict[str, object] = {"filters": tuple(filters), "time_range": time_range, "compare": compare}
         if base.metrics and metrics != list(base.metrics):
             changes["metrics"] = tuple(metrics)
             changes["order_by"] = tuple(OrderBy(field=metrics[0], desc=o.desc) for o in base.order_by[:1])
-        dims = self.follow_up_dimensions(reading, base, metrics, filters)
+        dims = self.follow_up_dimensions(reading, base, metrics, filters, groupings)
         changes["dimensions"] = tuple(dims)
         ranked = reading.top_n is not None or (
             reading.direction is not None and (reading.singular or bool(base.order_by))
@@ -1123,20 +1136,19 @@ class Planner:
         """The metrics asked now: those named (added to the old ones with "too / 也 / 再加上"), or the
         old metric with another aggregation ("中位数呢", "p90?") or as a rate ("rate pls", "占比呢")."""
         old = list(base.metrics)
-        new = list(reading.metrics)
-        if not new and old:
-            sibling = self.sibling_by_aggregation(old[0], reading.cue_text)
-            if sibling != old[:1]:
-                new = sibling
-            elif cues.RATE_WORD.search(reading.cue_text):
-                new = [m for m in [self.rate_of(old[0])] if m]
-        if not new or (set(new) <= set(old) and reading.thresholds):
-            return old  # nothing asked but the old measures, or a condition on one of them
+        named = list(reading.metrics)
         add = cues.ADD.search(reading.text)
+        if not named and old and not reading.thresholds:
+            sibling = self.sibling_by_aggregation(old[0], reading.cue_text)
+            rate = self.rate_of(old[0]) if cues.RATE_WORD.search(reading.cue_text) else None
+            derived = sibling if sibling != old[:1] else [rate] if rate else []
+            return old + [d for d in derived if d not in old] if add else derived or old
+        if not named or (set(named) <= set(old) and reading.thresholds):
+            return old  # nothing asked but the old measures, or a condition on one of them
         if add:  # "好评率呢，顺便加上NPS": named before the cue replace, after it add
-            before = [n for n in new if reading.metric_positions.get(n, 0) < add.start()]
-            return (before or old) + [n for n in new if n not in before and n not in old]
-        return new
+            before = [n for n in named if reading.metric_positions.get(n, 0) < add.start()]
+            return (before or old) + [n for n in named if n not in before and n not in old]
+        return named
 
     def rate_of(self, count: str) -> str | None:
         """The one visible rate whose numerator is `count` (reopened tickets -> reopen rate)."""
@@ -1145,13 +1157,17 @@ class Planner:
         ]
         return rates[0] if len(rates) == 1 else None
 
-    def follow_up_filters(self, reading: Reading, base: SemanticQuery, metrics: list[str]) -> list[Filter]:
+    def follow_up_filters(
+        self, reading: Reading, base: SemanticQuery, metrics: list[str]
+    ) -> tuple[list[Filter], list[str]]:
         """The old filters, with those on the dimensions this turn names replaced (or, compared side by
-        side: "那跟重庆比呢", widened to both values), and this turn's thresholds and low-score words."""
+        side: "那跟重庆比呢", widened to both values), and this turn's thresholds and low-score words;
+        and the groupings the turn asks for (the dimensions it names, unless it unfilters them)."""
         filters = [f for f in base.filters if not (f.metric and f.metric not in metrics)]
+        groupings = list(reading.dimensions)
         if reading.has(cues.DROP_FILTER):  # "drop the region filter": the named dimensions unfiltered
-            filters = [f for f in filters if f.dimension not in reading.dimensions]
-            reading.dimensions = []
+            filters = [f for f in filters if f.dimension not in groupings]
+            groupings = []
         side_by_side = reading.has(cues.SIDE_BY_SIDE) or reading.has(_COMPARE_WORDS)
         for condition in (self.same_dimension(f, base) for f in reading.filters):
             old = next((f for f in filters if f.dimension and f.dimension == condition.dimension), None)
@@ -1159,11 +1175,7 @@ class Planner:
             if side_by_side and old is not None and old.op in ("eq", "in") and condition.op == "eq":
                 values = tuple(dict.fromkeys([*old.values, *condition.values]))
                 condition = Filter(dimension=condition.dimension, op="in", values=values)
-                reading.dimensions = (
-                    [*reading.dimensions, condition.dimension]
-                    if condition.dimension not in reading.dimensions
-                    else reading.dimensions
-                )  # type: ignore[list-item]
+                groupings += [condition.dimension] if condition.dimension not in groupings else []  # type: ignore[list-item]
             filters.append(condition)
         if reading.thresholds and metrics:
             categorical = [d.name for d in base.dimensions if d.grain is None] or reading.dimensions
@@ -1176,7 +1188,7 @@ class Planner:
             filters += [f for f in record + on_groups if f not in filters]
         if reading.has(cues.LOW_SCORE):
             filters += [f for f in self.low_score_filters() if f not in filters]
-        return filters
+        return filters, groupings
 
     def same_dimension(self, condition: Filter, base: SemanticQuery) -> Filter:
         """ "成都的工单" then "那重庆呢": a value several dimensions share is on the one already filtered."""
@@ -1213,13 +1225,18 @@ class Planner:
         return time_range, compare
 
     def follow_up_dimensions(
-        self, reading: Reading, base: SemanticQuery, metrics: list[str], filters: list[Filter]
+        self,
+        reading: Reading,
+        base: SemanticQuery,
+        metrics: list[str],
+        filters: list[Filter],
+        groupings: list[str],
     ) -> list[DimensionRef]:
         dims = list(base.dimensions)
         single = {f.dimension for f in filters if f.op == "eq" and f.dimension}
         dims = [d for d in dims if d.name not in single or d.grain is not None]
-        if reading.dimensions:
-            categorical = [DimensionRef(name=n) for n in reading.dimensions]
+        if groupings:
+            categorical = [DimensionRef(name=n) for n in groupings]
             if cues.ADD.search(reading.text):  # "split by priority as well": one grouping more
                 dims = dims + [d for d in categorical if d not in dims]
             else:
@@ -1262,7 +1279,8 @@ def _mentioned(state: ConversationState, intent: Intent) -> Shown | None:
                 if state.mentioned and state.mentioned.dimension == condition.dimension
                 else ()
             )
-            values = tuple(dict.fromkeys([*earlier, *old[condition.dimension], *condition.values]))
+            said = [*earlier, *old[condition.dimension], *condition.values]
+            values = tuple(dict.fromkeys(str(v) for v in said))
             return Shown(dimension=condition.dimension, values=values[-2:])
     return state.mentioned
 

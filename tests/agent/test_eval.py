@@ -29,7 +29,9 @@ def test_the_eval_set_is_big_and_balanced() -> None:
     assert sum(1 for _, category in turns if category in ("clarify", "unsupported")) >= 20
 
 
-def test_accuracy_is_at_least_95_percent_in_each_language(planner: Planner, eval_layer: SemanticLayer) -> None:
+def test_accuracy_is_at_least_95_percent_in_each_language(
+    planner: Planner, eval_layer: SemanticLayer
+) -> None:
     results = run_cases(planner, CASES, layer=eval_layer)
     accuracy, table = accuracy_table(results)
     wrong = "\n".join(f"[{r.case_id}] {r.question}: {'; '.join(r.problems)}" for r in results if not r.passed)

@@ -1,0 +1,277 @@
+"""How the parser reads a question (issue 15): every span accounted for and shown, follow-ups that
+refer to what the last answer showed, and the words that change a query instead of being dropped.
+
+Follow-ups that refer to groups run through `answer_question` on the real demo DuckDB file, and the
+groups they must name are computed independently with pandas from the raw rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from agent.answer import answer_question
+from agent.evaluation import EVAL_TODAY
+from agent.intent import ConversationState, Intent
+from agent.parser import Planner
+from agent.unknown_words import leftover_pieces, lexicon
+from semantic_layer.layer import SemanticLayer
+from semantic_layer.query import Filter
+
+
+@pytest.fixture(scope="module")
+def planner(eval_planner: Planner) -> Planner:
+    return eval_planner
+
+
+def _plan(planner: Planner, *questions: str) -> Intent:
+    state = ConversationState()
+    intent = None
+    for question in questions:
+        plan = planner.plan(question, state)
+        state, intent = plan.state, plan.intent
+    assert intent is not None
+    return intent
+
+
+def _filters(intent: Intent) -> set[tuple[str, str, frozenset[object]]]:
+    assert intent.query is not None
+    return {(f.target, f.op, frozenset(f.values)) for f in intent.query.filters}
+
+
+# --- every span accounted for ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "本月华东区VIP客户投诉最多的3个型号",
+        "why did csat tank in july",
+        "手上还压着多少单",
+        "tickets from 2026-11-01 to 2026-11-10",
+    ],
+)
+def test_the_segments_spell_the_question_and_say_what_each_part_is(planner: Planner, question: str) -> None:
+    intent = planner.plan(question).intent
+    text = "".join(s.text for s in intent.reading)
+    assert text.replace(" ", "") == question.lower().replace(" ", "")
+    assert all(s.role != "phrasing" or not s.ref for s in intent.reading)
+
+
+def test_terms_times_and_unknown_words_are_marked(planner: Planner) -> None:
+    roles = {
+        s.text: (s.role, s.ref) for s in planner.plan("本月华东区VIP客户投诉最多的3个型号").intent.reading
+    }
+    assert roles["本月"] == ("time", "2026-11-01..2026-12-01")
+    assert roles["投诉"] == ("metric", "complaint_count")
+    assert roles["型号"] == ("dimension", "product_model")
+    assert roles["3"] == ("limit", "3")
+    unknown = planner.plan("手上还压着多少单").intent
+    assert [s.text for s in unknown.reading if s.role == "unknown"] == ["压着"]
+    assert unknown.kind == "clarify"
+
+
+def test_the_phrasing_lexicon_is_data_and_classifies_every_word() -> None:
+    words = lexicon()
+    assert "帮我" in words.zh_pattern.pattern and "please" in words.en_words
+    rest = "帮我 看下    压着 的 weather"
+    pieces = [(rest[p.start : p.end], p.role) for p in leftover_pieces(rest)]
+    assert ("压着", "unknown") in pieces and ("weather", "unknown") in pieces
+    assert ("帮我", "phrasing") in pieces
+
+
+# --- what the data does not hold, said plainly ---------------------------------------------------
+
+
+def test_a_value_the_data_lacks_is_named_with_the_values_it_has(planner: Planner) -> None:
+    intent = planner.plan("抖音渠道的进线量").intent
+    assert intent.kind == "unsupported" and intent.reason is not None
+    assert "抖音" in intent.reason and "电话" in intent.reason
+
+
+@pytest.mark.parametrize("question", ["how are we doing?", "top 5 cities", "上个月的数据", "按渠道拆分"])
+def test_no_measure_named_asks_which_with_complete_questions(planner: Planner, question: str) -> None:
+    intent = planner.plan(question).intent
+    assert intent.kind == "clarify" and intent.clarification is not None
+    options = intent.clarification.options
+    assert 2 <= len(options) <= 4
+    assert all(o.intent is not None and o.intent.kind == "metric" for o in options)
+
+
+# --- numbers and times --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end"),
+    [
+        ("11月3日的工单量", date(2026, 11, 3), date(2026, 11, 4)),
+        ("11月1日到11月15日的工单量", date(2026, 11, 1), date(2026, 11, 16)),
+        ("tickets from Nov 1 to Nov 15", date(2026, 11, 1), date(2026, 11, 16)),
+        ("Tickets, Dec 1, 2025 – Nov 15, 2026", date(2025, 12, 1), date(2026, 11, 16)),
+        ("上周五的单量", date(2026, 11, 6), date(2026, 11, 7)),
+        ("how many tickets came in this weekend", date(2026, 11, 14), date(2026, 11, 16)),
+        ("上上个月解决率", date(2026, 9, 1), date(2026, 10, 1)),
+        ("2025年Q4的NPS", date(2025, 10, 1), date(2026, 1, 1)),
+    ],
+)
+def test_days_and_day_ranges_are_read(planner: Planner, question: str, start: date, end: date) -> None:
+    intent = planner.plan(question).intent
+    assert intent.query is not None and intent.query.time_range is not None
+    assert (intent.query.time_range.start, intent.query.time_range.end) == (start, end)
+
+
+def test_a_number_no_pass_placed_is_asked_about(planner: Planner) -> None:
+    intent = planner.plan("tickets with 7 smurfs").intent
+    assert intent.kind == "clarify" and intent.clarification is not None
+    assert "7" in intent.clarification.question
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("本周首响超过两个小时的单子给我看看", ("first_response_minutes", "gt", frozenset({120}))),
+        ("List VIP customers who gave CSAT of 2 or less this week", ("csat_score", "lte", frozenset({2}))),
+        ("agents with a reopen rate not above 5% in H1", ("reopen_rate", "lte", frozenset({0.05}))),
+        ("一次解决率不到七成的客服名单", ("first_contact_resolution_rate", "lt", frozenset({0.7}))),
+        ("NPS打0分的都是谁", ("nps_score", "eq", frozenset({0}))),
+    ],
+)
+def test_thresholds_apply_in_the_measure_s_unit(
+    planner: Planner, question: str, expected: tuple[str, str, frozenset[object]]
+) -> None:
+    assert expected in _filters(planner.plan(question).intent)
+
+
+def test_a_duration_threshold_that_fits_no_single_measure_is_asked(planner: Planner) -> None:
+    intent = planner.plan("tickets that took over 3 days").intent
+    assert intent.kind == "clarify"
+
+
+def test_a_time_column_chooses_the_period_and_is_never_a_raw_grouping(planner: Planner) -> None:
+    intent = planner.plan("how many tickets were created in september").intent
+    assert intent.query is not None and not intent.query.dimensions
+    assert (intent.query.time_range.start, intent.query.time_range.end) == (
+        date(2026, 9, 1),
+        date(2026, 10, 1),
+    )  # type: ignore[union-attr]
+
+
+def test_counts_of_a_defined_state_and_flags(planner: Planner) -> None:
+    resolved = planner.plan("how many tickets were resolved in september").intent
+    assert resolved.query is not None and list(resolved.query.metrics) == ["resolved_ticket_count"]
+    assert not resolved.query.filters
+    rate = planner.plan("本月知识库自助解决率是多少").intent
+    assert rate.query is not None and not rate.query.filters  # the value's word is the rate's name
+    non = planner.plan("非投诉单的平均满意度").intent
+    assert ("is_complaint", "eq", frozenset({False})) in _filters(non)
+    both = planner.plan("csat on complaint vs non-complaint tickets").intent
+    assert both.query is not None and [d.name for d in both.query.dimensions] == ["is_complaint"]
+
+
+# --- follow-ups ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("questions", "metrics"),
+    [
+        (("本月各渠道工单量", "再加上投诉率"), ["ticket_count", "complaint_rate"]),
+        (("上个月各大区回访数", "好评率呢，顺便加上NPS"), ["csat_satisfied_rate", "nps"]),
+        (("本月P1工单的平均首响", "中位数呢"), ["median_first_response_minutes"]),
+        (
+            ("本月P1工单的平均首响", "中位数呢", "90分位也看下"),
+            ["median_first_response_minutes", "p90_first_response_minutes"],
+        ),
+        (("reopened tickets last month", "rate pls"), ["reopen_rate"]),
+    ],
+)
+def test_follow_ups_add_or_switch_measures_and_keep_the_rest(
+    planner: Planner, questions: tuple[str, ...], metrics: list[str]
+) -> None:
+    intent = _plan(planner, *questions)
+    first = _plan(planner, questions[0])
+    assert intent.query is not None and first.query is not None
+    assert list(intent.query.metrics) == metrics
+    assert intent.query.time_range == first.query.time_range
+    assert [f for f in first.query.filters if f.dimension] == [f for f in intent.query.filters if f.dimension]
+
+
+def test_follow_ups_drop_a_filter_compare_and_rank_by_polarity(planner: Planner) -> None:
+    dropped = _plan(planner, "华南VIP客户上季度投诉量", "drop the region filter")
+    assert _filters(dropped) == {("customer_tier", "eq", frozenset({"VIP"}))}
+    compared = _plan(planner, "本周VIP专席组的超时单数", "how does that compare w last week")
+    assert compared.query is not None and compared.query.compare == "previous_period"
+    assert compared.query.time_range is not None and compared.query.time_range.start == date(2026, 11, 9)
+    worst = _plan(planner, "上季度各团队的一次解决率", "最差的两个")
+    assert worst.query is not None and worst.query.limit == 2 and not worst.query.order_by[0].desc
+    side = _plan(planner, "成都今年的工单量", "那跟重庆比呢")
+    assert ("city", "in", frozenset({"成都", "重庆"})) in _filters(side)
+
+
+def _ask_all(planner: Planner, layer: SemanticLayer, *questions: str) -> Intent:
+    state = ConversationState()
+    answer = None
+    for question in questions:
+        answer, state = answer_question(planner, layer, question, state)
+    assert answer is not None and answer.query is not None
+    return answer.query
+
+
+def test_that_region_and_these_two_name_the_groups_the_last_answer_showed(
+    planner: Planner, eval_layer: SemanticLayer, frames: dict[str, pd.DataFrame]
+) -> None:
+    tickets = frames["tickets"]
+    november = tickets[(tickets["created_at"] >= "2026-11-01") & (tickets["created_at"] < "2026-12-01")]
+    complaints = november[november["is_complaint"]].groupby("product_model").size()
+    top_two = complaints.sort_values(ascending=False, kind="stable").index[:2].tolist()
+    assert (
+        complaints[top_two[0]] > complaints[top_two[1]] > complaints.drop(top_two).max()
+    )  # no tie at the cut
+
+    them = _ask_all(planner, eval_layer, "本月投诉最多的两个型号", "它们的满意度分别是多少")
+    assert them.query is not None and list(them.query.metrics) == ["avg_csat"]
+    assert Filter(dimension="product_model", op="in", values=tuple(top_two)) in them.query.filters
+    assert [d.name for d in them.query.dimensions] == ["product_model"] and them.query.limit is None
+
+    regions = november.groupby("region").size()
+    busiest = regions.idxmax()
+    assert (regions == regions.max()).sum() == 1
+    that = _ask_all(planner, eval_layer, "本月各大区工单量", "最多的那个大区按渠道看看")
+    assert that.query is not None
+    assert Filter(dimension="region", op="eq", values=(busiest,)) in that.query.filters
+    assert [d.name for d in that.query.dimensions] == ["channel"]
+
+
+def test_a_reference_with_nothing_before_is_asked_about(planner: Planner) -> None:
+    intent = planner.plan("它们的满意度分别是多少").intent
+    assert intent.kind == "clarify" and intent.clarification is not None
+    assert "它们" in intent.clarification.question
+
+
+def test_values_the_conversation_moved_between_are_these_two(planner: Planner) -> None:
+    intent = _plan(planner, "SL-3这个月投诉几单", "SL-1呢", "两个型号对比着按周看")
+    assert ("product_model", "in", frozenset({"SL-1", "SL-3"})) in _filters(intent)
+    assert intent.query is not None and {d.name for d in intent.query.dimensions} == {
+        "product_model",
+        "created_date",
+    }
+
+
+def test_why_after_a_period_explains_its_change(planner: Planner) -> None:
+    intent = _plan(planner, "7月的满意度", "why?")
+    assert intent.kind == "explain_change" and intent.query is not None
+    assert intent.query.compare == "previous_period"
+    slow = _plan(planner, "各渠道平均首响", "哪个最慢", "它为啥这么慢")
+    assert slow.kind == "explain_change" and slow.query is not None and slow.query.compare is None
+
+
+def test_the_answer_remembers_the_groups_it_showed(
+    planner: Planner, eval_layer: SemanticLayer, frames: dict[str, pd.DataFrame]
+) -> None:
+    tickets = frames["tickets"]
+    november = tickets[(tickets["created_at"] >= "2026-11-01") & (tickets["created_at"] < "2026-12-01")]
+    expected = november.groupby("channel").size().sort_values(ascending=False, kind="stable")
+    answer, state = answer_question(planner, eval_layer, "本月工单量最多的渠道排名")
+    assert state.shown is not None and state.shown.dimension == "channel"
+    assert list(state.shown.values) == [str(v) for v in expected.index]
+    assert answer.status == "answered" and EVAL_TODAY == date(2026, 11, 15)
