@@ -14,13 +14,13 @@ UNSAFE = re.compile(
     r"|password|密码|api key|secret|系统提示|system prompt|/etc/|read_csv|read_text"
 )
 WHY = re.compile(
-    r"为什么|为何|为啥|咋回事|怎么(?:会)?(?:掉|降|跌|涨|升|下滑|上升|下降|变)|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
+    r"为什么|为何|为啥|咋回事|怎么(?:会)?(?:掉|降|跌|涨|升|下滑|上升|下降)|卡在哪|慢在哪|问题出在哪|what happened|what'?s going on|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
     r"|\bwhy\b|what made|what makes|what'?s making|what is making|what led to|what'?s pushing|what is pushing|what pushed|what drove|what drives|what is driving|what's driving|what caused|what causes|what is causing|what's causing"
     r"|\bdrivers?\b|\breasons?\b|root cause|\bexplain\b|what'?s behind|what is behind|contributors?"
 )
 CHANGE = re.compile(
-    r"下降|下滑|降低|降了|掉了|掉|跌|往下走|往上走|走低|走高|下行|上行|差了|变差|变低|恶化|上升|上涨|增加|增长|升高|提高|提升|涨了|多了|少了|变化|波动|暴涨|激增|飙升|骤降"
-    r"|\bdrop(ped|s)?\b|\btank(ed|ing|s)?\b|\bplunge|\bplummet|\bslump|\bfell\b|\bfall(en|ing|s)?\b|declin|decreas|worse|\brise\b|\brose\b|\brisen\b|\brising\b|increas|\bgr[eo]w|jump|spike|surge|\bdip\b|change[ds]?\b|went (up|down)|go(ne)? (up|down)|\b(?:pushing|driving|dragging|pulling)\b.{0,40}\b(?:up|down)\b|deteriorat|improv"
+    r"下降|下滑|降低|降了|升了|涨|掉了|掉|跌|往下走|往上走|走低|走高|下行|上行|差了|变差|变低|恶化|上升|上涨|增加|增长|升高|提高|提升|涨了|多了|少了|变化|波动|暴涨|激增|飙升|骤降"
+    r"|\bdrop(ped|s)?\b|\btank(ed|ing|s)?\b|\bplunge|\bplummet|\bslump|\bfell\b|\bfall(en|ing|s)?\b|declin|decreas|worse|\brise\b|\brose\b|\brisen\b|\brising\b|increas|\bgr[eo]w|jump|spike|surge|\bdip\b|change[ds]?\b|went (up|down)|go(ne)? (up|down)|\bup so much\b|\bway (?:up|down)\b|\b(?:up|down) (?:on|from|vs|versus|compared)\b|\b(?:pushing|driving|dragging|pulling)\b.{0,40}\b(?:up|down)\b|deteriorat|improv"
 )
 CONCENTRATION = re.compile(
     r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八"
@@ -48,11 +48,11 @@ FOLLOW_UP = re.compile(
     r"|\binstead\b|\bas well\b|\bsame (for|but|thing)\b|^(for|in|by|with) "
 )
 EXCLUDE = re.compile(
-    r"(除了?|不含|不包括|没有?|未|不算|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
+    r"(除了?|不含|不包括|没有?|未|不算|leav(?:e|ing)(?: out)?|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
     r"|not counting|leaving out|leave out|without|w/o|besides|ignoring|outside( of)?|not in|not from|not on|not via|not through|not|non-?"
     r"|(that |which |who )?(weren't|wasn't|aren't|isn't|were not|was not|are not|is not|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
 )
-NEGATION_AFTER = re.compile(r"^\s*(以外|之外|外|除外|不要|不算|不含|不计)")
+NEGATION_AFTER = re.compile(r"^\s*(以外|之外|外|除外|不要|不算|不含|不计|out\b)")
 SIDE_BY_SIDE = re.compile(
     r"比较|对比|相比|哪个|哪一个|分别|谁的|差多少|差距|相差|区别|差异|\bcompare|\bdiffer|\bdifference|\bgap\b|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
 )
@@ -104,7 +104,7 @@ SUPERLATIVES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\btop\b|前列|头部"), "high"),
 ]
 SINGULAR_WHICH = re.compile(
-    r"哪个|哪一个|哪家|哪位|哪款|哪一款|哪条|哪种|哪类|哪一类|谁|\bwhich (?!\w+s\b)(?!\d)\w+|\bwhat (?!\w+s\b)\w+ (has|had|is|was|gets?|got)\b|\bwho\b"
+    r"\bwhat(?:'s| is| was) the (?:least|most|highest|lowest|best|worst|fewest|biggest|largest|smallest)\b|哪个|哪一个|哪家|哪位|哪款|哪一款|哪条|哪种|哪类|哪一类|谁|\bwhich (?!\w+s\b)(?!\d)\w+|\bwhat (?!\w+s\b)\w+ (has|had|is|was|gets?|got)\b|\bwho\b"
 )
 
 TOP_N = [
@@ -125,7 +125,7 @@ TOP_N = [
 ]
 
 THRESHOLD = re.compile(
-    r"(not (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
+    r"(north of|south of|not (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
     r"|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
     r"\s*(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|个?小时|hours?|hrs?|h\b|天|日|days?|周|weeks?|分|points?|stars?|星|个|张|件|tickets?|单)?"
 )
@@ -143,6 +143,7 @@ THRESHOLD_AFTER_OPS = {
 }  # fmt: skip
 SCORE_VERBS = ("rated", "scored", "gave", "打", "打了")  # "rated us a 1", "打1分": a number on the score
 THRESHOLD_OPS = {
+    "north of": "gt", "south of": "lt",
     "not above": "lte", "not over": "lte", "not more than": "lte", "not higher than": "lte", "not greater than": "lte",
     "not below": "gte", "not under": "gte", "not less than": "gte", "not lower than": "gte", "not fewer than": "gte",
     ">=": "gte", "≥": "gte", "不低于": "gte", "不少于": "gte", "不小于": "gte", "至少": "gte", "大于等于": "gte",
@@ -186,7 +187,7 @@ REFERENCES: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"这些|那些|这几个|那几个|它们|他们|\b(?:them|those|these|they|their)\b"), 0),
     (
         re.compile(
-            r"(?:最多|最高|最大|最少|最低|最差|最好|最慢|最快|排第一)的?那个|那个|这个(?!月|季度|星期|周|年)|它(?!们)"
+            r"(?:最多|最高|最大|最少|最低|最差|最好|最慢|最快|排第一)的?那个|那个|这个(?!月|季度|星期|周|年)|它(?!们)|他(?!们)|她(?!们)|\b(?:his|her)\b"
             r"|\b(?:that|this) (?!month|week|quarter|year|weekend|time)(?=[a-z])|\bthat one\b|\bthe top one\b|\b(?:for|of|about) it\b|\bthere\b"
         ),
         1,
@@ -204,4 +205,23 @@ RATE_WORD = re.compile(r"\brate\b|\bratio\b|percent|\bshare\b|比例|占比|比�
 DROP_FILTER = re.compile(
     r"\b(drop|remove|clear|lose|forget|undo)\b.{0,30}\bfilters?\b|\bwithout the .{0,20} filter|\bunfiltered\b"
     r"|(去掉|去除|取消|删掉|不要).{0,8}(筛选|条件|限制|过滤)|不限"
+)
+
+# A request for an action, not an answer ("email the weekly report to my manager", "帮我发给老板"): refused
+# before its words are read as data (email is also a channel).
+ACTION_REQUEST = re.compile(
+    r"^(?:please |pls |can you |could you |would you )?(?:email|e-mail|send|forward|book|schedule|remind|notify|ping|text|post)\b"
+    r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)"
+)
+# Words that widen a follow-up back to everyone ("for all customers, not just VIP", "不限大区").
+NOT_JUST = re.compile(r"\bnot just\b|\bnot only\b|不只|不止|不仅")
+
+# Phrases that ask for a breakdown, read before model terms so that their words name no value.
+BREAKDOWN_PHRASE = re.compile(
+    r"\b(?:broken|break|breaking|split|splitting) (?:it |them |this |that )?(?:out|down|up)\b"
+)
+# Records asked for by their noun with words between ("show the unassigned tickets in the northwest").
+SHOW_RECORDS = re.compile(
+    r"^(?:pls |please |can you |could you )?(?:show|give|get|pull|find|list|display)(?: me| us)?(?: all| the| any)?(?: [\w-]+){0,3}? (?:tickets|surveys|comments|verbatims|records)\b(?! (?:by|per|count|volume|trend|over))"
+    r"|(?:的|那些)(?:单子|工单|评价|评论|记录)(?:[?？.。!！]*)$"
 )

@@ -35,7 +35,7 @@ from .intent import (
 )
 from .text import language_of, normalize
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
-from .unknown_words import actions, leftover_pieces, out_of_scope, unknown_words
+from .unknown_words import actions, leftover_pieces, out_of_scope, out_of_scope_in, unknown_words
 from .value_index import ValueIndex
 from .vocabulary import Match, Vocabulary
 
@@ -44,7 +44,7 @@ _MEDIAN = re.compile(r"中位|\bmedian\b|(?<![a-z0-9])p50(?!\d)")
 _PERCENTILE = re.compile(r"(?<![a-z0-9])p9\d(?!\d)|90分位|九十分位|90%分位|\b90th\b")
 _WHICH_TIME = [(re.compile(r"哪个?月|哪一个?月|which month"), "month"), (re.compile(r"哪一?天|哪日|which day"), "day"),
                (re.compile(r"哪一?周|哪个星期|which week"), "week"), (re.compile(r"哪个?季度|which quarter"), "quarter")]  # fmt: skip
-_CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\bplus\b|as well as|\bvs\b")
+_CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\+|\bplus\b|as well as|\bvs\b")
 _UNIT_FORMATS = {"star": "score", "stars": "score", "星": "score", "分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
                  "小时": "hours", "hour": "hours", "hours": "hours", "hr": "hours", "hrs": "hours", "h": "hours", "天": "days", "日": "days",
                  "day": "days", "days": "days", "周": "weeks", "week": "weeks", "weeks": "weeks", "分": "score", "points": "score", "point": "score",
@@ -54,6 +54,7 @@ _MINUTES = {"minutes": 1, "hours": 60, "days": 1440, "weeks": 10080}
 _LEVEL = re.compile(r"慢|快|高|低|差|久|长|\bslow|\bhigh|\blow\b|\blong\b|\bbad\b|\bpoor")
 """Words about a level ("why is it so slow"), not a change: explained without a comparison."""
 _FLAG_NEGATION = re.compile(r"(非|没有?|未|不是|\bnon-?|\bnot |\bun-?)\s*$")
+_COUNT_WORDS = re.compile(r"多少|几|数量|总数|量$|\bcount\b|\bnumber\b|\bhow many\b|\btotal\b")
 _COMPARE_WORDS = re.compile(
     r"对比|比较|相比|(?:跟|和|与).{0,8}比|\bcompare|\bvs\b|versus|against|side by side"
 )
@@ -162,6 +163,9 @@ class Planner:
             return self.unsupported(lang, text, "unsafe")
         if cues.FORECAST.search(text):
             return self.unsupported(lang, text, "forecast")
+        action = cues.ACTION_REQUEST.search(text)
+        if action:  # "email the weekly report to my manager": an action, not a question about data
+            return self.unsupported(lang, text, "action", words=action.group(0).strip())
         reading = self.read(text)
         segments = self.segments(reading)
         return self.judge(lang, reading, segments, state).model_copy(update={"reading": segments})
@@ -189,7 +193,7 @@ class Planner:
             words = [g.text for g in segments if g.role == "reference" and g.text not in ("their", "they")]
             unknown = [*words, *unknown]  # "它们的满意度" with nothing shown before: whose?
         intent = self.shape(lang, reading, state)
-        if outside := out_of_scope(unknown):
+        if outside := out_of_scope(unknown) or out_of_scope_in(reading.rest):
             answerable = intent.kind not in ("unsupported", "clarify") and len(outside) < len(unknown) + 1
             first = wording.restate(intent, self.model, lang) if answerable else None
             return self.unsupported(
@@ -304,6 +308,8 @@ class Planner:
             reading.thresholds.append((op, float(match.group(2)), unit, match.start()))
             blank(match.span(), "threshold", f"{op} {match.group(2)}")
         reading.cue_text = "".join(work)
+        for phrase in cues.BREAKDOWN_PHRASE.finditer("".join(work)):  # "broken out by": no value's words
+            blank(phrase.span(), "cue", "breakdown")
         concentration = cues.CONCENTRATION.search(text)
         if concentration:  # "account for" is not the account category
             blank(concentration.span(), "cue", "concentration")
@@ -377,16 +383,17 @@ class Planner:
             if match.kind == "metric":
                 names = match.names("metric")
                 if len(names) == 1:
-                    # the words between the neighbouring terms qualify this one ("首响P90", "median FRT")
+                    # the words between the neighbouring terms qualify this one ("首响P90", "median FRT",
+                    # "avg and p90 FRT": both)
                     left = matches[index - 1].end if index > 0 else 0
                     right = matches[index + 1].start if index + 1 < len(matches) else len(work)
                     names = self.sibling_by_aggregation(names[0], work[left:right])
-                if len(names) > 1:
+                elif len(names) > 1:
                     names = self.disambiguate(names, reading.text)
-                if len(names) == 1:
-                    if names[0] not in reading.metrics:
-                        reading.metrics.append(names[0])
-                        reading.metric_positions[names[0]] = match.start
+                if len(names) == 1 or match.names("metric") != names:
+                    for offset, name in enumerate(n for n in names if n not in reading.metrics):
+                        reading.metrics.append(name)
+                        reading.metric_positions[name] = match.start + offset
                 else:
                     reading.ambiguous.append(names)
             elif match.kind == "field":
@@ -450,10 +457,19 @@ class Planner:
             if not self.is_plain_count(name) or len(reading.metrics) < 2:
                 continue
             neighbours = metric_matches[max(0, index - 1) : index] + metric_matches[index + 1 : index + 2]
-            joined = any(
-                _CONJUNCTION.search(work[min(match.end, other.end) : max(match.start, other.start)])
-                for other in neighbours
-            )
+
+            following = metric_matches[index + 1 : index + 2]
+            if (
+                following
+                and self.is_plain_count(following[0].names("metric")[0])
+                and not _joined(match, following[0], work)
+            ):
+                continue  # "回访了多少单": the first count is what is counted, the second its unit
+            preceding = metric_matches[index - 1 : index]
+            after_count = bool(preceding) and self.is_plain_count(preceding[0].names("metric")[0])
+            joined = any(_joined(match, other, work) for other in neighbours)
+            if after_count and not _joined(preceding[0], match, work):
+                joined = False  # the unit of the count before it
             if not joined and name in reading.metrics:
                 reading.metrics.remove(name)
                 reading.metric_positions.pop(name, None)
@@ -526,8 +542,10 @@ class Planner:
         expr, table = getattr(metric, "expr", None), getattr(metric, "table", None)
         if not expr:
             return [name]
+        found: list[tuple[int, str]] = []  # "avg and p90 first response": each aggregation asked, in order
         for pattern, aggs in ((_MEDIAN, ("median",)), (_PERCENTILE, ("percentile",)), (_AVERAGE, ("avg",))):
-            if not pattern.search(text):
+            said = pattern.search(text)
+            if not said:
                 continue
             for other in self.model.metrics:
                 if (
@@ -535,8 +553,11 @@ class Planner:
                     and getattr(other, "table", None) == table
                     and _squash(getattr(other, "expr", "") or "") == _squash(expr)
                 ):
-                    return [other.name]
-        return [name]
+                    found.append((said.start(), other.name))
+                    break
+        if len(found) > 1 and not _CONJUNCTION.search(text):
+            found = sorted(found)[-1:]  # "average p90": the word nearest the measure
+        return [n for _, n in sorted(found)] or [name]
 
     def disambiguate(self, names: list[str], text: str) -> list[str]:
         """Several metrics share a word ("response time"): words like average or median decide."""
@@ -578,6 +599,14 @@ class Planner:
                 picked = [v for v, n in items if n == negated]
                 if not picked:
                     continue
+                if (
+                    not negated
+                    and len(picked) > 1
+                    and set(map(str, picked)) >= set(self.values.get(dimension, ("",)))
+                ):
+                    if dimension not in reading.dimensions:  # "day shift vs night shift": every value named
+                        reading.dimensions.append(dimension)  # is no filter, only the grouping
+                    continue
                 if negated:
                     op = "ne" if len(picked) == 1 else "not_in"
                 else:
@@ -600,6 +629,11 @@ class Planner:
         wants_detail = (
             reading.has(cues.DETAIL) or (low_score and not metrics) or bool(keys & set(reading.fields))
         )
+        counted = reading.has(cues.HOW_MANY) or reading.has(_COUNT_WORDS)
+        if reading.has(cues.SHOW_RECORDS) and not reading.dimensions and not counted:
+            wants_detail = wants_detail or all(
+                self.is_plain_count(m) or self.attribute_for(m) for m in metrics
+            )
         if wants_detail and reading.dimensions and metrics and not reading.has(cues.LOW_SCORE):
             wants_detail = False  # "FCR不到七成的客服名单": a list of agents is a breakdown by agent
         if wants_detail:
@@ -756,7 +790,7 @@ class Planner:
         candidates = dict(reading.metric_positions)
         if detail:  # a list compares record fields: a metric named stands for the field it measures
             measured = {self.attribute_for(m, detail=True): p for m, p in reading.metric_positions.items()}
-            candidates = {**candidates, **{a: p for a, p in measured.items() if a}, **reading.field_positions}
+            candidates = {**{a: p for a, p in measured.items() if a}, **reading.field_positions}
         unit_format = _UNIT_FORMATS.get((unit or "").strip())
         if unit_format:
             kinds = _DURATIONS if unit_format in _DURATIONS else (unit_format,)
@@ -814,7 +848,7 @@ class Planner:
             if reading.time.start is None and reading.time.end is None:
                 return None, []
             return TimeRange(start=reading.time.start, end=reading.time.end), []
-        period = "this_month" if default_this_month else self.model.default_time_range
+        period = _compared_period(reading.text) if default_this_month else self.model.default_time_range
         if period is None:
             return None, []
         start, end = resolve_period(period, self.clock.today(), self.model.calendar.week_start)
@@ -841,7 +875,8 @@ class Planner:
         filters = list(reading.filters) + self.flag_filters(reading.metrics)
         if reading.has(cues.LOW_SCORE):
             filters += self.low_score_filters()
-        _, record, _ = self.thresholds(reading, list(reading.metrics), detail=True)
+        _, record, on_groups = self.thresholds(reading, list(reading.metrics), detail=True)
+        reading.unplaced += [str(f.values[0]) for f in on_groups]  # a list has no groups to compare
         filters += record
         fields = self.detail_fields(reading, filters)
         time_range, notes = self.time_range(lang, reading)
@@ -1108,7 +1143,9 @@ class Planner:
         if base.metrics and metrics != list(base.metrics):
             changes["metrics"] = tuple(metrics)
             changes["order_by"] = tuple(OrderBy(field=metrics[0], desc=o.desc) for o in base.order_by[:1])
-        dims = self.follow_up_dimensions(reading, base, metrics, filters, groupings)
+        dims = self.follow_up_dimensions(
+            reading, base.model_copy(update={"time_range": time_range}), metrics, filters, groupings
+        )
         changes["dimensions"] = tuple(dims)
         ranked = reading.top_n is not None or (
             reading.direction is not None and (reading.singular or bool(base.order_by))
@@ -1143,10 +1180,13 @@ class Planner:
             rate = self.rate_of(old[0]) if cues.RATE_WORD.search(reading.cue_text) else None
             derived = sibling if sibling != old[:1] else [rate] if rate else []
             return old + [d for d in derived if d not in old] if add else derived or old
+        if reading.has(cues.NOT_JUST):  # "for all customers, not just VIP": customers are who, not what
+            named = [n for n in named if not self.is_plain_count(n)]
         if not named or (set(named) <= set(old) and reading.thresholds):
             return old  # nothing asked but the old measures, or a condition on one of them
-        if add:  # "好评率呢，顺便加上NPS": named before the cue replace, after it add
-            before = [n for n in named if reading.metric_positions.get(n, 0) < add.start()]
+        if add:  # "好评率呢，顺便加上NPS": named before 呢 replace; "把NPS也加上", "add NPS too": added
+            replaced = re.search(r"呢|instead|换成|改成", reading.text[: add.start()])
+            before = [n for n in named if replaced and reading.metric_positions.get(n, 0) < add.start()]
             return (before or old) + [n for n in named if n not in before and n not in old]
         return named
 
@@ -1169,10 +1209,16 @@ class Planner:
             filters = [f for f in filters if f.dimension not in groupings]
             groupings = []
         side_by_side = reading.has(cues.SIDE_BY_SIDE) or reading.has(_COMPARE_WORDS)
+        if reading.has(cues.NOT_JUST):  # "for all customers, not just VIP": that filter goes
+            widened = {f.dimension for f in reading.filters if f.dimension}
+            return [f for f in filters if f.dimension not in widened], [
+                g for g in groupings if g not in widened
+            ]
         for condition in (self.same_dimension(f, base) for f in reading.filters):
             old = next((f for f in filters if f.dimension and f.dimension == condition.dimension), None)
             filters = [f for f in filters if f is not old]
-            if side_by_side and old is not None and old.op in ("eq", "in") and condition.op == "eq":
+            widen = side_by_side or cues.ADD.search(reading.text)  # "医疗和教育也加上"
+            if widen and old is not None and old.op in ("eq", "in") and condition.op in ("eq", "in"):
                 values = tuple(dict.fromkeys([*old.values, *condition.values]))
                 condition = Filter(dimension=condition.dimension, op="in", values=values)
                 groupings += [condition.dimension] if condition.dimension not in groupings else []  # type: ignore[list-item]
@@ -1329,6 +1375,24 @@ def _grain_for(time_range: TimeRange | None) -> str:
         return "month"
     days = (time_range.end - time_range.start).days
     return "day" if days <= 31 else "week" if days <= 92 else "month"
+
+
+def _compared_period(text: str) -> str:
+    """The period a comparison with no period named is about: this week for week-over-week (周环比,
+    WoW), this quarter for quarter-over-quarter, else this month."""
+    if re.search(r"(?<![a-z])wow(?![a-z])|week[- ]over[- ]week|周环比|周同比|比上周|较上周", text):
+        return "this_week"
+    if re.search(
+        r"(?<![a-z])qoq(?![a-z])|quarter[- ]over[- ]quarter|季度环比|季环比|比上季度?|较上季度?", text
+    ):
+        return "this_quarter"
+    return "this_month"
+
+
+def _joined(one: Match, other: Match, work: str) -> bool:
+    """Whether a conjunction stands between two terms ("工单量和投诉率")."""
+    gap = work[min(one.end, other.end) : max(one.start, other.start)]
+    return len(gap.strip()) <= 4 and bool(_CONJUNCTION.search(gap))
 
 
 def _period_on(column: str, period: TimeRange) -> list[Filter]:

@@ -48,7 +48,7 @@ class Comparison:
 
 
 _COMPARE_PATTERNS: list[tuple[str, str]] = [
-    (r"同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ]over[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to)|compares (with|to)|than|against) (the )?(same (period|month|quarter|time) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|time) last year|same period a year ago", "same_period_last_year"),
+    (r"同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ]over[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|time) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|time) last year|same period a year ago", "same_period_last_year"),
     (r"(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to)|compares (with|to)|than|against|over) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|previous period|prior period|period over period", "previous_period"),
 ]  # fmt: skip
 
@@ -430,7 +430,7 @@ class _Finder:
 
     def fixed(self) -> TimeMatch | None:
         patterns: list[tuple[str, str]] = [
-            (r"今年以来|今年到现在|今年至今|今年到目前|年初至今|年初以来|今年迄今|本年迄今|year[- ]to[- ]date|\bytd\b|so far this year|this year so far", "year_to_date"),
+            (r"今年以来|今年到现在|今年至今|今年到目前|年初至今|年初以来|今年迄今|本年迄今|year[- ]to[- ]date|(?<![a-z])ytd(?![a-z])|so far this year|this year so far", "year_to_date"),
             (r"今天|今日|today", "today"),
             (r"昨天|昨日|yesterday", "yesterday"),
             (r"本周|这周|这个?星期|本星期|this week|current week|week to date", "this_week"),

@@ -132,6 +132,12 @@ def out_of_scope(words: list[str]) -> list[str]:
     return _listed(words, lexicon().out_of_scope_zh, lexicon().out_of_scope_en)
 
 
+def out_of_scope_in(rest: str) -> list[str]:
+    """Chinese out-of-scope words left anywhere in `rest`, also where a function character split them
+    from the unknown words ("我们和美的的投诉率": 美的 is a competitor, not 美 + 的)."""
+    return [w for w in lexicon().out_of_scope_zh if len(w) > 1 and w in rest.replace(" ", "")]
+
+
 def actions(words: list[str]) -> list[str]:
     """The unknown words that ask for an action (send an e-mail, book a room), not an answer."""
     return _listed(words, lexicon().actions_zh, lexicon().actions_en)

@@ -274,4 +274,4 @@ def test_the_answer_remembers_the_groups_it_showed(
     answer, state = answer_question(planner, eval_layer, "本月工单量最多的渠道排名")
     assert state.shown is not None and state.shown.dimension == "channel"
     assert list(state.shown.values) == [str(v) for v in expected.index]
-    assert answer.status == "answered" and EVAL_TODAY == date(2026, 11, 15)
+    assert answer.status == "answered" and date(2026, 11, 15) == EVAL_TODAY
