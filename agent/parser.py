@@ -698,8 +698,9 @@ class Planner:
         if implied is not None:
             label = self.model.metric(implied).label.get(lang) or implied
             notes.append(f"按「{label}」排名" if lang == "zh" else f"Ranked by {label}")
+        confidence = self.confidence(reading) - (0.15 if implied is not None else 0)  # a measure guessed
         return Intent(
-            kind="metric", query=query, confidence=self.confidence(reading), language=lang, notes=tuple(notes)
+            kind="metric", query=query, confidence=round(confidence, 2), language=lang, notes=tuple(notes)
         )
 
     def implied_count(self, reading: Reading) -> str | None:
@@ -863,11 +864,21 @@ class Planner:
             return next(d.name for d in self.model.dimensions if d.type == "time")
         return name
 
-    def confidence(self, reading: Reading) -> float:
+    def confidence(self, reading: Reading, *, follow_up: bool = False) -> float:
+        """How sure the reading is, from what makes readings go wrong on the blind sets: a typo forgiven,
+        a follow-up, a reference to shown groups, a comparison with a number, an implied measure. The
+        router hands readings below its threshold to the LLM when one is configured; `chatbi eval`
+        prints the share right per band."""
         confidence = 0.9
-        if reading.fuzzy:
-            confidence -= 0.1
-        return round(confidence, 2)
+        for risky, cost in (
+            (reading.fuzzy, 0.1),
+            (follow_up, 0.05),
+            (reading.reference is not None, 0.1),
+            (bool(reading.thresholds), 0.05),
+            (bool(reading.time_columns), 0.05),
+        ):
+            confidence -= cost if risky else 0
+        return round(max(confidence, 0.5), 2)
 
     # --- other kinds ---------------------------------------------------------------------------------
 
@@ -1134,7 +1145,8 @@ class Planner:
             attribute = self.attribute_for(metrics[0]) or next(iter(reading.field_positions), None)
             if attribute is not None:  # "这两个型号的首响时长分布": the rows behind the answer, binned
                 query = SemanticQuery(fields=(attribute,), filters=tuple(kept), time_range=time_range)
-                return Intent(kind="distribution", query=query, confidence=0.85, language=lang)
+                confidence = self.confidence(reading, follow_up=True)
+                return Intent(kind="distribution", query=query, confidence=confidence, language=lang)
         if reading.has(cues.CONCENTRATION) and groupings and metrics:
             return self.concentration(lang, carried, metrics, kept)
         if reading.has(cues.DETAIL) and not base.is_detail and not groupings:
@@ -1167,7 +1179,9 @@ class Planner:
             return None
         if query == base and reading.metrics == list(base.metrics):
             return None if not (reading.time or reading.filters) else last
-        return Intent(kind=last.kind, query=query, confidence=0.85, language=lang)
+        return Intent(
+            kind=last.kind, query=query, confidence=self.confidence(reading, follow_up=True), language=lang
+        )
 
     def follow_up_metrics(self, reading: Reading, base: SemanticQuery) -> list[str]:
         """The metrics asked now: those named (added to the old ones with "too / 也 / 再加上"), or the
