@@ -14,7 +14,7 @@ UNSAFE = re.compile(
     r"|password|密码|api key|secret|系统提示|system prompt|/etc/|read_csv|read_text"
 )
 WHY = re.compile(
-    r"为什么|为何|为啥|咋回事|怎么(?:会)?(?:掉|降|跌|涨|升|下滑|上升|下降)|卡在哪|慢在哪|问题出在哪|what happened|what'?s going on|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
+    r"为什么|为何|为啥|咋回事|怎么(?:会)?(?:突然|一下子)?(?:暴涨|暴跌|掉|降|跌|涨|升|下滑|上升|下降)|卡在哪|慢在哪|问题出在哪|what happened|what'?s going on|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
     r"|\bwhy\b|what made|what makes|what'?s making|what is making|what led to|what'?s pushing|what is pushing|what pushed|what drove|what drives|what is driving|what's driving|what caused|what causes|what is causing|what's causing"
     r"|\bdrivers?\b|\breasons?\b|root cause|\bexplain\b|what'?s behind|what is behind|contributors?"
 )
@@ -24,11 +24,11 @@ CHANGE = re.compile(
 )
 CONCENTRATION = re.compile(
     r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八"
-    r"|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|are) from|concentrat\w*(?: (?:in|among|on) \d+\b)?|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
+    r"|make up (?:the )?(?:bulk|majority|most)|the bulk of|a handful of|\bfew (?:agents|cities|models|regions|teams|customers)\b|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|are) from|concentrat\w*(?: (?:in|among|on) \d+\b)?|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
 )
 DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distributed|buckets?")
 DETAIL = re.compile(
-    r"列出|列一下|列个|罗列|明细|清单|名单|列表|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
+    r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
     r"|(?<!how many )(?<!number of )\b(tickets|surveys) (where|that|which|whose)\b|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list"
 )
@@ -40,7 +40,7 @@ LOW_SCORE = re.compile(
     r"低分|差评|打低分|不满意|评分很低|评分低|低评分|\blow[- ]scor|\bbad (review|rating|score)s?|\bunhappy\b|dissatisfied|detractors?|poor (rating|score)s?"
 )
 RANK = re.compile(
-    r"排名|排行|排序|按.{0,6}排|从.{1,3}到.{1,3}排|\brank|\branking|\bleaderboard|sorted by|order by"
+    r"偏高|偏低|排名|排行|排序|按.{0,6}排|从.{1,3}到.{1,3}排|\brank|\branking|\bleaderboard|sorted by|order by"
 )
 FOLLOW_UP = re.compile(
     r"呢[?？.。!！]*$|^那|^那么|^换成|^改成|^改为|^换为|^只看|^仅看|^再|再看|^同样|^也|^还有|^如果|^分别"
@@ -48,7 +48,7 @@ FOLLOW_UP = re.compile(
     r"|\binstead\b|\bas well\b|\bsame (for|but|thing)\b|^(for|in|by|with) "
 )
 EXCLUDE = re.compile(
-    r"(除了?|不含|不包括|没有?|未|不算|leav(?:e|ing)(?: out)?|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
+    r"(除了?|不含|不包括|没有?|未|不走|没走|不算|leav(?:e|ing)(?: out)?|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
     r"|not counting|leaving out|leave out|without|w/o|besides|ignoring|outside( of)?|not in|not from|not on|not via|not through|not|non-?"
     r"|(that |which |who )?(weren't|wasn't|aren't|isn't|were not|was not|are not|is not|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
 )
@@ -100,7 +100,8 @@ SUPERLATIVES: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"更多|更高|更长|更慢|\bhigher\b|\blarger\b|\bbigger\b|\blonger\b|\bslower\b|\bmore\b"),
         "high",
     ),
-    (re.compile(r"\bbottom\b|倒数|末尾"), "low"),
+    (re.compile(r"\bbottom\b|倒数|末尾|偏低"), "low"),
+    (re.compile(r"偏高"), "high"),
     (re.compile(r"\btop\b|前列|头部"), "high"),
 ]
 SINGULAR_WHICH = re.compile(
@@ -127,7 +128,7 @@ TOP_N = [
 THRESHOLD = re.compile(
     r"(north of|south of|not (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
     r"|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
-    r"\s*(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|个?小时|hours?|hrs?|h\b|天|日|days?|周|weeks?|分|points?|stars?|星|个|张|件|tickets?|单)?"
+    r"\s*(?:an? )?(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|个?小时|hours?|hrs?|h\b|天|日|days?|周|weeks?|分|points?|stars?|星|个|张|件|tickets?|单)?"
 )
 # "2 or less", "3星及以下", "20% or more": the comparison after the number
 THRESHOLD_AFTER = re.compile(
@@ -184,6 +185,8 @@ REFERENCES: list[tuple[re.Pattern[str], int]] = [
         ),
         2,
     ),
+    (re.compile(r"(?:这|那)3个?|\b(?:these|those|the) 3\b"), 3),
+    (re.compile(r"(?:这|那)(?:4|5)个?|\b(?:these|those|the) (?:4|5)\b"), 5),
     (re.compile(r"这些|那些|这几个|那几个|它们|他们|\b(?:them|those|these|they|their)\b"), 0),
     (
         re.compile(
@@ -210,7 +213,8 @@ DROP_FILTER = re.compile(
 # A request for an action, not an answer ("email the weekly report to my manager", "帮我发给老板"): refused
 # before its words are read as data (email is also a channel).
 ACTION_REQUEST = re.compile(
-    r"^(?:please |pls |can you |could you |would you )?(?:email|e-mail|send|forward|book|schedule|remind|notify|ping|text|post)\b"
+    r"^(?:please |pls |can you |could you |would you )?(?:email|e-mail|send|forward|book|schedule|remind|notify|ping|text|post)"
+    r"\b(?= (?:the|this|that|these|those|it|them|me|my|him|her|a|an|to|out|our|us)\b)"
     r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)"
 )
 # Words that widen a follow-up back to everyone ("for all customers, not just VIP", "不限大区").
@@ -223,5 +227,8 @@ BREAKDOWN_PHRASE = re.compile(
 # Records asked for by their noun with words between ("show the unassigned tickets in the northwest").
 SHOW_RECORDS = re.compile(
     r"^(?:pls |please |can you |could you )?(?:show|give|get|pull|find|list|display)(?: me| us)?(?: all| the| any)?(?: [\w-]+){0,3}? (?:tickets|surveys|comments|verbatims|records)\b(?! (?:by|per|count|volume|trend|over))"
-    r"|(?:的|那些)(?:单子|工单|评价|评论|记录)(?:[?？.。!！]*)$"
+    r"|(?:的|那些)[\w-]{0,6}?(?:单子|工单|评价|评论|记录)(?:[?？.。!！]*)$"
 )
+
+# "满意度最低的渠道": a Chinese superlative before what it picks names the one (unless 哪些 / 几个 say more).
+SUPERLATIVE_THE = re.compile(r"最(?:高|低|多|少|好|差|快|慢|大|小|长|短)的(?![\d几前])")

@@ -33,7 +33,7 @@ from .intent import (
     SegmentRole,
     Shown,
 )
-from .text import language_of, normalize
+from .text import has_cjk, language_of, normalize
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
 from .unknown_words import actions, leftover_pieces, out_of_scope, out_of_scope_in, unknown_words
 from .value_index import ValueIndex
@@ -42,7 +42,7 @@ from .vocabulary import Match, Vocabulary
 _AVERAGE = re.compile(r"平均|均值|\baverage\b|\bavg\b|\bmean\b")
 _MEDIAN = re.compile(r"中位|\bmedian\b|(?<![a-z0-9])p50(?!\d)")
 _PERCENTILE = re.compile(r"(?<![a-z0-9])p9\d(?!\d)|90分位|九十分位|90%分位|\b90th\b")
-_WHICH_TIME = [(re.compile(r"哪个?月|哪一个?月|which month"), "month"), (re.compile(r"哪一?天|哪日|which day"), "day"),
+_WHICH_TIME = [(re.compile(r"哪些月份?|哪几个月|哪一个?月|which month"), "month"), (re.compile(r"哪一?天|哪日|which day"), "day"),
                (re.compile(r"哪一?周|哪个星期|which week"), "week"), (re.compile(r"哪个?季度|which quarter"), "quarter")]  # fmt: skip
 _CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\+|\bplus\b|as well as|\bvs\b")
 _UNIT_FORMATS = {"star": "score", "stars": "score", "星": "score", "分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
@@ -53,10 +53,15 @@ _DURATIONS = ("minutes", "hours", "days", "weeks")
 _MINUTES = {"minutes": 1, "hours": 60, "days": 1440, "weeks": 10080}
 _LEVEL = re.compile(r"慢|快|高|低|差|久|长|\bslow|\bhigh|\blow\b|\blong\b|\bbad\b|\bpoor")
 """Words about a level ("why is it so slow"), not a change: explained without a comparison."""
+_QUALIFIED_EXCLUSION = re.compile(
+    r"\s*(?:other than|except(?: for)?|excluding|besides|apart from|but not|not)\s*(?:the\s+)?"
+)
 _FLAG_NEGATION = re.compile(r"(非|没有?|未|不是|\bnon-?|\bnot |\bun-?)\s*$")
+_MEASURE_WORD = re.compile(r"量|数|多少|几|count|volume|number|total|how many|#")
+_ONLY = re.compile(r"\bonly\b|\bjust\b|只看?|仅看?|光看")
 _COUNT_WORDS = re.compile(r"多少|几|数量|总数|量$|\bcount\b|\bnumber\b|\bhow many\b|\btotal\b")
 _COMPARE_WORDS = re.compile(
-    r"对比|比较|相比|(?:跟|和|与).{0,8}比|\bcompare|\bvs\b|versus|against|side by side"
+    r"比(?=\s*(?:\d|上|去|前))|对比|比较|相比|(?:跟|和|与).{0,8}比|\bcompare|\bvs\b|versus|against|side by side"
 )
 _SEPARATOR = re.compile(r"^(?:\s|,|、|和|与|及|跟|以及|或者?|\band\b|\bor\b|\bnor\b|&|/|\+|的)*$")
 
@@ -93,7 +98,7 @@ class Reading:
     ("hours" in "within 72 hours" is a threshold's unit, not a question about a duration)."""
     reference: int | None = None
     """How many groups of the last answer the words point at ("那个" 1, "这两个" 2, "它们" 0 = all)."""
-    reference_end: int = -1
+    reference_end: int = 0
     reference_needs_dimension: bool = False
     """ "that city" refers; "break that down" is about the whole answer."""
     referred: list[str] = field(default_factory=list)
@@ -209,8 +214,8 @@ class Planner:
         value the data does not have; (dimension, word) so that the reply can say so and list the values
         it does have."""
         for index, segment in enumerate(segments):
-            if segment.role != "unknown" or not re.search(r"[a-z\u4e00-\u9fff]", segment.text):
-                continue
+            if segment.role != "unknown" or not re.fullmatch(r"[\u4e00-\u9fff]+", segment.text.strip()):
+                continue  # English adjectives stand before nouns ("busiest cities"); Chinese names do
             near = index + 1
             if (
                 near < len(segments)
@@ -325,6 +330,10 @@ class Planner:
                 reading.direction = direction
                 break
         reading.singular = reading.singular or bool(cues.SINGULAR_WHICH.search(text))
+        if cues.SUPERLATIVE_THE.search(text) and not re.search(
+            r"哪些|有哪些|几个|几家|各|每个|们|排名|排行|排序", text
+        ):
+            reading.singular = True  # "CSAT最低的channel": the one
         matches = self.vocabulary.find("".join(work))
         reading.hidden = [text[m.start : m.end] for m in matches if self.vocabulary.is_hidden(m)]
         matches = [m for m in matches if not self.vocabulary.is_hidden(m)]
@@ -402,8 +411,13 @@ class Planner:
                 name = match.names("dimension")[0]
                 if self.model.dimension(name).type == "time":  # "created in 2017": which date, not groups
                     reading.time_columns.append(name)
-                elif reading.reference is not None and 0 <= match.start - reading.reference_end <= 2:
-                    reading.referred.append(name)  # "那个大区": whose groups are meant
+                elif (
+                    reading.reference is not None
+                    and 0 <= reading.reference_end <= match.start
+                    and not work[reading.reference_end : match.start].strip(" 的")
+                ):
+                    reading.referred.append(name)  # "那个大区": whose groups are meant (the next word only)
+                    reading.reference_end = -1
                 elif _qualifies_value(match, name, values, work):
                     reading.qualifiers.append(name)
                 elif name not in reading.dimensions:
@@ -465,6 +479,15 @@ class Planner:
                 and not _joined(match, following[0], work)
             ):
                 continue  # "回访了多少单": the first count is what is counted, the second its unit
+            words = work[match.start : match.end]
+            if (
+                has_cjk(words)
+                and not _MEASURE_WORD.search(words)
+                and not any(_joined(match, other, work.replace(",", " ")) for other in neighbours)
+            ):  # "晚上进来的VIP单子，首响中位数多少": 单子 says whose, the comma is not "and"
+                reading.metrics.remove(name)
+                reading.metric_positions.pop(name, None)
+                continue
             preceding = metric_matches[index - 1 : index]
             after_count = bool(preceding) and self.is_plain_count(preceding[0].names("metric")[0])
             joined = any(_joined(match, other, work) for other in neighbours)
@@ -488,7 +511,7 @@ class Planner:
             negated = bool(_FLAG_NEGATION.search(work[max(0, match.start - 5) : match.start]))
             neighbours = [m for m in matches if m.kind == "metric" and m is not match]
             joined = any(
-                _CONJUNCTION.search(work[min(match.end, o.end) : max(match.start, o.start)])
+                _joined(match, o, work.replace(",", " "))
                 and not _FLAG_NEGATION.search(work[max(0, o.start - 5) : o.start])
                 for o in neighbours
                 if o.names("metric") != names
@@ -942,6 +965,8 @@ class Planner:
         metric = self.model.metric(metrics[0])
         name = getattr(metric, "numerator", None) or metric.name  # shares of a rate are shares of its count
         time_range, notes = self.time_range(lang, reading)
+        if metric.type == "snapshot" and reading.time is None:
+            time_range, notes = None, []  # "积压主要卡在哪些团队": the backlog now
         query = SemanticQuery(
             metrics=(name,),
             dimensions=(DimensionRef(name=reading.dimensions[0]),),
@@ -1134,7 +1159,7 @@ class Planner:
         filters, groupings = self.follow_up_filters(reading, base, metrics)
         time_range, compare = self.follow_up_period(lang, reading, base)
         carried = Reading(**{**reading.__dict__, "metrics": metrics, "filters": filters, "compare": compare})
-        if time_range is not None and reading.time is None:
+        if time_range is not None:  # the period after this turn ("比9月高了" keeps October, compared)
             carried.time = TimeMatch(time_range.start, time_range.end, (0, 0))
         kept = [f for f in filters if not f.metric]
         if reading.has(cues.WHY) and metrics:
@@ -1149,7 +1174,9 @@ class Planner:
                 return Intent(kind="distribution", query=query, confidence=confidence, language=lang)
         if reading.has(cues.CONCENTRATION) and groupings and metrics:
             return self.concentration(lang, carried, metrics, kept)
-        if reading.has(cues.DETAIL) and not base.is_detail and not groupings:
+        wants_records = reading.has(cues.DETAIL) or reading.has(cues.SHOW_RECORDS)
+        named_groups = [g for g in groupings if g not in reading.referred]  # "这几个城市的差评拉出来"
+        if wants_records and not base.is_detail and not named_groups:
             return self.detail(lang, Reading(**{**carried.__dict__, "filters": kept}))
         changes: dict[str, object] = {"filters": tuple(filters), "time_range": time_range, "compare": compare}
         if base.metrics and metrics != list(base.metrics):
@@ -1194,8 +1221,8 @@ class Planner:
             rate = self.rate_of(old[0]) if cues.RATE_WORD.search(reading.cue_text) else None
             derived = sibling if sibling != old[:1] else [rate] if rate else []
             return old + [d for d in derived if d not in old] if add else derived or old
-        if reading.has(cues.NOT_JUST):  # "for all customers, not just VIP": customers are who, not what
-            named = [n for n in named if not self.is_plain_count(n)]
+        if reading.has(cues.NOT_JUST) or (reading.filters and reading.has(_ONLY)):
+            named = [n for n in named if not self.is_plain_count(n)]  # "only phone tickets": whose, not what
         if not named or (set(named) <= set(old) and reading.thresholds):
             return old  # nothing asked but the old measures, or a condition on one of them
         if add:  # "好评率呢，顺便加上NPS": named before 呢 replace; "把NPS也加上", "add NPS too": added
@@ -1352,6 +1379,8 @@ def _qualifies_value(match: Match, dimension: str, values: list[Match], work: st
             continue
         gap = work[value.end : match.start] if value.end <= match.start else work[match.end : value.start]
         if len(gap.strip(" 的")) == 0 and len(gap) <= 3:
+            return True
+        if match.end <= value.start and _QUALIFIED_EXCLUSION.fullmatch(gap):  # "channels other than email"
             return True
     return False
 

@@ -62,6 +62,10 @@ def normalize(text: str) -> str:
     text = text.replace("，", ",").replace("。", ".").replace("？", "?").replace("、", ",")
     text = _EN_NUMBER.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
     text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group(1)], text)
+    # half an hour is 30 minutes; 破万 / 过万 is more than 10000
+    text = re.sub(r"\b(?:half an hour|half hour|1/2 hour)\b", "30 minutes", text)
+    text = re.sub(r"(?<![一二三四五六七八九十\d])半(?:个)?小时", "30分钟", text)
+    text = re.sub(r"[破过]万", "超过10000", text)
     # 七成 is 70%, 半数 is 50%
     text = re.sub(
         r"([一二三四五六七八九])成(?![都功本为立员交果绩])", lambda m: f"{_DIGITS[m.group(1)] * 10}%", text

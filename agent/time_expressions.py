@@ -48,8 +48,8 @@ class Comparison:
 
 
 _COMPARE_PATTERNS: list[tuple[str, str]] = [
-    (r"同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ]over[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|time) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|time) last year|same period a year ago", "same_period_last_year"),
-    (r"(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to)|compares (with|to)|than|against|over) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|previous period|prior period|period over period", "previous_period"),
+    (r"同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ]over[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|time|point) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|time) last year|same period a year ago", "same_period_last_year"),
+    (r"(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
 ]  # fmt: skip
 
 
@@ -95,7 +95,7 @@ class _Finder:
 
     def find(self) -> TimeMatch | None:
         recognisers: list[Callable[[], TimeMatch | None]] = [
-            self.ranges, self.day_ranges, self.days, self.relative_days, self.listed_months, self.since,
+            self.ranges, self.day_ranges, self.days, self.relative_days, self.holidays, self.listed_months, self.since,
             self.last_n, self.named_quarter, self.half_year, self.week_number, self.named_month,
             self.named_year, self.fixed,
         ]  # fmt: skip
@@ -167,6 +167,32 @@ class _Finder:
             day = _day(_int(parts["y"]), _month_number(parts["m"]), int(parts["d"]), self.today)
             if day is not None:
                 return self.absolute(day, day + timedelta(days=1), match.span())
+        return None
+
+    # "双11", "国庆那几天", "618", "10.1-10.7": named shopping days and holidays of Chinese service teams
+    def holidays(self) -> TimeMatch | None:
+        dotted = re.search(
+            r"(?<![\d.])(\d{1,2})\.(\d{1,2})\s*[-~–—到至]\s*(\d{1,2})\.(\d{1,2})(?![\d.])", self.text
+        )
+        if dotted:
+            m1, d1, m2, d2 = (int(g) for g in dotted.groups())
+            first, last = _day(None, m1, d1, self.today), _day(None, m2, d2, self.today)
+            if first and last and first <= last:
+                return self.absolute(first, last + timedelta(days=1), dotted.span())
+        for pattern, month, day, days in _HOLIDAYS:
+            match = re.search(pattern, self.text)
+            if match:
+                first = _day(None, month, day, self.today)
+                if first is not None:
+                    since = re.match(r"\s*(以来|之后|后|起)", self.text[match.end() :])
+                    if since or re.search(r"since\s*$", self.text[: match.start()]):
+                        span = (match.start(), match.end() + (since.end() if since else 0))
+                        return self.absolute(first, self.today + timedelta(days=1), span)
+                    if days == 0:  # "双十一那周": the calendar week holding the day
+                        offset = (first.weekday() - (6 if self.week_start == "sunday" else 0)) % 7
+                        week = first - timedelta(days=offset)
+                        return self.absolute(week, week + timedelta(days=7), match.span())
+                    return self.absolute(first, first + timedelta(days=days), match.span())
         return None
 
     # "前天", "上周五", "last friday", "这周末", "last weekend", "上上个月", "the week before last"
@@ -498,6 +524,23 @@ _WEEKDAYS = {
 }  # fmt: skip
 
 
+# (pattern, month, day, days): the day a named occasion starts and how long it lasts
+_HOLIDAYS = (
+    (r"双\s*(?:11|十一)(?:那|当|的)一?(?:周|星期)|(?:the )?week of (?:singles'? day|double 11)", 11, 11, 0),
+    (r"双\s*(?:11|十一)|singles'? day|double 11|11\.11", 11, 11, 1),
+    (r"双\s*(?:12|十二)|double 12|12\.12", 12, 12, 1),
+    (r"(?<!\d)618(?!\d)", 6, 18, 1),
+    (
+        r"国庆(?:节|假期|长假|黄金周)?(?:那几天|期间|7天|那周)?|national day (?:holiday|week|golden week)|golden week",
+        10,
+        1,
+        7,
+    ),
+    (r"元旦(?:那天)?|new year'?s day", 1, 1, 1),
+    (r"劳动节|五一(?:假期|那几天)?|may day", 5, 1, 5),
+)
+
+
 def _int(text: str | None) -> int | None:
     return int(text) if text else None
 
@@ -529,8 +572,8 @@ def find_time(text: str, today: date, week_start: str = "monday") -> TimeMatch |
 GRAIN_PATTERNS: list[tuple[str, str]] = [
     (r"按天|按日|每天|每日|各天|每一天|日度|逐日|分天|(?:改成|换成|改为|粒度为?)\s*(?:按)?[天日]|daily|by day|per day|each day|day by day", "day"),
     (r"按周|每周|各周|周度|逐周|分周|每个?星期|(?:改成|换成|改为|粒度为?)\s*(?:按)?周|weekly|by week|per week|each week|week by week", "week"),
-    (r"按月|每月|各月份?|月度|逐月|分月|每个月|(?:改成|换成|改为|粒度为?)\s*(?:按)?月|monthly|by month|per month|each month|month by month", "month"),
-    (r"按季度?|每个?季度?|各季度?|季度(?:趋势|走势|变化)|逐季|分季度|quarterly|by quarter|per quarter|each quarter", "quarter"),
+    (r"按月|每月|各月份?|月度|逐月|分月|每个月|(?:改成|换成|改为|粒度为?)\s*(?:按)?月|monthly|by month|per month|each month|month by month|month to month", "month"),
+    (r"按季度?|每个?季度?|各季度?|季度(?:趋势|走势|变化)|逐季|分季度|quarter by quarter|quarter to quarter|quarterly|by quarter|per quarter|each quarter", "quarter"),
     (r"按年|每一?年|各年份?|年度趋势|逐年|分年|yearly|annually|by year|per year|each year|year by year", "year"),
 ]  # fmt: skip
 

@@ -41,7 +41,7 @@ CASES: list[tuple[Export, dict[str, Any]]] = [
 ]
 # The share of questions answered wrongly, per export (both languages), measured 2026-12-07 on the first
 # run of this harness and rounded up to the next 0.05. Lower it as the product improves; never raise it.
-WRONG_CEILING = {"baltimore_311": 0.05, "support_tickets": 0.10, "zhengwu": 0.05}
+WRONG_CEILING = {"baltimore_311": 0.05, "support_tickets": 0.05, "zhengwu": 0.02}
 
 
 def _known() -> dict[str, str]:
