@@ -91,7 +91,8 @@ def _rejected(
 ) -> tuple[Answer, ConversationState]:
     """A clarification in place of a query the semantic layer refused: why, and questions it can answer."""
     lang = intent.language
-    why = str(error).splitlines()[0]
+    # the layer explains in English; a Chinese reader gets the question as read instead
+    why = str(error).splitlines()[0] if lang == "en" else wording.restate(intent, model, lang)
     examples = [q.question.get(lang) for q in model.verified_questions if q.question.get(lang)][:3]
     options = tuple(
         ClarifyOption(id=f"option{i}", label=text, text=text) for i, text in enumerate(examples, start=1)

@@ -58,6 +58,8 @@ _QUALIFIED_EXCLUSION = re.compile(
 )
 _FLAG_NEGATION = re.compile(r"(非|没有?|未|不是|\bnon-?|\bnot |\bun-?)\s*$")
 _MEASURE_WORD = re.compile(r"量|数|多少|几|count|volume|number|total|how many|#")
+_WHO = re.compile(r"\bwho\b|\bwhom\b|谁|哪些人|哪位|哪些客户")
+_NAME_FIELD = re.compile(r"(?:^|_)name$")
 _ONLY = re.compile(r"\bonly\b|\bjust\b|只看?|仅看?|光看")
 _COUNT_WORDS = re.compile(r"多少|几|数量|总数|量$|\bcount\b|\bnumber\b|\bhow many\b|\btotal\b")
 _COMPARE_WORDS = re.compile(
@@ -938,6 +940,10 @@ class Planner:
                 tables |= set(self.model.dimension(condition.dimension).on) & {
                     a.table for a in self.model.attributes
                 }
+        if reading.has(_WHO):  # "who rated us a 1": the people, by name
+            fields += [
+                a.name for a in self.model.attributes if a.type == "string" and _NAME_FIELD.search(a.name)
+            ][:1]
         keys = [
             a.name for a in self.model.attributes if any(a.name == t.primary_key for t in self.model.tables)
         ]

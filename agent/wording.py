@@ -75,7 +75,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "'{word}' is not a {dimension} in the data; there are: {values}.",
     },
     "rejected": {
-        "zh": "这个问题组合不出有效的查询（{why}）。您可以这样问：",
+        "zh": "「{why}」这样的组合在数据中查不出来。您可以这样问：",
         "en": "That combination cannot be queried ({why}). You could ask:",
     },
 }

@@ -296,7 +296,11 @@ def test_health_is_503_until_started(settings: Settings) -> None:
 def test_a_question_the_layer_cannot_run_is_asked_back_not_an_http_error(client: TestClient) -> None:
     """Customers have no channel (channel is a ticket's): the reading is valid words, an invalid query."""
     asked = ask(client, question="各渠道的客户数")
-    assert asked["status"] == "clarify" and "channel" in asked["clarification"]["question"]
+    question = asked["clarification"]["question"]
+    assert asked["status"] == "clarify" and "客户数，按渠道" in question  # the question as read, in Chinese
+    assert not any("a" <= c.lower() <= "z" for c in question)  # not the layer's English explanation
+    english = ask(client, question="customers by channel")
+    assert english["status"] == "clarify" and "channel" in english["clarification"]["question"]
     assert asked["data"] is None and asked["clarification"]["options"]
     chosen = ask(client, conversation_id=asked["conversation_id"], choice="option1")
     assert chosen["status"] == "answered"
