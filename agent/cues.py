@@ -190,7 +190,7 @@ REFERENCES: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"这些|那些|这几个|那几个|它们|他们|\b(?:them|those|these|they|their)\b"), 0),
     (
         re.compile(
-            r"(?:最多|最高|最大|最少|最低|最差|最好|最慢|最快|排第一)的?那个|那个|这个(?!月|季度|星期|周|年)|它(?!们)|他(?!们)|她(?!们)|\b(?:his|her)\b"
+            r"(?:最多|最高|最大|最少|最低|最差|最好|最慢|最快|排第一)的?那个|那个|这个(?!月|季度|星期|周|年)|它(?!们)|(?<!其)他(?!们)|她(?!们)|\b(?:his|her)\b"
             r"|\b(?:that|this) (?!month|week|quarter|year|weekend|time)(?=[a-z])|\bthat one\b|\bthe top one\b|\b(?:for|of|about) it\b|\bthere\b"
         ),
         1,
@@ -232,3 +232,6 @@ SHOW_RECORDS = re.compile(
 
 # "满意度最低的渠道": a Chinese superlative before what it picks names the one (unless 哪些 / 几个 say more).
 SUPERLATIVE_THE = re.compile(r"最(?:高|低|多|少|好|差|快|慢|大|小|长|短)的(?![\d几前])")
+
+# A range of scores or durations: "1到5分", "4 or 5 stars", "0-6分" (read as at least / at most).
+RANGE = re.compile(r"(?<![\d.])(\d+)\s*(?:到|至|~|-|–|or|和)\s*(\d+)\s*(分|星|stars?|points?)")

@@ -196,7 +196,7 @@ class Planner:
             label = self.model.dimension(dimension).label.get(lang) or dimension
             listed = ("、" if lang == "zh" else ", ").join(self.values.get(dimension, ())[:8])
             return self.unsupported(lang, text, "no_such_value", dimension=label, word=word, values=listed)
-        if reading.reference is not None and state.last is None:
+        if reading.reference is not None and state.last is None and not reading.filters:
             words = [g.text for g in segments if g.role == "reference" and g.text not in ("their", "they")]
             unknown = [*words, *unknown]  # "它们的满意度" with nothing shown before: whose?
         intent = self.shape(lang, reading, state)
@@ -305,6 +305,13 @@ class Planner:
             after = cues.THRESHOLD_AFTER_OPS[match.group(3)]
             reading.thresholds.append((after, float(match.group(1)), match.group(2), match.start()))
             blank(match.span(), "threshold", f"{after} {match.group(1)}")
+        for match in cues.RANGE.finditer("".join(work)):  # "1到5分", "4 or 5 stars": both ends
+            low, high = sorted((float(match.group(1)), float(match.group(2))))
+            reading.thresholds += [
+                ("gte", low, match.group(3), match.start()),
+                ("lte", high, match.group(3), match.start()),
+            ]
+            blank(match.span(), "threshold", f"{low:g}..{high:g}")
         for match in cues.THRESHOLD.finditer("".join(work)):
             said = match.group(1).strip()
             op = cues.THRESHOLD_OPS.get(said) or cues.THRESHOLD_OPS.get(said.split(" ")[0])

@@ -177,8 +177,15 @@ class _Finder:
         if dotted:
             m1, d1, m2, d2 = (int(g) for g in dotted.groups())
             first, last = _day(None, m1, d1, self.today), _day(None, m2, d2, self.today)
-            if first and last and first <= last:
-                return self.absolute(first, last + timedelta(days=1), dotted.span())
+            if first and last and first <= last:  # "国庆那几天（10.1-10.7）": the name and its dates
+                named = [
+                    re.search(p, self.text[max(0, dotted.start() - 10) : dotted.start()])
+                    for p, *_ in _HOLIDAYS
+                ]
+                start = min(
+                    (max(0, dotted.start() - 10) + m.start() for m in named if m), default=dotted.start()
+                )
+                return self.absolute(first, last + timedelta(days=1), (start, dotted.end()))
         for pattern, month, day, days in _HOLIDAYS:
             match = re.search(pattern, self.text)
             if match:
