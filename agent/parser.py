@@ -58,6 +58,10 @@ _QUALIFIED_EXCLUSION = re.compile(
 )
 _FLAG_NEGATION = re.compile(r"(非|没有?|未|不是|\bnon-?|\bnot |\bun-?)\s*$")
 _MEASURE_WORD = re.compile(r"量|数|多少|几|count|volume|number|total|how many|#")
+_SUPERLATIVE = re.compile(
+    r"\bmost\b|\bleast\b|\bhighest\b|\blowest\b|\bfewest\b|\btop\b|\bbottom\b|最多|最少|最高|最低|排名|排行|倒数"
+)
+_PEOPLE = re.compile(r"\bagents?\b|\bstaff\b|\breps?\b|\bemployees?\b|客服|坐席|员工|处理人")
 _WHO = re.compile(r"\bwho\b|\bwhom\b|谁|哪些人|哪位|哪些客户")
 _NAME_FIELD = re.compile(r"(?:^|_)name$")
 _ONLY = re.compile(r"\bonly\b|\bjust\b|只看?|仅看?|光看")
@@ -717,6 +721,14 @@ class Planner:
             time_dimension = column or self.time_dimension(metrics[0])
             dims = [d for d in dims if d.name != time_dimension]
             dims.append(DimensionRef(name=time_dimension, grain=grain))  # type: ignore[arg-type]
+        ranked = _SUPERLATIVE.search(reading.cue_text)
+        if ranked and not any(d.grain is None for d in dims) and not reading.grain:
+            person = self.person_dimension() if reading.has(_WHO) else None
+            if person is not None:  # "who handled the most tickets": the agent at the top
+                dims.insert(0, DimensionRef(name=person))
+                reading.singular = True
+            else:  # "the most" of nothing grouped: which groups? asked, never a total
+                reading.unplaced.append(ranked.group(0))
         order_by, limit = self.ranking(reading, metrics, dims)
         query = SemanticQuery(
             metrics=tuple(metrics),
@@ -805,6 +817,15 @@ class Planner:
             else:
                 reading.unplaced.append(f"{number:g}{unit or ''}")
         return remaining, record, on_groups
+
+    def person_dimension(self) -> str | None:
+        """The dimension "who" asks for: the one naming the people who handle the work (agents), by
+        its name first, then by its label."""
+        categorical = [d for d in self.model.dimensions if d.type == "categorical"]
+        named = [d.name for d in categorical if _PEOPLE.fullmatch(d.name.replace("_", " "))]
+        labelled = [d.name for d in categorical if _PEOPLE.fullmatch(normalize(d.label.get("zh") or ""))]
+        found = named or labelled
+        return found[0] if found else None
 
     def average_of(self, attribute: str) -> str | None:
         """The visible average of a record field (resolution_hours -> avg_resolution_hours)."""

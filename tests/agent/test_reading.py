@@ -275,3 +275,12 @@ def test_the_answer_remembers_the_groups_it_showed(
     assert state.shown is not None and state.shown.dimension == "channel"
     assert list(state.shown.values) == [str(v) for v in expected.index]
     assert answer.status == "answered" and date(2026, 11, 15) == EVAL_TODAY
+
+
+def test_a_superlative_with_nothing_to_rank_is_asked_or_ranks_the_people_asked_for(planner: Planner) -> None:
+    who = planner.plan("who handled the most tickets last month?").intent
+    assert who.query is not None and [d.name for d in who.query.dimensions] == ["agent"]
+    assert who.query.limit == 1 and who.query.order_by[0].desc
+    nothing = planner.plan("what is the highest CSAT").intent  # highest of what? never the plain average
+    assert nothing.kind == "clarify" and nothing.clarification is not None
+    assert "highest" in nothing.clarification.question
