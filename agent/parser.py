@@ -61,6 +61,7 @@ _MEASURE_WORD = re.compile(r"量|数|多少|几|count|volume|number|total|how ma
 _SUPERLATIVE = re.compile(
     r"\bmost\b|\bleast\b|\bhighest\b|\blowest\b|\bfewest\b|\btop\b|\bbottom\b|最多|最少|最高|最低|排名|排行|倒数"
 )
+_SUPERLATIVE_BEFORE = re.compile(r"\b(?:\w+est|most|least|best|worst|top|bottom)\s+$")
 _PEOPLE = re.compile(r"\bagents?\b|\bstaff\b|\breps?\b|\bemployees?\b|客服|坐席|员工|处理人")
 _WHO = re.compile(r"\bwho\b|\bwhom\b|谁|哪些人|哪位|哪些客户")
 _NAME_FIELD = re.compile(r"(?:^|_)name$")
@@ -328,8 +329,7 @@ class Planner:
         reading.cue_text = "".join(work)
         for phrase in cues.BREAKDOWN_PHRASE.finditer("".join(work)):  # "broken out by": no value's words
             blank(phrase.span(), "cue", "breakdown")
-        concentration = cues.CONCENTRATION.search(text)
-        if concentration:  # "account for" is not the account category
+        for concentration in cues.CONCENTRATION.finditer(text):  # "account for" is no account category
             blank(concentration.span(), "cue", "concentration")
         for pattern, count in cues.REFERENCES:
             reference = pattern.search("".join(work))
@@ -359,6 +359,12 @@ class Planner:
                 and text[term.end - 1] == "s"
             ):
                 reading.singular = False
+            elif (
+                term.kind == "dimension"
+                and _SUPERLATIVE_BEFORE.search(text[: term.start])
+                and text[term.end - 1] != "s"
+            ):
+                reading.singular = True  # "the fastest team", "slowest product line": the one
         if reading.reference_needs_dimension and not reading.referred:  # "break that down": the answer
             reading.reference = None
             reading.spans = [s for s in reading.spans if s[2] != "reference"]
@@ -545,6 +551,22 @@ class Planner:
                 reading.dimensions.append(flag)
             else:
                 reading.filters.append(Filter(dimension=flag, op="eq", values=(values.pop(),)))
+
+    def metric_condition(self, metric_name: str) -> Filter | None:
+        """A count's own filter as a condition on a dimension, when it is that simple
+        (resolved tickets: status IN ('已解决', '已关闭'))."""
+        metric = self.model.metrics_by_name.get(metric_name)
+        condition, table = getattr(metric, "filter", None), getattr(metric, "table", "")
+        said = re.fullmatch(r"\s*(\w+)\s*(?:=\s*'([^']*)'|in\s*\((.*)\))\s*", condition or "", re.IGNORECASE)
+        if getattr(metric, "agg", None) != "count" or said is None:
+            return None
+        values = (
+            (said.group(2),) if said.group(2) is not None else tuple(re.findall(r"'([^']*)'", said.group(3)))
+        )
+        for dimension in self.model.dimensions:
+            if values and _squash(dimension.on.get(table, "")) == _squash(said.group(1)):
+                return Filter(dimension=dimension.name, op="eq" if len(values) == 1 else "in", values=values)
+        return None
 
     def flag_dimension(self, metric_name: str) -> str | None:
         """The boolean dimension a count is the true side of (complaints: is_complaint)."""
@@ -942,6 +964,19 @@ class Planner:
         _, record, on_groups = self.thresholds(reading, list(reading.metrics), detail=True)
         reading.unplaced += [str(f.values[0]) for f in on_groups]  # a list has no groups to compare
         filters += record
+        for name in reading.metrics:  # a list shows records: a count names a condition on them, or is asked
+            if (
+                record
+                or self.flag_dimension(name)
+                or self.is_plain_count(name)
+                or self.attribute_for(name, detail=True)
+            ):
+                continue  # ("took more than 72 hours to resolve": the duration is the condition)
+            condition = self.metric_condition(name)  # "resolved tickets from VIP customers"
+            if condition is not None:
+                filters.append(condition)
+            else:  # "没解决的单子列出来": open is a snapshot, no condition on a record
+                reading.unplaced.append(name)
         fields = self.detail_fields(reading, filters)
         time_range, notes = self.time_range(lang, reading)
         query = SemanticQuery(

@@ -30,7 +30,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
 # The share of turns answered wrongly, per set and language. blind: measured 2026-12-07 before issue
 # 15 at zh 35.2%, en 33.2%; blind2: at zh 8.0%, en 10.4% when it was written. Lower them as the parser
 # improves; never raise them.
-WRONG_CEILING = {"blind": {"zh": 0.02, "en": 0.025}, "blind2": {"zh": 0.005, "en": 0.01}}
+WRONG_CEILING = {"blind": {"zh": 0.015, "en": 0.015}, "blind2": {"zh": 0.005, "en": 0.01}}
 
 
 def _known(name: str) -> dict[str, str]:

@@ -284,3 +284,18 @@ def test_a_superlative_with_nothing_to_rank_is_asked_or_ranks_the_people_asked_f
     nothing = planner.plan("what is the highest CSAT").intent  # highest of what? never the plain average
     assert nothing.kind == "clarify" and nothing.clarification is not None
     assert "highest" in nothing.clarification.question
+
+
+def test_lists_turn_counts_into_conditions_or_ask(planner: Planner) -> None:
+    resolved = planner.plan("list the resolved tickets from VIP customers last week").intent
+    assert resolved.kind == "detail"
+    assert ("status", "in", frozenset({"已解决", "已关闭"})) in _filters(resolved)
+    open_now = planner.plan("没解决的那些单子列出来").intent  # open is a snapshot: no record condition
+    assert open_now.kind == "clarify"
+
+
+def test_superlative_adjectives_pick_one_and_concentration_words_name_no_value(planner: Planner) -> None:
+    fastest = planner.plan("fastest team at resolving tickets").intent
+    assert fastest.query is not None and fastest.query.limit == 1
+    handful = planner.plan("do a handful of agents account for most of the reopens").intent
+    assert handful.kind == "concentration" and handful.query is not None and not handful.query.filters
