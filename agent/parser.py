@@ -192,7 +192,8 @@ class Planner:
             return self.unsupported(
                 lang, text, "out_of_scope", words=("、" if lang == "zh" else ", ").join(reading.hidden)
             )
-        unknown = unknown_words(reading.rest)
+        # the segments already classified the leftover words: no second pass over them
+        unknown = list(dict.fromkeys(g.text.strip("'-") for g in segments if g.role == "unknown"))
         if requested := actions(unknown):
             return self.unsupported(lang, text, "action", words=wording.join_words(requested, lang))
         missing = self.missing_value(segments)
