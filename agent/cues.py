@@ -14,13 +14,13 @@ UNSAFE = re.compile(
     r"|password|密码|api key|secret|系统提示|system prompt|/etc/|read_csv|read_text"
 )
 WHY = re.compile(
-    r"为什么|为何|为啥|咋回事|怎么(?:会)?(?:突然|一下子)?(?:暴涨|暴跌|掉|降|跌|涨|升|下滑|上升|下降)|卡在哪|慢在哪|问题出在哪|what happened|what'?s going on|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
+    r"为什么|为何|为啥|咋回事|怎么(?:会)?(?:突然|一下子)?(?:暴涨|暴跌|掉|降|跌|涨|升|下滑|上升|下降|变多|变少|多了|少了|高了|低了|这么多|这么高|这么低)|卡在哪|慢在哪|问题出在哪|what happened|what'?s going on|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
     r"|\bwhy\b|what made|what makes|what'?s making|what is making|what led to|what'?s pushing|what is pushing|what pushed|what drove|what drives|what is driving|what's driving|what caused|what causes|what is causing|what's causing"
     r"|\bdrivers?\b|\breasons?\b|root cause|\bexplain\b|what'?s behind|what is behind|contributors?"
 )
 CHANGE = re.compile(
     r"下降|下滑|降低|降了|升了|涨|掉了|掉|跌|往下走|往上走|走低|走高|下行|上行|差了|变差|变低|恶化|上升|上涨|增加|增长|升高|提高|提升|涨了|多了|少了|变化|波动|暴涨|激增|飙升|骤降"
-    r"|\bdrop(ped|s)?\b|\btank(ed|ing|s)?\b|\bplunge|\bplummet|\bslump|\bfell\b|\bfall(en|ing|s)?\b|declin|decreas|worse|\brise\b|\brose\b|\brisen\b|\brising\b|increas|\bgr[eo]w|jump|spike|surge|\bdip\b|change[ds]?\b|went (up|down)|go(ne)? (up|down)|\bup so much\b|\bway (?:up|down)\b|\b(?:up|down) (?:on|from|vs|versus|compared)\b|\b(?:pushing|driving|dragging|pulling)\b.{0,40}\b(?:up|down)\b|deteriorat|improv"
+    r"|\bdrop(ped|s)?\b|\btank(ed|ing|s)?\b|\bplunge|\bplummet|\bslump|\bfell\b|\bfall(en|ing|s)?\b|declin|decreas|worse|\brise\b|\brose\b|\brisen\b|\brising\b|increas|\bgr[eo]w|jump|spike|surge|\bdip\b|change[ds]?\b|went (up|down)|go(ne)? (up|down)|\bup so much\b|\bway (?:up|down)\b|\b(?:up|down) (?:on|from|vs|versus|compared)\b|\b(?:pushing|driving|dragging|pulling)\b.{0,40}\b(?:up|down)\b|deteriorat|improv|\b(?:is|are|was|were)\s+(?:[\w-]+\s+){0,4}(?:up|down)\b(?! to\b)|变多|变少"
 )
 CONCENTRATION = re.compile(
     r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八"
@@ -28,7 +28,7 @@ CONCENTRATION = re.compile(
 )
 DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distributed|buckets?")
 DETAIL = re.compile(
-    r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
+    r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
     r"|(?<!how many )(?<!number of )\b(tickets|surveys) (where|that|which|whose)\b|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list"
 )
@@ -40,7 +40,7 @@ LOW_SCORE = re.compile(
     r"低分|差评|打低分|不满意|评分很低|评分低|低评分|\blow[- ]scor|\bbad (review|rating|score)s?|\bunhappy\b|dissatisfied|detractors?|poor (rating|score)s?"
 )
 RANK = re.compile(
-    r"偏高|偏低|排名|排行|排序|按.{0,6}排|从.{1,3}到.{1,3}排|\brank|\branking|\bleaderboard|sorted by|order by"
+    r"偏高|偏低|排名|排行|排序|排个[名序]|排[一]?下[名序]|按.{0,6}排|从.{1,3}到.{1,3}排|\brank|\branking|\bleaderboard|sorted by|order by"
 )
 FOLLOW_UP = re.compile(
     r"呢[?？.。!！]*$|^那|^那么|^换成|^改成|^改为|^换为|^只看|^仅看|^再|再看|^同样|^也|^还有|^如果|^分别"
@@ -52,7 +52,7 @@ EXCLUDE = re.compile(
     r"|not counting|leaving out|leave out|without|w/o|besides|ignoring|outside( of)?|not in|not from|not on|not via|not through|not|non-?"
     r"|(that |which |who )?(weren't|wasn't|aren't|isn't|were not|was not|are not|is not|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
 )
-NEGATION_AFTER = re.compile(r"^\s*(以外|之外|外|除外|不要|不算|不含|不计|out\b)")
+NEGATION_AFTER = re.compile(r"^\s*(?:的\s*)?(以外|之外|外|除外|不要|不算|不含|不计|out\b)")
 SIDE_BY_SIDE = re.compile(
     r"比较|对比|相比|哪个|哪一个|分别|谁的|差多少|差距|相差|区别|差异|\bcompare|\bdiffer|\bdifference|\bgap\b|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
 )
@@ -117,7 +117,7 @@ TOP_N = [
     re.compile(
         r"(\d+)\s*(?:个|名|位|款|家|条)\s*\S{0,6}?(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差)"
     ),
-    re.compile(r"\b(?:top|bottom|best|worst|first|last)\s*(\d+)\b"),
+    re.compile(r"(?<![a-z])(?:top|bottom|best|worst|first|last)\s*(\d+)(?![\d.])"),
     re.compile(r"\bwhich (\d+)\b|哪\s*(\d+)\s*(?:个|名|位|款|家)"),
     re.compile(
         r"\b(\d+)\s+(?:\w+\s+){0,2}?(?:with|by|having) the (?:most|highest|fewest|lowest|least|longest|shortest|largest|worst|best)"
@@ -170,6 +170,7 @@ DURATION = re.compile(
     r"多久|多长时间|时长|耗时|用时|花了?多少时间|几个?小时|几天|最快|最慢|更快|更慢"
     r"|how long|how many (hours|days|minutes)|(?<!\d)(?<!\d )\b(hours?|hrs?|minutes?|mins?|days)\b|time to (resolve|close|respond|fix|first|reply|answer)"
     r"|\bforever\b|\bfastest\b|\bslowest\b|\bquickest\b|\bfaster\b|\bslower\b|\bturnaround\b"
+    r"|\blongest\b|\bshortest\b|最长|最短|too long|so long|\btat\b"
 )
 SHARE = re.compile(
     r"比例|占比|比率|百分比|百分之|几成|份额|\bshare\b|\bpercent(age)?\b|\bportion\b|\bfraction\b|\bratio\b|\bproportion\b|%"
@@ -226,7 +227,7 @@ BREAKDOWN_PHRASE = re.compile(
 )
 # Records asked for by their noun with words between ("show the unassigned tickets in the northwest").
 SHOW_RECORDS = re.compile(
-    r"^(?:pls |please |can you |could you )?(?:show|give|get|pull|find|list|display)(?: me| us)?(?: all| the| any)?(?: [\w-]+){0,3}? (?:tickets|surveys|comments|verbatims|records)\b(?! (?:by|per|count|volume|trend|over))"
+    r"^(?:pls |please |can you |could you )?(?:show|give|get|pull|find|list|display)(?: up| out)?(?: me| us)?(?: all| the| any)?(?: [\w'’-]+){0,3}? (?:tickets|surveys|comments|verbatims|records)\b(?! (?:by|per|count|volume|trend|over))"
     r"|(?:的|那些)[\w-]{0,6}?(?:单子|工单|评价|评论|记录)(?:[?？.。!！]*)$"
 )
 

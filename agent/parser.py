@@ -22,7 +22,7 @@ from semantic_layer.query import MAX_LIMIT, DimensionRef, Filter, OrderBy, Seman
 from semantic_layer.resolve import leaf_metrics, resolve_query
 
 from . import cues, wording
-from .cue_checks import check_cues
+from .cue_checks import CHECKS, check_cues
 from .intent import (
     Clarification,
     ClarifyOption,
@@ -121,6 +121,15 @@ class Reading:
 
     def has(self, pattern: re.Pattern[str]) -> bool:
         return bool(pattern.search(self.text))
+
+    def low_score(self) -> bool:
+        """Words for low scores ("差评", "detractors") that no measure took: a measure named by them
+        ("number of detractors") carries its own condition."""
+        terms = [(start, end) for start, end, role, _ in self.spans if role == "metric"]
+        return any(
+            not any(start <= m.start() < end for start, end in terms)
+            for m in cues.LOW_SCORE.finditer(self.text)
+        )
 
 
 class Planner:
@@ -380,7 +389,10 @@ class Planner:
     def segments(self, reading: Reading) -> tuple[ReadingSegment, ...]:
         """The whole question, in order, each span with what it was read as (phrasing between)."""
         spans = sorted(
-            [*reading.spans, *((p.start, p.end, p.role, None) for p in leftover_pieces(reading.rest))],
+            [
+                *reading.spans,
+                *((p.start, p.end, p.role, None) for p in leftover_pieces(reading.rest, reading.text)),
+            ],
             key=lambda span: (span[0], -span[1]),
         )
         text = reading.text
@@ -554,12 +566,21 @@ class Planner:
                 reading.filters.append(Filter(dimension=flag, op="eq", values=(values.pop(),)))
 
     def metric_condition(self, metric_name: str) -> Filter | None:
-        """A count's own filter as a condition on a dimension, when it is that simple
-        (resolved tickets: status IN ('已解决', '已关闭'))."""
+        """A count's own filter as a condition on a dimension or a record field, when it is that
+        simple (resolved tickets: status IN ('已解决', '已关闭'); detractors: nps_score <= 6)."""
         metric = self.model.metrics_by_name.get(metric_name)
         condition, table = getattr(metric, "filter", None), getattr(metric, "table", "")
+        if getattr(metric, "agg", None) != "count":
+            return None
+        compared = re.fullmatch(r"\s*(\w+)\s*(>=|<=|>|<|=)\s*(-?\d+(?:\.\d+)?)\s*", condition or "")
+        if compared is not None:
+            op = {">=": "gte", "<=": "lte", ">": "gt", "<": "lt", "=": "eq"}[compared.group(2)]
+            for attribute in self.model.attributes:
+                if attribute.table == table and _squash(attribute.sql) == _squash(compared.group(1)):
+                    return Filter(field=attribute.name, op=op, values=(_number(float(compared.group(3))),))  # type: ignore[arg-type]
+            return None
         said = re.fullmatch(r"\s*(\w+)\s*(?:=\s*'([^']*)'|in\s*\((.*)\))\s*", condition or "", re.IGNORECASE)
-        if getattr(metric, "agg", None) != "count" or said is None:
+        if said is None:
             return None
         values = (
             (said.group(2),) if said.group(2) is not None else tuple(re.findall(r"'([^']*)'", said.group(3)))
@@ -683,7 +704,7 @@ class Planner:
 
     def fresh(self, lang: Language, reading: Reading) -> Intent:
         metrics = list(reading.metrics)
-        low_score = reading.has(cues.LOW_SCORE)
+        low_score = reading.low_score()
         keys = {t.primary_key for t in self.model.tables}
         wants_detail = (
             reading.has(cues.DETAIL) or (low_score and not metrics) or bool(keys & set(reading.fields))
@@ -693,7 +714,7 @@ class Planner:
             wants_detail = wants_detail or all(
                 self.is_plain_count(m) or self.attribute_for(m) for m in metrics
             )
-        if wants_detail and reading.dimensions and metrics and not reading.has(cues.LOW_SCORE):
+        if wants_detail and reading.dimensions and metrics and not low_score:
             wants_detail = False  # "FCR不到七成的客服名单": a list of agents is a breakdown by agent
         if wants_detail:
             return self.detail(lang, reading)
@@ -705,7 +726,7 @@ class Planner:
             if implied is None:
                 return self.clarify_headline(lang, reading)
             metrics = [implied]
-        filters = list(reading.filters)
+        filters = [f for f in reading.filters if not _examples_of(f, reading)]
         if low_score:
             filters += self.low_score_filters()
         metrics, record_filters, metric_filters = self.thresholds(reading, metrics, detail=False)
@@ -960,24 +981,19 @@ class Planner:
 
     def detail(self, lang: Language, reading: Reading) -> Intent:
         filters = list(reading.filters) + self.flag_filters(reading.metrics)
-        if reading.has(cues.LOW_SCORE):
+        if reading.low_score():
             filters += self.low_score_filters()
         _, record, on_groups = self.thresholds(reading, list(reading.metrics), detail=True)
         reading.unplaced += [str(f.values[0]) for f in on_groups]  # a list has no groups to compare
         filters += record
         for name in reading.metrics:  # a list shows records: a count names a condition on them, or is asked
-            if (
-                record
-                or self.flag_dimension(name)
-                or self.is_plain_count(name)
-                or self.attribute_for(name, detail=True)
-            ):
+            if record or self.flag_dimension(name) or self.is_plain_count(name):
                 continue  # ("took more than 72 hours to resolve": the duration is the condition)
-            condition = self.metric_condition(name)  # "resolved tickets from VIP customers"
+            condition = self.metric_condition(name)  # "resolved tickets from VIP customers", "detractors"
             if condition is not None:
                 filters.append(condition)
-            else:  # "没解决的单子列出来": open is a snapshot, no condition on a record
-                reading.unplaced.append(name)
+            elif not self.attribute_for(name, detail=True):  # "NPS of 0": the field it is defined on
+                reading.unplaced.append(name)  # "没解决的单子列出来": open is a snapshot, no condition
         fields = self.detail_fields(reading, filters)
         time_range, notes = self.time_range(lang, reading)
         query = SemanticQuery(
@@ -1091,13 +1107,15 @@ class Planner:
         """ "How are we doing?", "top 5 cities", "上个月的数据": every word understood but no measure named.
         Asked back with the headline measures (those of the catalog's questions first), each option the
         question as read with that measure; refused when a word is not understood either."""
-        if unknown_words(reading.rest):
+        if unknown_words(reading.rest, reading.text):
             return self.unsupported(lang, reading.text, "no_metric")
         names = [m for q in self.model.verified_questions for m in q.query.get("metrics", ())]
         names += [m.name for m in self.model.metrics if not m.hidden]
+        asked = [fits for cue, fits, _ in CHECKS if cue.search(reading.cue_text)]  # "how long": durations
         options: list[ClarifyOption] = []
         for name in dict.fromkeys(names):
-            if self.model.metric(name).hidden:
+            metric = self.model.metric(name)
+            if metric.hidden or not all(fits(metric) for fits in asked):
                 continue
             try:
                 intent = self.fresh(lang, Reading(**{**reading.__dict__, "metrics": [name], "ambiguous": []}))
@@ -1343,7 +1361,7 @@ class Planner:
             _, record, on_groups = self.thresholds(with_metrics, metrics, detail=base.is_detail)
             reading.unplaced += with_metrics.unplaced
             filters += [f for f in record + on_groups if f not in filters]
-        if reading.has(cues.LOW_SCORE):
+        if reading.low_score():
             filters += [f for f in self.low_score_filters() if f not in filters]
         return filters, groupings
 
@@ -1442,6 +1460,16 @@ def _mentioned(state: ConversationState, intent: Intent) -> Shown | None:
     return state.mentioned
 
 
+def _examples_of(condition: Filter, reading: Reading) -> bool:
+    """ "for each resolution type (remote vs on-site vs replacement etc)": values listed as examples of
+    a grouped dimension ("etc", "等等") name no filter."""
+    return (
+        condition.dimension in reading.dimensions
+        and condition.op == "in"
+        and bool(re.search(r"\betc\b|\band so on\b|等等|等(?=\s*[)）,.;!?]|\s*$)", reading.text))
+    )
+
+
 def _qualifies_value(match: Match, dimension: str, values: list[Match], work: str) -> bool:
     """ "电话渠道", "South China region": a dimension word next to one of its own values names no grouping."""
     for value in values:
@@ -1493,10 +1521,14 @@ def _grain_for(time_range: TimeRange | None) -> str:
 def _compared_period(text: str) -> str:
     """The period a comparison with no period named is about: this week for week-over-week (周环比,
     WoW), this quarter for quarter-over-quarter, else this month."""
-    if re.search(r"(?<![a-z])wow(?![a-z])|week[- ]over[- ]week|周环比|周同比|比上周|较上周", text):
+    than_last = r"(?:than|vs\.?|versus|compared (?:with|to)|against) (?:the )?(?:last|previous|prior)"
+    if re.search(
+        rf"(?<![a-z])wow(?![a-z])|week[- ]over[- ]week|周环比|周同比|比上周|较上周|{than_last} week", text
+    ):
         return "this_week"
     if re.search(
-        r"(?<![a-z])qoq(?![a-z])|quarter[- ]over[- ]quarter|季度环比|季环比|比上季度?|较上季度?", text
+        rf"(?<![a-z])qoq(?![a-z])|quarter[- ]over[- ]quarter|季度环比|季环比|比上季度?|较上季度?|{than_last} quarter",
+        text,
     ):
         return "this_quarter"
     return "this_month"

@@ -37,6 +37,13 @@ _TYPO_FIXES = {
     "teh": "the",
     "whats": "what's",
 }
+# Chat shorthand for periods and units: spelt out so that every pass reads one word for each.
+_SHORTHAND = {
+    "qtr": "quarter", "qtrs": "quarters", "wk": "week", "wks": "weeks", "yr": "year", "yrs": "years",
+    "mth": "month", "mths": "months", "hr": "hour", "hrs": "hours", "mins": "minutes",
+    "qtd": "quarter to date", "wtd": "week to date", "w/o": "without", "u": "you", "thx": "thanks",
+}  # fmt: skip
+_SHORTHANDS = re.compile(r"(?<![\w/])(" + "|".join(re.escape(w) for w in _SHORTHAND) + r")(?![\w/]|\.\w)")
 _TYPOS = re.compile(r"\b(" + "|".join(_TYPO_FIXES) + r")\b")
 _EN_NUMBER = re.compile(r"\b(" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True)) + r")\b")
 
@@ -62,6 +69,7 @@ def normalize(text: str) -> str:
     text = text.replace("，", ",").replace("。", ".").replace("？", "?").replace("、", ",")
     text = _EN_NUMBER.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
     text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group(1)], text)
+    text = _SHORTHANDS.sub(lambda m: _SHORTHAND[m.group(1)], text)
     # half an hour is 30 minutes; 破万 / 过万 is more than 10000
     text = re.sub(r"\b(?:half an hour|half hour|1/2 hour)\b", "30 minutes", text)
     text = re.sub(r"(?<![一二三四五六七八九十\d])半(?:个)?小时", "30分钟", text)
@@ -93,5 +101,8 @@ def has_cjk(text: str) -> bool:
 
 
 def language_of(text: str) -> str:
-    """zh when the text has Chinese characters, else en."""
-    return "zh" if has_cjk(text) else "en"
+    """zh when the text is written in Chinese: it has Chinese characters and is not an English sentence
+    quoting a few of them ("how long for 华南 last month" is English)."""
+    chinese = sum(1 for ch in text if is_cjk(ch))
+    english = len(re.findall(r"[a-zA-Z]{2,}", text))
+    return "zh" if chinese and not (english >= 3 and english * 2 > chinese) else "en"

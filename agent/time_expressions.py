@@ -166,8 +166,19 @@ class _Finder:
             parts = match.groupdict()
             day = _day(_int(parts["y"]), _month_number(parts["m"]), int(parts["d"]), self.today)
             if day is not None:
+                since = self.since_day(match.span())
+                if since is not None:  # "11月11日以来", "since nov 11": from that day to today
+                    return self.absolute(day, self.today + timedelta(days=1), since)
                 return self.absolute(day, day + timedelta(days=1), match.span())
         return None
+
+    def since_day(self, span: tuple[int, int]) -> tuple[int, int] | None:
+        """The span with its "since" words when a day is said to start an open range, else None."""
+        after = _SINCE_AFTER.match(self.text[span[1] :])
+        before = _SINCE_BEFORE.search(self.text[: span[0]])
+        if not (after or before):
+            return None
+        return (before.start() if before else span[0], span[1] + (after.end() if after else 0))
 
     # "双11", "国庆那几天", "618", "10.1-10.7": named shopping days and holidays of Chinese service teams
     def holidays(self) -> TimeMatch | None:
@@ -191,15 +202,16 @@ class _Finder:
             if match:
                 first = _day(None, month, day, self.today)
                 if first is not None:
-                    since = re.match(r"\s*(以来|之后|后|起)", self.text[match.end() :])
-                    if since or re.search(r"since\s*$", self.text[: match.start()]):
-                        span = (match.start(), match.end() + (since.end() if since else 0))
-                        return self.absolute(first, self.today + timedelta(days=1), span)
+                    dated = _DATED.match(self.text[match.end() :])  # "singles day (nov 11)": its date
+                    end = match.end() + (dated.end() if dated else 0)
+                    since = self.since_day((match.start(), end))
+                    if since is not None:
+                        return self.absolute(first, self.today + timedelta(days=1), since)
                     if days == 0:  # "双十一那周": the calendar week holding the day
                         offset = (first.weekday() - (6 if self.week_start == "sunday" else 0)) % 7
                         week = first - timedelta(days=offset)
                         return self.absolute(week, week + timedelta(days=7), match.span())
-                    return self.absolute(first, first + timedelta(days=days), match.span())
+                    return self.absolute(first, first + timedelta(days=days), (match.start(), end))
         return None
 
     # "前天", "上周五", "last friday", "这周末", "last weekend", "上上个月", "the week before last"
@@ -219,7 +231,7 @@ class _Finder:
             )
             return self.absolute(saturday, saturday + timedelta(days=2), weekend.span())
         weekday = re.search(
-            r"(上|这|本)(?:个)?(?:周|星期|礼拜)([一二三四五六日天])(?![共下些样般直起定点])|(last|this) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+            r"(上|这|本)(?:个)?(?:周|星期|礼拜)([一二三四五六日天])(?![共下些样般直起定点次])|(last|this) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
             self.text,
         )
         if weekday:
@@ -525,6 +537,15 @@ _EN_DAY_FIRST = re.compile(
     + r")\b\.?(?:,?\s*(?P<y>\d{4}))?"
 )
 _ISO_DAY = re.compile(_date_pattern("iso", ""))
+_SINCE_AFTER = re.compile(r"\s*(?:以来|之后|后|起|开始|至今|到现在|到今天)")
+_SINCE_BEFORE = re.compile(r"(?:since|from|自|从)\s*(?:the\s+)?$")
+_DATED = re.compile(
+    r"\s*[(（]\s*(?:"
+    + _date_pattern("en", "").replace("?P<", "?P<x")
+    + "|"
+    + _date_pattern("zh", "").replace("?P<", "?P<z")
+    + r"|\d{1,2}[./]\d{1,2})\s*[)）]"
+)
 _WEEKDAYS = {
     "一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "monday": 0, "tuesday": 1,
     "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,

@@ -59,7 +59,9 @@ _CUES = (
     *(pattern for pattern, _ in cues.SUPERLATIVES),
 )  # fmt: skip
 MIN_ZH_RUN = 2
-MIN_EN_WORD = 3  # shorter leftovers are word endings a cue left behind ("trend|ed") or noise
+MIN_EN_WORD = 3
+"""Shorter leftovers still attached to a read word are its ending ("trend|ed"), not a word; standing
+alone they are words like any other ("this qtr", "tix")."""
 
 Role = Literal["cue", "phrasing", "unknown"]
 
@@ -73,9 +75,9 @@ class Piece:
     role: Role
 
 
-def leftover_pieces(rest: str) -> list[Piece]:
-    """Every word left in `rest` (a question with what was understood blanked out), in order: a cue
-    word that shapes the answer, phrasing, or unknown."""
+def leftover_pieces(rest: str, question: str) -> list[Piece]:
+    """Every word left in `rest` (the `question` with what was understood blanked out), in order: a
+    cue word that shapes the answer, phrasing, or unknown."""
     pieces: list[Piece] = []
     text = rest
     for pattern in _CUES:
@@ -93,9 +95,18 @@ def leftover_pieces(rest: str) -> list[Piece]:
         pieces.append(Piece(match.start(), match.end(), "unknown"))
     for match in _EN_WORD.finditer(text):
         word = match.group(0).strip("'-")
-        known = len(word) <= MIN_EN_WORD or word in words.en_words or word.rstrip("s") in words.en_words
+        known = (
+            (len(word) <= MIN_EN_WORD and _attached(question, match.start(), match.end()))
+            or word in words.en_words
+            or word.rstrip("s") in words.en_words
+        )
         pieces.append(Piece(match.start(), match.end(), "phrasing" if known else "unknown"))
     return sorted(pieces, key=lambda p: p.start)
+
+
+def _attached(question: str, start: int, end: int) -> bool:
+    before, after = question[start - 1 : start], question[end : end + 1]
+    return before.isalnum() or before in ("'", "’") or after.isalnum()
 
 
 def _chinese(run: str, offset: int, words: Lexicon) -> list[Piece]:
@@ -121,9 +132,10 @@ def _chinese(run: str, offset: int, words: Lexicon) -> list[Piece]:
     return pieces
 
 
-def unknown_words(rest: str) -> list[str]:
-    """The unknown words of `rest`, in order, without repeats."""
-    found = [rest[p.start : p.end].strip("'-") for p in leftover_pieces(rest) if p.role == "unknown"]
+def unknown_words(rest: str, text: str) -> list[str]:
+    """The unknown words of `rest` (`text` with what was understood blanked out), in order, without
+    repeats."""
+    found = [rest[p.start : p.end].strip("'-") for p in leftover_pieces(rest, text) if p.role == "unknown"]
     return list(dict.fromkeys(found))
 
 

@@ -75,7 +75,7 @@ def test_the_phrasing_lexicon_is_data_and_classifies_every_word() -> None:
     words = lexicon()
     assert "帮我" in words.zh_pattern.pattern and "please" in words.en_words
     rest = "帮我 看下    压着 的 weather"
-    pieces = [(rest[p.start : p.end], p.role) for p in leftover_pieces(rest)]
+    pieces = [(rest[p.start : p.end], p.role) for p in leftover_pieces(rest, rest)]
     assert ("压着", "unknown") in pieces and ("weather", "unknown") in pieces
     assert ("帮我", "phrasing") in pieces
 
@@ -112,12 +112,26 @@ def test_no_measure_named_asks_which_with_complete_questions(planner: Planner, q
         ("how many tickets came in this weekend", date(2026, 11, 14), date(2026, 11, 16)),
         ("上上个月解决率", date(2026, 9, 1), date(2026, 10, 1)),
         ("2025年Q4的NPS", date(2025, 10, 1), date(2026, 1, 1)),
+        ("NPS since Nov 11", date(2026, 11, 11), date(2026, 11, 16)),
+        ("11月11日以来的NPS", date(2026, 11, 11), date(2026, 11, 16)),
+        ("complaints since Singles Day (Nov 11)", date(2026, 11, 11), date(2026, 11, 16)),
+        ("FCR for this qtr?", date(2026, 10, 1), date(2027, 1, 1)),
+        ("本周一次解决率", date(2026, 11, 9), date(2026, 11, 16)),  # 本周 + 一次解决率, not 周一
+        ("is our FRT better or worse than last week?", date(2026, 11, 9), date(2026, 11, 16)),
     ],
 )
 def test_days_and_day_ranges_are_read(planner: Planner, question: str, start: date, end: date) -> None:
     intent = planner.plan(question).intent
     assert intent.query is not None and intent.query.time_range is not None
     assert (intent.query.time_range.start, intent.query.time_range.end) == (start, end)
+
+
+def test_short_words_standing_alone_are_words_and_endings_are_not(planner: Planner) -> None:
+    assert [s.text for s in planner.plan("tickets by zzz").intent.reading if s.role == "unknown"] == ["zzz"]
+    trended = planner.plan("How has customer satisfaction trended?").intent
+    assert trended.kind == "metric" and not [s for s in trended.reading if s.role == "unknown"]
+    weekly = planner.plan("split this week's tickets by priority").intent
+    assert weekly.kind == "metric" and not [s for s in weekly.reading if s.role == "unknown"]
 
 
 def test_a_number_no_pass_placed_is_asked_about(planner: Planner) -> None:
@@ -291,6 +305,29 @@ def test_lists_turn_counts_into_conditions_or_ask(planner: Planner) -> None:
     assert ("status", "in", frozenset({"已解决", "已关闭"})) in _filters(resolved)
     open_now = planner.plan("没解决的那些单子列出来").intent  # open is a snapshot: no record condition
     assert open_now.kind == "clarify"
+
+
+def test_a_count_defined_by_a_score_range_is_its_condition_in_a_list(planner: Planner) -> None:
+    count = planner.plan("number of detractors last quarter").intent
+    assert count.query is not None and list(count.query.metrics) == ["detractor_count"]
+    assert not count.query.filters  # the measure carries its own condition; no low-score filter
+    listed = planner.plan("贬损者名单").intent
+    assert listed.kind == "detail" and ("nps_score", "lte", frozenset({6})) in _filters(listed)
+
+
+def test_cues_in_chinese_context_and_after_a_value(planner: Planner) -> None:
+    top = planner.plan("这个月客诉top5的机型").intent
+    assert top.query is not None and top.query.limit == 5 and top.query.order_by[0].desc
+    ranked = planner.plan("今年各大区投诉率排个名").intent
+    assert ranked.query is not None and ranked.query.order_by and ranked.query.limit is None
+    excluded = planner.plan("技术支持组的满意度，门店的不算").intent
+    assert ("channel", "ne", frozenset({"门店"})) in _filters(excluded)
+    listed = planner.plan("今天首次响应超过2小时的工单有哪些").intent
+    assert listed.kind == "detail"
+    why = planner.plan("这个月单量怎么突然变多了").intent
+    assert why.kind == "explain_change" and why.query is not None and why.query.compare == "previous_period"
+    longest = planner.plan("which issue category takes the longest to resolve").intent
+    assert longest.kind == "clarify"  # how long, never the count of resolved tickets
 
 
 def test_superlative_adjectives_pick_one_and_concentration_words_name_no_value(planner: Planner) -> None:

@@ -44,7 +44,7 @@ def test_catalog_lists_public_metrics_in_the_requested_language(client: TestClie
     zh = client.get("/api/catalog").json()
     en = client.get("/api/catalog", params={"lang": "en"}).json()
     names = [m["name"] for m in zh["metrics"]]
-    assert "avg_csat" in names and "promoter_count" not in names  # hidden building blocks stay out
+    assert "avg_csat" in names and "nps_response_count" not in names  # hidden building blocks stay out
     csat_zh = next(m for m in zh["metrics"] if m["name"] == "avg_csat")
     csat_en = next(m for m in en["metrics"] if m["name"] == "avg_csat")
     assert (csat_zh["label"], csat_en["label"]) == ("满意度", "CSAT")
