@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
-from semantic_layer.model import Language, Metric, SemanticModel, SimpleMetric, SnapshotMetric
-from semantic_layer.query import OrderBy, SemanticQuery
+from semantic_layer.model import Language, Metric, RatioMetric, SemanticModel, SimpleMetric, SnapshotMetric
+from semantic_layer.query import Filter, OrderBy, SemanticQuery
 
 from . import cues, wording
 from .intent import Clarification, ClarifyOption, Intent
@@ -58,8 +58,91 @@ def check_cues(model: SemanticModel, lang: Language, reading: Reading, intent: I
             continue
         if any(fits(model.metric(name)) or _says(cue, model.metric(name)) for name in query.metrics):
             continue
+        repaired = _repaired(model, reading, query, fits, key)
+        if repaired is not None:
+            return intent.model_copy(update={"query": repaired, "confidence": min(intent.confidence, 0.75)})
         return _ask(model, lang, reading.text, intent, query, fits, key)
     return intent
+
+
+def _repaired(
+    model: SemanticModel, reading: Reading, query: SemanticQuery, fits: Callable[[Metric], bool], key: str
+) -> SemanticQuery | None:
+    """The query with its first metric swapped for the one measure of the same thing the cue asks for,
+    when there is exactly one: "how many tickets breached SLA" is the breach rate's numerator, "what
+    share of tickets were complaints" the rate over the complaint count, "how long to resolve" the
+    duration whose own words share the word that named the resolved count. None when unsure."""
+    name = query.metrics[0]
+    metric = model.metric(name)
+    visible = [m for m in model.metrics if not m.hidden]
+    if key == "count" and isinstance(metric, RatioMetric):
+        numerator = model.metric(metric.numerator)
+        if numerator.hidden or not fits(numerator):
+            return None
+        both = numerator.name in _named(reading)  # "how many surveys, and the response rate": both asked
+        return _with_metrics(query, (numerator.name, name) if both else (numerator.name,))
+    if key == "share" and is_count(metric) and not any(f.field for f in query.filters):
+        rates = [m for m in visible if isinstance(m, RatioMetric) and fits(m)]
+        others = _named(reading) - {name}
+        of = [m for m in rates if m.denominator == name and m.numerator in others]  # "portion of resolved
+        of = of or [m for m in rates if m.numerator == name and m.denominator in others]  # tickets reopened"
+        if not others:  # "what share were complaints"; by region it could be each region's share: asked
+            of = [m for m in rates if m.numerator == name] if not query.dimensions else []
+        if len(of) != 1:
+            return None
+        replaced = _with_metric(query, of[0].name)
+        counted = model.metric(of[0].numerator)
+        return replaced and replaced.model_copy(
+            update={"filters": tuple(f for f in replaced.filters if not _is_condition_of(model, f, counted))}
+        )
+    if key == "duration":
+        said = [
+            reading.text[start:end]
+            for start, end, role, ref in reading.spans
+            if role == "metric" and ref == name
+        ]
+        stems = [
+            w[:5] if w.isascii() else w
+            for text in said
+            for w in re.findall(r"[a-z]{4,}|[\u4e00-\u9fff]{2,}", text)
+        ]
+        same = [m for m in visible if fits(m) and stems and any(_shares(m, stem) for stem in stems)]
+        return _with_metric(query, same[0].name) if len(same) == 1 else None
+    return None
+
+
+def _is_condition_of(model: SemanticModel, condition: Filter, count: Metric) -> bool:
+    """Whether a filter is the count's own condition (reopened = true for the reopened count): the
+    rate of that count already counts it, so keeping it would make the rate 100%."""
+    if not condition.dimension or not isinstance(count, SimpleMetric) or not count.filter:
+        return False
+    on = model.dimension(condition.dimension).on.get(count.table, "")
+    return condition.values == (True,) and _squash(on) == _squash(count.filter)
+
+
+def _squash(sql: str) -> str:
+    return re.sub(r"\s+", "", sql).lower()
+
+
+def _named(reading: Reading) -> set[str]:
+    """Every metric a word of the question could name."""
+    return {
+        n.strip() for _, _, role, ref in reading.spans if role == "metric" and ref for n in ref.split("|")
+    }
+
+
+def _shares(metric: Metric, stem: str) -> bool:
+    words = [metric.label.get("zh"), metric.label.get("en"), *metric.synonyms.all()]
+    if stem.isascii():
+        return any(re.search(rf"\b{re.escape(stem)}", normalize(w)) for w in words if w)
+    return any(stem in normalize(w) for w in words if w)
+
+
+def _with_metrics(query: SemanticQuery, names: tuple[str, ...]) -> SemanticQuery | None:
+    replaced = _with_metric(query, names[0])
+    if replaced is None or len(names) == 1:
+        return replaced
+    return replaced.model_copy(update={"metrics": names})
 
 
 def _says(cue: re.Pattern[str], metric: Metric) -> bool:

@@ -70,6 +70,7 @@ _COUNT_WORDS = re.compile(r"多少|几|数量|总数|量$|\bcount\b|\bnumber\b|\
 _COMPARE_WORDS = re.compile(
     r"比(?=\s*(?:\d|上|去|前))|对比|比较|相比|(?:跟|和|与).{0,8}比|\bcompare|\bvs\b|versus|against|side by side"
 )
+_RECORD_UNIT = re.compile(r"tickets?|单|件|张")
 _SEPARATOR = re.compile(r"^(?:\s|,|、|和|与|及|跟|以及|或者?|\band\b|\bor\b|\bnor\b|&|/|\+|的)*$")
 
 
@@ -349,7 +350,7 @@ class Planner:
                 blank(reference.span(), "reference", "all" if count == 0 else str(count))
                 break
         for pattern, direction in cues.SUPERLATIVES:
-            if pattern.search(text):
+            if pattern.search(reading.cue_text):  # not "at least 500"
                 reading.direction = direction
                 break
         reading.singular = reading.singular or bool(cues.SINGULAR_WHICH.search(text))
@@ -796,9 +797,23 @@ class Planner:
         most common", "top 5 boroughs"): the one plain, visible count of the dimension's own table;
         None when there is no such question or no single such count."""
         ranked = reading.direction in ("high", "low") or reading.top_n is not None or reading.has(cues.RANK)
-        if not ranked or not reading.dimensions:
+        counted = [f.dimension for f in reading.filters if f.dimension and f.op in ("eq", "in")]
+        records = [unit for *_, unit, _ in reading.thresholds if unit and _RECORD_UNIT.fullmatch(unit)]
+        for unit in records:  # "cities with at least 500 tickets": the count the unit names
+            named_count = self.count_named_by(unit)
+            if named_count:
+                return named_count
+        if (ranked or records) and reading.dimensions:
+            named = reading.dimensions[0]  # "top 5 boroughs", "cities with at least 500 tickets"
+        elif (
+            counted
+            and (reading.has(cues.HOW_MANY) or reading.has(_COUNT_WORDS))
+            and not any(p.search(reading.cue_text) for p in (cues.DURATION, cues.SHARE, _AVERAGE, _MEDIAN))
+        ):
+            named = counted[0]  # "how many P1s this week": the records with that value
+        else:
             return None
-        dimension = self.model.dimension(reading.dimensions[0])
+        dimension = self.model.dimension(named)
         counts = [
             m.name
             for m in self.model.metrics
@@ -898,6 +913,8 @@ class Planner:
             return max(before)[1]
         if candidates:
             return min((p, name) for name, p in candidates.items())[1]
+        if unit and _RECORD_UNIT.fullmatch(unit) and not detail:
+            return self.count_named_by(unit)  # "at least 500 tickets" with no measure named
         if not unit_format:
             return None
         same = [a.name for a in self.model.attributes if a.format == unit_format]
@@ -906,6 +923,11 @@ class Planner:
         if not same:
             same = [a.name for a in self.model.attributes if a.format in _DURATIONS]
         return same[0] if len(same) == 1 else None  # a duration of what? asked, not guessed
+
+    def count_named_by(self, unit: str) -> str | None:
+        """The plain count a threshold's unit names ("500 tickets": the ticket count)."""
+        names = [n for m in self.vocabulary.find(unit) for n in m.names("metric") if self.is_plain_count(n)]
+        return names[0] if names else None
 
     def format_of(self, name: str) -> str | None:
         item = self.model.metrics_by_name.get(name) or self.model.attributes_by_name.get(name)

@@ -23,7 +23,7 @@ _DIGITS = {
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMBER = re.compile(r"[零〇一二两俩三四五六七八九十百千]+")
 _EN_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "a couple of": 2,
     "a few": 3, "several": 3,
 }  # fmt: skip
@@ -44,6 +44,12 @@ _SHORTHAND = {
     "qtd": "quarter to date", "wtd": "week to date", "w/o": "without", "u": "you", "thx": "thanks",
 }  # fmt: skip
 _SHORTHANDS = re.compile(r"(?<![\w/])(" + "|".join(re.escape(w) for w in _SHORTHAND) + r")(?![\w/]|\.\w)")
+# "one" is a number only where a number is expected ("more than one contact", "one star", "top one");
+# elsewhere it is a word ("quick one", "in one table", "that one").
+_ONE = re.compile(
+    r"\b(than|least|most|top|first|last|over|under|above|below|exactly|gave|rated|scored|a) one\b"
+    r"|\bone(?=[ -](?:day|week|month|quarter|year|hour|minute|star|point|contact|time)s?\b)"
+)
 _TYPOS = re.compile(r"\b(" + "|".join(_TYPO_FIXES) + r")\b")
 _EN_NUMBER = re.compile(r"\b(" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True)) + r")\b")
 
@@ -68,6 +74,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("，", ",").replace("。", ".").replace("？", "?").replace("、", ",")
     text = _EN_NUMBER.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
+    text = _ONE.sub(lambda m: f"{m.group(1)} 1" if m.group(1) else "1", text)
     text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group(1)], text)
     text = _SHORTHANDS.sub(lambda m: _SHORTHAND[m.group(1)], text)
     # half an hour is 30 minutes; 破万 / 过万 is more than 10000

@@ -58,6 +58,7 @@ _CUES = (
     cues.SHARE, cues.HOW_MANY, cues.ADD, cues.DROP_FILTER,
     *(pattern for pattern, _ in cues.SUPERLATIVES),
 )  # fmt: skip
+_OTHER_ONE = re.compile(r"\bthe other (?:one|ones)\b|另一个|另外一个|另外那个|另外几个")
 MIN_ZH_RUN = 2
 MIN_EN_WORD = 3
 """Shorter leftovers still attached to a read word are its ending ("trend|ed"), not a word; standing
@@ -93,8 +94,11 @@ def leftover_pieces(rest: str, question: str) -> list[Piece]:
         pieces += _chinese(run.group(0), run.start(), words)
     for match in _NUMBER.finditer(text):  # a number no pass placed (not a time, limit or threshold)
         pieces.append(Piece(match.start(), match.end(), "unknown"))
+    for match in _OTHER_ONE.finditer(text):  # "the other one": which one? nothing shown says
+        pieces.append(Piece(match.start(), match.end(), "unknown"))
+        text = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
     for match in _EN_WORD.finditer(text):
-        word = match.group(0).strip("'-")
+        word = re.sub(r"['’]s$", "", match.group(0)).strip("'-")
         known = (
             (len(word) <= MIN_EN_WORD and _attached(question, match.start(), match.end()))
             or word in words.en_words
@@ -147,7 +151,8 @@ def out_of_scope(words: list[str]) -> list[str]:
 def out_of_scope_in(rest: str) -> list[str]:
     """Chinese out-of-scope words left anywhere in `rest`, also where a function character split them
     from the unknown words ("我们和美的的投诉率": 美的 is a competitor, not 美 + 的)."""
-    return [w for w in lexicon().out_of_scope_zh if len(w) > 1 and w in rest.replace(" ", "")]
+    found = [w for w in lexicon().out_of_scope_zh if len(w) > 1 and w in rest.replace(" ", "")]
+    return [w for w in found if not any(w != other and w in other for other in found)]  # 花多少钱, not 多少钱
 
 
 def actions(words: list[str]) -> list[str]:
@@ -156,4 +161,8 @@ def actions(words: list[str]) -> list[str]:
 
 
 def _listed(words: list[str], zh: tuple[str, ...], en: frozenset[str]) -> list[str]:
-    return [w for w in words if any(z in w for z in zh) or w in en or w.rstrip("s") in en]
+    def english(word: str) -> bool:
+        word = re.sub(r"['’]s$", "", word)  # "midea's"
+        return word in en or word.rstrip("s") in en
+
+    return [w for w in words if any(z in w for z in zh) or english(w)]

@@ -327,7 +327,49 @@ def test_cues_in_chinese_context_and_after_a_value(planner: Planner) -> None:
     why = planner.plan("这个月单量怎么突然变多了").intent
     assert why.kind == "explain_change" and why.query is not None and why.query.compare == "previous_period"
     longest = planner.plan("which issue category takes the longest to resolve").intent
-    assert longest.kind == "clarify"  # how long, never the count of resolved tickets
+    assert longest.query is not None and list(longest.query.metrics) == ["avg_resolution_hours"]
+
+
+@pytest.mark.parametrize(
+    ("question", "metrics"),
+    [
+        ("how many tickets breached SLA this week", ["response_sla_breach_count"]),  # the rate's numerator
+        (
+            "how many surveys did we get and what's the response rate",
+            ["survey_count", "survey_response_rate"],
+        ),
+        ("what share of tickets were complaints last month", ["complaint_rate"]),
+        ("on average how long does it take us to resolve a ticket", ["avg_resolution_hours"]),
+        ("how many P1s this week", ["ticket_count"]),  # a value counted: its records
+        ("cities with at least 500 tickets this month", ["ticket_count"]),  # the unit names the count
+    ],
+)
+def test_a_cue_picks_the_one_measure_of_the_same_thing(
+    planner: Planner, question: str, metrics: list[str]
+) -> None:
+    intent = planner.plan(question).intent
+    assert intent.kind == "metric" and intent.query is not None
+    assert list(intent.query.metrics) == metrics
+
+
+def test_a_rate_of_a_flag_drops_the_flag_and_unsure_cues_still_ask(planner: Planner) -> None:
+    reopened = planner.plan("what portion of resolved tickets get reopened in 华中").intent
+    assert reopened.query is not None and list(reopened.query.metrics) == ["reopen_rate"]
+    assert _filters(reopened) == {("region", "eq", frozenset({"华中"}))}  # never reopened = true: 100%
+    scored = planner.plan("what percent of surveys were 4 or 5 stars this month").intent
+    assert scored.kind == "clarify"
+
+
+def test_one_is_a_number_only_where_a_number_goes(planner: Planner) -> None:
+    quick = planner.plan("quick one - complaint rate QTD?").intent
+    assert quick.query is not None and list(quick.query.metrics) == ["complaint_rate"]
+    other = _plan(planner, "CSAT by region this month", "hmm what about the other one")
+    assert other.kind == "clarify"  # which other one? nothing shown says
+
+
+def test_sales_money_and_competitors_possessive_are_out_of_scope(planner: Planner) -> None:
+    for question in ("how does our CSAT compare with Midea's", "how many AC-300 units did we sell last year"):
+        assert planner.plan(question).intent.kind == "unsupported"
 
 
 def test_superlative_adjectives_pick_one_and_concentration_words_name_no_value(planner: Planner) -> None:
