@@ -70,6 +70,7 @@ _COUNT_WORDS = re.compile(r"多少|几|数量|总数|量$|\bcount\b|\bnumber\b|\
 _COMPARE_WORDS = re.compile(
     r"比(?=\s*(?:\d|上|去|前))|对比|比较|相比|(?:跟|和|与).{0,8}比|\bcompare|\bvs\b|versus|against|side by side"
 )
+_THE_REST = re.compile(r"其他|其它|其余|剩下的?|剩余|\bthe rest\b|\ball other\b|\bthe others\b")
 _RECORD_UNIT = re.compile(r"tickets?|单|件|张")
 _SEPARATOR = re.compile(r"^(?:\s|,|、|和|与|及|跟|以及|或者?|\band\b|\bor\b|\bnor\b|&|/|\+|的)*$")
 
@@ -315,7 +316,8 @@ class Planner:
             if match:
                 group = next(i for i, g in enumerate(match.groups(), start=1) if g)
                 reading.top_n = min(int(match.group(group)), MAX_LIMIT)
-                blank(match.span(group), "limit", str(reading.top_n))
+                whole = pattern is cues.TOP_N[0]  # "排前五", "看前10个": 前 and its counter are the limit
+                blank(match.span() if whole else match.span(group), "limit", str(reading.top_n))
                 break
         for match in cues.THRESHOLD_AFTER.finditer("".join(work)):  # "2 or less" before "of 2"
             after = cues.THRESHOLD_AFTER_OPS[match.group(3)]
@@ -384,6 +386,12 @@ class Planner:
         for pattern in (_MEDIAN, _PERCENTILE, _AVERAGE):  # read with the terms: "90分位也看下", "median?"
             for match in pattern.finditer("".join(work)):
                 blank(match.span(), "cue", "aggregation")
+        negated = {f.dimension for f in reading.filters if f.op in ("ne", "not_in")}
+        for match in _THE_REST.finditer("".join(work)) if negated else ():  # "不算华北，其他大区": the rest
+            blank(match.span(), "phrasing")
+            for start, _, role, ref in reading.spans:  # its dimension is the scope, not a grouping
+                if role == "dimension" and ref in negated and 0 <= start - match.end() <= 1:
+                    reading.dimensions = [d for d in reading.dimensions if d != ref]
         reading.rest = "".join(work)
         return reading
 
@@ -1003,6 +1011,9 @@ class Planner:
 
     def detail(self, lang: Language, reading: Reading) -> Intent:
         filters = list(reading.filters) + self.flag_filters(reading.metrics)
+        for name in reading.dimensions:  # "重开过的工单号": a yes/no named in a list is its yes
+            if self.model.dimension(name).type == "boolean" and not any(f.dimension == name for f in filters):
+                filters.append(Filter(dimension=name, op="eq", values=(True,)))
         if reading.low_score():
             filters += self.low_score_filters()
         _, record, on_groups = self.thresholds(reading, list(reading.metrics), detail=True)

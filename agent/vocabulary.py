@@ -12,7 +12,8 @@ from rapidfuzz import fuzz, process
 
 from semantic_layer.model import SemanticModel
 
-from .text import has_cjk, normalize
+from .sounds import sound_alike
+from .text import has_cjk, is_cjk, normalize
 from .value_index import ValueIndex
 
 TermKind = Literal["metric", "dimension", "value", "field"]
@@ -127,6 +128,12 @@ class Vocabulary:
         self._english = sorted(
             {t.text for t in self.terms if not has_cjk(t.text) and len(t.text) >= 5 and t.kind != "value"}
         )
+        # The words a homophone typo may stand for, by length and first character (a typo keeps the first).
+        self._chinese: dict[tuple[int, str], list[str]] = {}
+        for text in sorted({t.text for t in self.terms if t.kind != "value" and _all_chinese(t.text)}):
+            if len(text) >= 2:
+                self._chinese.setdefault((len(text), text[0]), []).append(text)
+        self._sizes = sorted({size for size, _ in self._chinese}, reverse=True)
 
     def is_hidden(self, match: Match) -> bool:
         """Whether every value reading of `match` is out of the user's scope."""
@@ -155,7 +162,34 @@ class Vocabulary:
             readings = sorted(self._by_text[term_text], key=lambda t: _KIND_RANK[t.kind])
             matches.append(Match(start, end, tuple(readings)))
         matches += self._fuzzy(text, taken)
+        # A one-character term (市) may be part of a longer word typed by sound (超市率 for 超时率).
+        single = [m for m in matches if m.end - m.start == 1]
+        for match in single:
+            taken[match.start] = False
+        sounded = self._homophones(text, taken)
+        inside = [m for m in single if any(s.start <= m.start < s.end for s in sounded)]
+        matches = [m for m in matches if m not in inside] + sounded
         return sorted(matches, key=lambda m: m.start)
+
+    def _homophones(self, text: str, taken: list[bool]) -> list[Match]:
+        """Chinese words left over that sound like a term, typed with a wrong character of the same sound
+        ("满义度", "投述量"); the longest windows win."""
+        found: list[Match] = []
+        for size in self._sizes:
+            for start in range(len(text) - size + 1):
+                end = start + size
+                window = text[start:end]
+                if any(taken[start:end]) or not _all_chinese(window):
+                    continue
+                near = self._chinese.get((size, window[0]), ())
+                term_text = next((t for t in near if sound_alike(window, t)), None)
+                if term_text is None:
+                    continue
+                for j in range(start, end):
+                    taken[j] = True
+                readings = sorted(self._by_text[term_text], key=lambda t: _KIND_RANK[t.kind])
+                found.append(Match(start, end, tuple(readings), fuzzy=True))
+        return found
 
     def _fuzzy(self, text: str, taken: list[bool]) -> list[Match]:
         """English words left over that are a typo away from a term ("complants", "satisfation");
@@ -181,6 +215,10 @@ class Vocabulary:
             )
             found.append(Match(start, end, tuple(readings), fuzzy=True))
         return found
+
+
+def _all_chinese(text: str) -> bool:
+    return all(is_cjk(ch) for ch in text)
 
 
 def _word_bounded(text: str, start: int, end: int) -> bool:

@@ -372,6 +372,44 @@ def test_sales_money_and_competitors_possessive_are_out_of_scope(planner: Planne
         assert planner.plan(question).intent.kind == "unsupported"
 
 
+@pytest.mark.parametrize(
+    ("question", "metric"),
+    [
+        ("今年客户满义度平均几分", "avg_csat"),
+        ("成都今年以来的投述率", "complaint_rate"),
+        ("本月首想时长", "avg_first_response_minutes"),
+        ("上个月超市率", "response_sla_breach_rate"),
+    ],
+)
+def test_a_chinese_typo_that_sounds_like_a_term_is_that_term(
+    planner: Planner, question: str, metric: str
+) -> None:
+    intent = planner.plan(question).intent
+    assert intent.kind == "metric" and intent.query is not None and list(intent.query.metrics) == [metric]
+    assert intent.confidence < 0.85  # a guessed word is said with less confidence
+
+
+def test_words_that_merely_sound_alike_are_not_terms() -> None:
+    from agent.sounds import sound_alike
+
+    assert sound_alike("满义度", "满意度") and sound_alike("工单亮", "工单量")
+    assert not sound_alike("均工", "军工")  # a window across two words: the first character differs
+    assert not sound_alike("市场", "时长")  # no character in common
+    assert not sound_alike("满意度", "满意度")  # the word itself is no typo
+
+
+def test_the_rest_after_an_exclusion_and_yes_no_fields_in_lists(planner: Planner) -> None:
+    rest = planner.plan("不算华北和东北，其他大区整体投诉率多少").intent
+    assert rest.query is not None and not rest.query.dimensions
+    assert ("region", "not_in", frozenset({"华北", "东北"})) in _filters(rest)
+    other = planner.plan("其他渠道的工单量").intent  # with nothing excluded, 其他 is no channel we have
+    assert other.kind == "unsupported"
+    reopened = planner.plan("列一下这个月重开过的工单号").intent
+    assert reopened.kind == "detail" and ("reopened", "eq", frozenset({True})) in _filters(reopened)
+    top = planner.plan("本月结案量排前10的客服").intent
+    assert top.query is not None and top.query.limit == 10
+
+
 def test_superlative_adjectives_pick_one_and_concentration_words_name_no_value(planner: Planner) -> None:
     fastest = planner.plan("fastest team at resolving tickets").intent
     assert fastest.query is not None and fastest.query.limit == 1
