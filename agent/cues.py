@@ -24,17 +24,17 @@ CHANGE = re.compile(
 )
 CONCENTRATION = re.compile(
     r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八"
-    r"|make up (?:the )?(?:bulk|majority|most)|the bulk of|a handful of|\bfew (?:agents|cities|models|regions|teams|customers)\b|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|are) from|concentrat\w*(?: (?:in|among|on) \d+\b)?|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
+    r"|make up (?:the )?(?:bulk|majority|most)|the bulk of|a handful of|\bfew (?:agents|cities|models|regions|teams|customers)\b|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|are) from|concentrat\w*(?: (?:in|among|on) \d+\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
 )
 DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distributed|buckets?")
 DETAIL = re.compile(
     r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
-    r"|(?<!how many )(?<!number of )\b(tickets|surveys) (where|that|which|whose)\b|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list"
+    r"|(?<!how many )(?<!number of )\b(tickets|surveys) (where|that|which|whose)\b|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list"
 )
 TREND = re.compile(
     r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日|怎么走|走得怎么样|走向"
-    r"|\btrend|over time|\bevolution\b|how has .{0,40} changed|how did .{0,40} change|time series|month by month|week by week|day by day"
+    r"|\btrend|over time|\bevolution\b|how has .{0,40} (?:changed|moved)|how did .{0,40} change|time series|month by month|week by week|day by day"
 )
 LOW_SCORE = re.compile(
     r"低分|差评|打低分|不满意|评分很低|评分低|低评分|\blow[- ]scor|\bbad (review|rating|score)s?|\bunhappy\b|dissatisfied|detractors?|poor (rating|score)s?"
@@ -88,7 +88,7 @@ SUPERLATIVES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            r"最多|最高|最大|最长|最慢|最久|最频繁|最严重|\bmost\b|\bhighest\b|\blargest\b|\bbiggest\b|\blongest\b|\bslowest\b|\bgreatest\b|\bmax(imum)?\b|\bheaviest\b"
+            r"最多|最高|最大|最长|最慢|最久|最频繁|最严重|\bmost\b|\bhighest\b|\blargest\b|\bbiggest\b|\blongest\b|\bslowest\b|\bgreatest\b|\bmax(imum)?\b|\bheaviest\b|\bbusiest\b"
         ),
         "high",
     ),
@@ -122,12 +122,14 @@ TOP_N = [
     re.compile(
         r"\b(\d+)\s+(?:\w+\s+){0,2}?(?:with|by|having) the (?:most|highest|fewest|lowest|least|longest|shortest|largest|worst|best)"
     ),
-    re.compile(r"\b(\d+)\s+(?:most|least|highest|lowest|worst|best|slowest|fastest|largest|biggest)\b"),
+    re.compile(
+        r"\b(\d+)\s+(?:most|least|highest|lowest|worst|best|slowest|fastest|largest|biggest|busiest)\b"
+    ),
 ]
 
 THRESHOLD = re.compile(
     r"(north of|south of|not (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
-    r"|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
+    r"|at or (?:under|below|less than)|at or (?:over|above|more than)|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
     r"\s*(?:an? )?(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|个?小时|hours?|hrs?|h\b|天|日|days?|周|weeks?|分|points?|stars?|星|个|张|件|tickets?|单)?"
 )
 # "2 or less", "3星及以下", "20% or more": the comparison after the number
@@ -148,7 +150,8 @@ THRESHOLD_OPS = {
     "not above": "lte", "not over": "lte", "not more than": "lte", "not higher than": "lte", "not greater than": "lte",
     "not below": "gte", "not under": "gte", "not less than": "gte", "not lower than": "gte", "not fewer than": "gte",
     ">=": "gte", "≥": "gte", "不低于": "gte", "不少于": "gte", "不小于": "gte", "至少": "gte", "大于等于": "gte",
-    "at least": "gte", "no less than": "gte",
+    "at least": "gte", "no less than": "gte", "at or over": "gte", "at or above": "gte", "at or more than": "gte",
+    "at or under": "lte", "at or below": "lte", "at or less than": "lte",
     ">": "gt", "高于": "gt", "超过": "gt", "大于": "gt", "多于": "gt", "more than": "gt", "greater than": "gt",
     "higher than": "gt", "above": "gt", "over": "gt", "exceeds": "gt", "exceed": "gt", "exceeding": "gt",
     "<=": "lte", "≤": "lte", "不超过": "lte", "不高于": "lte", "不大于": "lte", "至多": "lte", "小于等于": "lte",
@@ -235,4 +238,9 @@ SHOW_RECORDS = re.compile(
 SUPERLATIVE_THE = re.compile(r"最(?:高|低|多|少|好|差|快|慢|大|小|长|短)的(?![\d几前])")
 
 # A range of scores or durations: "1到5分", "4 or 5 stars", "0-6分" (read as at least / at most).
-RANGE = re.compile(r"(?<![\d.])(\d+)\s*(?:到|至|~|-|–|or|和)\s*(\d+)\s*(分|星|stars?|points?)")
+RANGE = re.compile(
+    r"(?<![\d.])(\d+)\s*(?:到|至|~|-|–|or|和)\s*(\d+)\s*(分|星|stars?|points?)"
+    r"|(?<![\d.])(\d+)\s*[-–~]\s*(\d+)(\s*)(?=\s*[)）])"  # "(4-5)", "(nps 0-6)": a score range in brackets
+)
+# "1-star surveys", "5星": one score.
+STARS = re.compile(r"(?<![\d.])(\d+)\s*-?\s*(stars?|星)(?!\s*(?:or|及|以|或|和|到|至|-|~))")

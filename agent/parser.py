@@ -118,6 +118,8 @@ class Reading:
     """Comparisons with a number that fit no measure: asked about, never dropped."""
     narrowed: bool = False
     """A reference became a filter on the groups shown: the ranking that picked them is done."""
+    negations: list[tuple[int, int]] = field(default_factory=list)
+    """Where words negate a value ("weren't", "除了", "不算"): read, as the filter's `not`."""
     spans: list[tuple[int, int, SegmentRole, str | None]] = field(default_factory=list)
     """What each understood span of `text` was read as (start, end, role, what it matched)."""
 
@@ -323,13 +325,20 @@ class Planner:
             after = cues.THRESHOLD_AFTER_OPS[match.group(3)]
             reading.thresholds.append((after, float(match.group(1)), match.group(2), match.start()))
             blank(match.span(), "threshold", f"{after} {match.group(1)}")
-        for match in cues.RANGE.finditer("".join(work)):  # "1到5分", "4 or 5 stars": both ends
-            low, high = sorted((float(match.group(1)), float(match.group(2))))
-            reading.thresholds += [
-                ("gte", low, match.group(3), match.start()),
-                ("lte", high, match.group(3), match.start()),
-            ]
+        for match in cues.RANGE.finditer("".join(work)):  # "1到5分", "4 or 5 stars", "(4-5)": both ends
+            bracketed = match.group(4) is not None
+            first, second = (
+                (match.group(4), match.group(5)) if bracketed else (match.group(1), match.group(2))
+            )
+            low, high = sorted((float(first), float(second)))
+            unit = "分" if bracketed else match.group(3)
+            if low > 0:  # "0-6分" is "6 or less": no score is below 0
+                reading.thresholds.append(("gte", low, unit, match.start()))
+            reading.thresholds.append(("lte", high, unit, match.start()))
             blank(match.span(), "threshold", f"{low:g}..{high:g}")
+        for match in cues.STARS.finditer("".join(work)):  # "1-star surveys": that score
+            reading.thresholds.append(("eq", float(match.group(1)), match.group(2), match.start()))
+            blank(match.span(), "threshold", f"eq {match.group(1)}")
         for match in cues.THRESHOLD.finditer("".join(work)):
             said = match.group(1).strip()
             op = cues.THRESHOLD_OPS.get(said) or cues.THRESHOLD_OPS.get(said.split(" ")[0])
@@ -383,6 +392,8 @@ class Planner:
             reading.spans = [s for s in reading.spans if s[2] != "reference"]
         for term in matches:
             blank((term.start, term.end), term.kind, _term_ref(term))
+        for span in reading.negations:
+            blank(span, "cue", "not")
         for pattern in (_MEDIAN, _PERCENTILE, _AVERAGE):  # read with the terms: "90分位也看下", "median?"
             for match in pattern.finditer("".join(work)):
                 blank(match.span(), "cue", "aggregation")
@@ -673,12 +684,19 @@ class Planner:
             dimension = self.pick_dimension(match, reading)
             value = next(t.value for t in match.terms if t.kind == "value" and t.name == dimension)
             between = work[previous_end : match.start]
-            if cues.EXCLUDE.search(between):
+            negation = cues.EXCLUDE.search(between)
+            if negation:
                 negating = True
+                reading.negations.append((previous_end + negation.start(), previous_end + negation.end()))
             elif not _SEPARATOR.match(between):
                 negating = False
             after = work[match.end : match.end + 4]
-            negated = negating or bool(cues.NEGATION_AFTER.match(after))
+            negated_after = cues.NEGATION_AFTER.match(after)
+            if negated_after:
+                reading.negations.append(
+                    (match.end + negated_after.start(1), match.end + negated_after.end(1))
+                )
+            negated = negating or bool(negated_after)
             if value is not None and (value, negated) not in chosen.setdefault(dimension, []):
                 chosen[dimension].append((value, negated))
             previous_end = match.end
@@ -806,6 +824,11 @@ class Planner:
         None when there is no such question or no single such count."""
         ranked = reading.direction in ("high", "low") or reading.top_n is not None or reading.has(cues.RANK)
         counted = [f.dimension for f in reading.filters if f.dimension and f.op in ("eq", "in")]
+        if not counted and not reading.dimensions and reading.has(_COUNT_WORDS) and reading.field_positions:
+            table = self.model.attributes_by_name[next(iter(reading.field_positions))].table
+            plain = [m.name for m in self.model.metrics if not m.hidden and self.is_plain_count(m.name)]
+            same = [n for n in plain if getattr(self.model.metric(n), "table", None) == table]
+            return same[0] if len(same) == 1 else None  # "5星评价有多少": the surveys counted
         records = [unit for *_, unit, _ in reading.thresholds if unit and _RECORD_UNIT.fullmatch(unit)]
         for unit in records:  # "cities with at least 500 tickets": the count the unit names
             named_count = self.count_named_by(unit)
@@ -1320,6 +1343,9 @@ class Planner:
         if base.is_detail:
             for key in ("dimensions", "metrics", "order_by"):
                 changes.pop(key, None)
+            added = [f for f in reading.field_positions if f not in base.fields]  # "include their comments"
+            if added:
+                changes["fields"] = (*base.fields, *added)
         query = base.model_copy(update=changes)
         try:
             query = SemanticQuery.model_validate(query.model_dump())

@@ -77,6 +77,9 @@ def normalize(text: str) -> str:
     text = _ONE.sub(lambda m: f"{m.group(1)} 1" if m.group(1) else "1", text)
     text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group(1)], text)
     text = _SHORTHANDS.sub(lambda m: _SHORTHAND[m.group(1)], text)
+    text = re.sub(
+        r"(?<=[a-z]{2})(?<!\bnon)-(?=[a-z]{2})", " ", text
+    )  # "hours-to-resolve"; not "non-", "rv-20"
     # half an hour is 30 minutes; 破万 / 过万 is more than 10000
     text = re.sub(r"\b(?:half an hour|half hour|1/2 hour)\b", "30 minutes", text)
     text = re.sub(r"(?<![一二三四五六七八九十\d])半(?:个)?小时", "30分钟", text)

@@ -410,6 +410,35 @@ def test_the_rest_after_an_exclusion_and_yes_no_fields_in_lists(planner: Planner
     assert top.query is not None and top.query.limit == 10
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how many tickets yesterday that weren't low priority", ("priority", "ne", frozenset({"P4"}))),
+        ("tickets this month that didn't come in via WeChat", ("channel", "ne", frozenset({"微信"}))),
+        ("list 1-star surveys from this week", ("csat_score", "eq", frozenset({1}))),
+        ("list detractor feedback from last week (nps 0-6)", ("nps_score", "lte", frozenset({6}))),
+        (
+            "which areas kept the breach rate at or under 10% this quarter",
+            ("response_sla_breach_rate", "lte", frozenset({0.1})),
+        ),
+    ],
+)
+def test_negations_scores_and_bounds_said_in_other_words(
+    planner: Planner, question: str, expected: tuple[str, str, frozenset[object]]
+) -> None:
+    intent = planner.plan(question).intent
+    assert intent.kind in ("metric", "detail") and expected in _filters(intent)
+    assert not [s for s in intent.reading if s.role == "unknown"]
+
+
+def test_a_list_takes_the_fields_a_follow_up_names(planner: Planner) -> None:
+    listed = _plan(planner, "list the P1 tickets from this week", "include their comments")
+    assert listed.kind == "detail" and listed.query is not None and "comment" in listed.query.fields
+    assert ("priority", "eq", frozenset({"P1"})) in _filters(listed)
+    said = planner.plan("show me what detractors in 华南 wrote last month").intent
+    assert said.kind == "detail" and ("nps_score", "lte", frozenset({6})) in _filters(said)
+
+
 def test_superlative_adjectives_pick_one_and_concentration_words_name_no_value(planner: Planner) -> None:
     fastest = planner.plan("fastest team at resolving tickets").intent
     assert fastest.query is not None and fastest.query.limit == 1
