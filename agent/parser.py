@@ -16,7 +16,7 @@ from datetime import timedelta
 from rapidfuzz import fuzz
 
 from semantic_layer.errors import SemanticLayerError
-from semantic_layer.model import Language, SemanticModel, SimpleMetric
+from semantic_layer.model import Attribute, Language, SemanticModel, SimpleMetric
 from semantic_layer.periods import Clock, add_months, comparison_shift, resolve_period
 from semantic_layer.query import MAX_LIMIT, DimensionRef, Filter, OrderBy, SemanticQuery, TimeRange
 from semantic_layer.resolve import leaf_metrics, resolve_query
@@ -33,7 +33,7 @@ from .intent import (
     SegmentRole,
     Shown,
 )
-from .text import has_cjk, language_of, normalize
+from .text import has_cjk, is_cjk, language_of, normalize
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
 from .unknown_words import actions, leftover_pieces, out_of_scope, out_of_scope_in, unknown_words
 from .value_index import ValueIndex
@@ -890,7 +890,7 @@ class Planner:
                     counts = [m for m in remaining if getattr(self.model.metric(m), "agg", None) == "count"]
                     remaining = [average, *(m for m in remaining if m != average and m not in counts)]
             if target is None:
-                reading.unplaced.append(f"{number:g}{unit or ''}")
+                reading.unplaced.append(_said(number, unit))
                 continue
             value = _in_unit(number, unit, self.format_of(target))
             if unit in ("%", "percent", "个百分点") or (
@@ -905,7 +905,7 @@ class Planner:
             elif metric is not None and target in remaining:
                 on_groups.append(Filter(metric=target, op=op, values=(_number(value),)))  # type: ignore[arg-type]
             else:
-                reading.unplaced.append(f"{number:g}{unit or ''}")
+                reading.unplaced.append(_said(number, unit))
         return remaining, record, on_groups
 
     def person_dimension(self) -> str | None:
@@ -953,6 +953,13 @@ class Planner:
             return same[0] if same else None  # "打1分": the model's first score (satisfaction)
         if not same:
             same = [a.name for a in self.model.attributes if a.format in _DURATIONS]
+        if len(same) > 1:  # "解决用了超过一周", "took over 3 days to resolve": the duration the words name
+            near = (
+                reading.text[max(0, position - 12) : position] + " " + reading.text[position : position + 30]
+            )
+            same = [
+                name for name in same if _shares_a_word(self.model.attributes_by_name[name], near)
+            ] or same
         return same[0] if len(same) == 1 else None  # a duration of what? asked, not guessed
 
     def count_named_by(self, unit: str) -> str | None:
@@ -1517,6 +1524,27 @@ def _mentioned(state: ConversationState, intent: Intent) -> Shown | None:
             values = tuple(dict.fromkeys(str(v) for v in said))
             return Shown(dimension=condition.dimension, values=values[-2:])
     return state.mentioned
+
+
+def _said(number: float, unit: str | None) -> str:
+    """A number with its unit as the question said it ("3 days", "2小时")."""
+    return (
+        f"{number:g} {unit}"
+        if unit and unit[0].isascii() and unit[0].isalpha()
+        else f"{number:g}{unit or ''}"
+    )
+
+
+def _shares_a_word(attribute: Attribute, text: str) -> bool:
+    """Whether a field's own words and `text` share a word (two Chinese characters, or the first five
+    letters of an English word): "解决" names the time to resolve, "respond" the first response."""
+    words = [attribute.label.get("zh"), attribute.label.get("en"), *attribute.synonyms.all()]
+    own = " ".join(normalize(w) for w in words if w)
+    chinese = {own[i : i + 2] for i in range(len(own) - 1) if is_cjk(own[i]) and is_cjk(own[i + 1])}
+    english = {w[:5] for w in re.findall(r"[a-z]{4,}", own)} - {"minut", "hours", "time"}
+    return any(text[i : i + 2] in chinese for i in range(len(text) - 1)) or any(
+        w[:5] in english for w in re.findall(r"[a-z]{4,}", text)
+    )
 
 
 def _examples_of(condition: Filter, reading: Reading) -> bool:

@@ -108,18 +108,18 @@ class _Finder:
     # "3月到5月", "from March to May", "2025年3月至2025年5月"
     def ranges(self) -> TimeMatch | None:
         zh = re.search(
-            r"(?:(\d{4})年)?(\d{1,2})月(?:份)?\s*(?:到|至|-|~|—)\s*(?:(\d{4})年)?(\d{1,2})月(?:份)?",
+            r"(?:(\d{4})年|(去年|今年))?(\d{1,2})月(?:份)?\s*(?:到|至|-|~|—)\s*(?:(\d{4})年|(去年|今年))?(\d{1,2})月(?:份)?",
             self.text,
         )
         if zh:
-            m1, m2 = int(zh.group(2)), int(zh.group(4))
+            m1, m2 = int(zh.group(3)), int(zh.group(6))
+            first_year, last_year = (
+                self.year_of(zh.group(1), zh.group(2)),
+                self.year_of(zh.group(4), zh.group(5)),
+            )
             if 1 <= m1 <= 12 and 1 <= m2 <= 12:
-                y2 = (
-                    int(zh.group(3))
-                    if zh.group(3)
-                    else (int(zh.group(1)) if zh.group(1) else _recent_month(m2, self.today))
-                )
-                y1 = int(zh.group(1)) if zh.group(1) else (y2 if m1 <= m2 else y2 - 1)
+                y2 = last_year or first_year or _recent_month(m2, self.today)
+                y1 = first_year or (y2 if m1 <= m2 else y2 - 1)
                 return self.absolute(date(y1, m1, 1), add_months(date(y2, m2, 1), 1), zh.span())
         en = re.search(
             rf"(?:from |between )?{_MONTH_EN}(?: (\d{{4}}))?\s*(?:to|through|until|till|-|and)\s*{_MONTH_EN}(?: (\d{{4}}))?",
@@ -135,6 +135,12 @@ class _Finder:
             y1 = int(en.group(2)) if en.group(2) else (y2 if m1 <= m2 else y2 - 1)
             return self.absolute(date(y1, m1, 1), add_months(date(y2, m2, 1), 1), en.span())
         return None
+
+    def year_of(self, digits: str | None, word: str | None) -> int | None:
+        """The year "2025年", "去年" or "今年" names; None when none is said."""
+        if digits:
+            return int(digits)
+        return {"去年": self.today.year - 1, "今年": self.today.year}.get(word or "")
 
     # "2026年11月1日至11月30日", "11月1日到15日", "Nov 1 – 15, 2026", "Dec 1, 2025 – Nov 15, 2026",
     # "2026-11-01 to 2026-11-10": whole days, the last one included
@@ -248,7 +254,9 @@ class _Finder:
         if month_before:
             start = add_months(date(today.year, today.month, 1), -2)
             return self.absolute(start, add_months(start, 1), month_before.span())
-        week_before = re.search(r"上上(个)?(周|星期)|(the )?week before last", self.text)
+        week_before = re.search(
+            r"上上(个)?(周|星期)|再上[1一]?个?(?:周|星期)|(the )?week before last", self.text
+        )
         if week_before:
             start = this_week - timedelta(days=14)
             return self.absolute(start, start + timedelta(days=7), week_before.span())
@@ -342,6 +350,15 @@ class _Finder:
 
     # "最近7天", "过去3个月", "近半年", "last 6 months", "past two weeks", "the last 30 days"
     def last_n(self) -> TimeMatch | None:
+        first_months = re.search(r"(今年|去年|(\d{4})年)前\s*(\d+)\s*个?月", self.text)
+        if first_months:  # "今年前10个月": January to October of that year
+            year = self.year_of(
+                first_months.group(2), first_months.group(1) if not first_months.group(2) else None
+            )
+            months = int(first_months.group(3))
+            if year is not None and 1 <= months <= 12:
+                start = date(year, 1, 1)
+                return self.absolute(start, add_months(start, months), first_months.span())
         zh = re.search(r"(?:最近|过去|近|前|这)\s*(\d+|半)\s*(?:个)?\s*(天|日|周|星期|个月|月|年)", self.text)
         if zh:
             n_text, unit = zh.group(1), zh.group(2)

@@ -48,6 +48,9 @@ class Match:
 def _variants(text: str) -> set[str]:
     base = normalize(text)
     variants = {base}
+    # 自助解决率 said as 自助解决的比例 (not 占比: "各大区投诉的占比" may be each region's share)
+    if has_cjk(base) and base.endswith("率") and len(base) >= 3:
+        variants |= {base[:-1] + way for way in ("比例", "的比例")}
     if not has_cjk(base):
         variants.add(base.replace("_", " "))
         variants.add(base.replace("-", " "))

@@ -118,6 +118,9 @@ def test_no_measure_named_asks_which_with_complete_questions(planner: Planner, q
         ("FCR for this qtr?", date(2026, 10, 1), date(2027, 1, 1)),
         ("本周一次解决率", date(2026, 11, 9), date(2026, 11, 16)),  # 本周 + 一次解决率, not 周一
         ("is our FRT better or worse than last week?", date(2026, 11, 9), date(2026, 11, 16)),
+        ("去年12月到今年2月的工单量", date(2025, 12, 1), date(2026, 3, 1)),
+        ("今年前10个月工单量", date(2026, 1, 1), date(2026, 11, 1)),
+        ("上周和再上一周比，超时单多了还是少了", date(2026, 11, 2), date(2026, 11, 9)),
     ],
 )
 def test_days_and_day_ranges_are_read(planner: Planner, question: str, start: date, end: date) -> None:
@@ -429,6 +432,22 @@ def test_negations_scores_and_bounds_said_in_other_words(
     intent = planner.plan(question).intent
     assert intent.kind in ("metric", "detail") and expected in _filters(intent)
     assert not [s for s in intent.reading if s.role == "unknown"]
+
+
+def test_rates_said_as_shares_and_durations_named_by_their_verb(planner: Planner) -> None:
+    share = planner.plan("上个月自助解决的比例").intent  # 自助解决率 said as 自助解决的比例
+    assert share.query is not None and list(share.query.metrics) == ["kb_self_service_rate"]
+    week = planner.plan("解决用了超过一周的网络问题工单清单").intent
+    assert week.kind == "detail" and ("resolution_hours", "gt", frozenset({168})) in _filters(week)
+    unsure = planner.plan("tickets that took over 3 days").intent  # to respond or to resolve? asked
+    assert unsure.kind == "clarify" and unsure.clarification is not None
+    assert "'3 days'" in unsure.clarification.question
+    most = planner.plan("今年八成的单量是哪些城市贡献的").intent
+    assert (
+        most.kind == "concentration"
+        and most.query is not None
+        and [d.name for d in most.query.dimensions] == ["city"]
+    )
 
 
 def test_a_list_takes_the_fields_a_follow_up_names(planner: Planner) -> None:
