@@ -1474,8 +1474,10 @@ class Planner:
         groupings: list[str],
     ) -> list[DimensionRef]:
         dims = list(base.dimensions)
-        single = {f.dimension for f in filters if f.op == "eq" and f.dimension}
-        dims = [d for d in dims if d.name not in single or d.grain is not None]
+        if reading.reference is not None:  # "那个大区按月看": the one group picked, no longer a grouping
+            single = {f.dimension for f in filters if f.op == "eq" and f.dimension}
+            dims = [d for d in dims if d.name not in single or d.grain is not None]
+        # ("just air conditioners" after a breakdown by line keeps it: only what the words say changes)
         if groupings:
             categorical = [DimensionRef(name=n) for n in groupings]
             if cues.ADD.search(reading.text):  # "split by priority as well": one grouping more
