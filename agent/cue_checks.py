@@ -53,8 +53,9 @@ def check_cues(model: SemanticModel, lang: Language, reading: Reading, intent: I
     query = intent.query
     if intent.kind not in ("metric", "explain_change") or query is None or not query.metrics:
         return intent
+    text = _without_terms(reading)
     for cue, fits, key in CHECKS:
-        if not cue.search(reading.cue_text):
+        if not cue.search(text):
             continue
         if any(fits(model.metric(name)) or _says(cue, model.metric(name)) for name in query.metrics):
             continue
@@ -63,6 +64,16 @@ def check_cues(model: SemanticModel, lang: Language, reading: Reading, intent: I
             return intent.model_copy(update={"query": repaired, "confidence": min(intent.confidence, 0.75)})
         return _ask(model, lang, reading.text, intent, query, fits, key)
     return intent
+
+
+def _without_terms(reading: Reading) -> str:
+    """The words a cue is looked for in: not those of a term ("解决时长" names its measure, so it asks
+    for no duration), nor times, numbers and thresholds."""
+    text = list(reading.cue_text)
+    for start, end, role, _ in reading.spans:
+        if role in ("metric", "field", "dimension", "value"):
+            text[start:end] = " " * (end - start)
+    return "".join(text)
 
 
 def _repaired(
@@ -90,7 +101,8 @@ def _repaired(
             of = [m for m in rates if m.numerator == name] if not query.dimensions else []
         if len(of) != 1:
             return None
-        replaced = _with_metric(query, of[0].name)
+        asked = bool(cues.HOW_MANY.search(_without_terms(reading)))  # "how many complaints, and what % is it"
+        replaced = _with_metrics(query, (name, of[0].name) if asked else (of[0].name,))
         counted = model.metric(of[0].numerator)
         return replaced and replaced.model_copy(
             update={"filters": tuple(f for f in replaced.filters if not _is_condition_of(model, f, counted))}

@@ -30,7 +30,7 @@ DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|hi
 DETAIL = re.compile(
     r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
-    r"|(?<!how many )(?<!number of )\b(tickets|surveys) (where|that|which|whose)\b|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list"
+    r"|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
 )
 TREND = re.compile(
     r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日|怎么走|走得怎么样|走向"
@@ -63,7 +63,7 @@ GENERIC_TOP = re.compile(r"\btop\b|前列|头部|\bbottom\b")
 SUPERLATIVES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
-            r"从快到慢|从低到高|从小到大|从少到多|由低到高|升序|\bascending\b|lowest first|smallest first|fastest first"
+            r"从快到慢|从低到高|从小到大|从少到多|由低到高|升序|\bascending\b|lowest first|smallest first|fastest first|fewest first"
         ),
         "low",
     ),
@@ -73,6 +73,8 @@ SUPERLATIVES: list[tuple[re.Pattern[str], str]] = [
         ),
         "high",
     ),
+    (re.compile(r"\bworst first\b"), "bad"),
+    (re.compile(r"\bbest first\b"), "good"),
     (re.compile(r"最好|最佳|最优|表现最好|更好|\bbest\b|\bbetter\b|\btop[- ]performing\b"), "good"),
     (
         re.compile(
@@ -164,7 +166,7 @@ THRESHOLD_OPS = {
 # A question about the future: refused (the product does not forecast yet) instead of answering a past
 # period as if it were the one asked about.
 FORECAST = re.compile(
-    r"预测|预计|预估|预判|下个?月|下一个?月|下周|下个?星期|下一周|下个?季度|下一季度|明年|下一年|未来\s*\d*\s*(?:天|周|个月|月|年)|将来|会不会|会有多少|会达到|能达到"
+    r"预测|预计|预估|预判|能到|会到|到年底|年底(?:会|能|前)|下个?月|下一个?月|下周|下个?星期|下一周|下个?季度|下一季度|明年|下一年|未来\s*\d*\s*(?:天|周|个月|月|年)|将来|会不会|会有多少|会达到|能达到"
     r"|forecast|predict|projection|\bproject(ed)?\b|\bnext (week|month|quarter|year|\d+ (days|weeks|months))\b|\bcoming (week|month|quarter|year)\b"
     r"|\bwill (we|there|it|the|our)\b|\bgoing to (be|get|have|hit|exceed|go)\b|\bexpect(ed)? .{0,30}\b(next|coming)\b"
 )
@@ -239,7 +241,7 @@ SUPERLATIVE_THE = re.compile(r"最(?:高|低|多|少|好|差|快|慢|大|小|长
 
 # A range of scores or durations: "1到5分", "4 or 5 stars", "0-6分" (read as at least / at most).
 RANGE = re.compile(
-    r"(?<![\d.])(\d+)\s*(?:到|至|~|-|–|or|和)\s*(\d+)\s*(分|星|stars?|points?)"
+    r"(?<![\d.])(\d+)\s*(?:到|至|~|-|–|or|和)\s*(\d+)\s*(分|星|stars?|points?|(?<=\d)(?=\s+(?:in|on|for|last|this|from)\b))"
     r"|(?<![\d.])(\d+)\s*[-–~]\s*(\d+)(\s*)(?=\s*[)）])"  # "(4-5)", "(nps 0-6)": a score range in brackets
 )
 # "1-star surveys", "5星": one score.

@@ -40,7 +40,7 @@ from .value_index import ValueIndex
 from .vocabulary import Match, Vocabulary
 
 _AVERAGE = re.compile(r"平均|均值|\baverage\b|\bavg\b|\bmean\b")
-_MEDIAN = re.compile(r"中位|\bmedian\b|(?<![a-z0-9])p50(?!\d)")
+_MEDIAN = re.compile(r"中位数?|\bmedian\b|(?<![a-z0-9])p50(?!\d)")
 _PERCENTILE = re.compile(r"(?<![a-z0-9])p9\d(?!\d)|90分位|九十分位|90%分位|\b90th\b")
 _WHICH_TIME = [(re.compile(r"哪些月份?|哪几个月|哪一个?月|which month"), "month"), (re.compile(r"哪一?天|哪日|which day"), "day"),
                (re.compile(r"哪一?周|哪个星期|which week"), "week"), (re.compile(r"哪个?季度|which quarter"), "quarter")]  # fmt: skip
@@ -56,7 +56,9 @@ _LEVEL = re.compile(r"慢|快|高|低|差|久|长|\bslow|\bhigh|\blow\b|\blong\b
 _QUALIFIED_EXCLUSION = re.compile(
     r"\s*(?:other than|except(?: for)?|excluding|besides|apart from|but not|not)\s*(?:the\s+)?"
 )
-_FLAG_NEGATION = re.compile(r"(非|没有?|未|不是|\bnon-?|\bnot |\bun-?)\s*$")
+_FLAG_NEGATION = re.compile(
+    r"(非|没有?|未|不是|\bnon-?|\bnot |\bun-?|\b(?:weren't|wasn't|aren't|isn't|never|not been|haven't been|hasn't been)\s)\s*$"
+)
 _MEASURE_WORD = re.compile(r"量|数|多少|几|count|volume|number|total|how many|#")
 _SUPERLATIVE = re.compile(
     r"\bmost\b|\bleast\b|\bhighest\b|\blowest\b|\bfewest\b|\btop\b|\bbottom\b|最多|最少|最高|最低|排名|排行|倒数"
@@ -127,11 +129,11 @@ class Reading:
         return bool(pattern.search(self.text))
 
     def low_score(self) -> bool:
-        """Words for low scores ("差评", "detractors") that no measure took: a measure named by them
-        ("number of detractors") carries its own condition."""
-        terms = [(start, end) for start, end, role, _ in self.spans if role == "metric"]
+        """Words for low scores ("差评", "detractors") that no measure or threshold took: a measure named
+        by them ("number of detractors") carries its own condition, and "评分低于3分" is below 3."""
+        taken = [(start, end) for start, end, role, _ in self.spans if role in ("metric", "threshold")]
         return any(
-            not any(start <= m.start() < end for start, end in terms)
+            not any(m.start() < end and start < m.end() for start, end in taken)
             for m in cues.LOW_SCORE.finditer(self.text)
         )
 
@@ -332,7 +334,13 @@ class Planner:
             )
             low, high = sorted((float(first), float(second)))
             unit = "分" if bracketed else match.group(3)
-            if low > 0:  # "0-6分" is "6 or less": no score is below 0
+            if unit == "":  # "scored 1 or 2 in Oct": a score only after a scoring verb
+                if not re.search(
+                    r"(?:rated|scored|gave)(?: us)?(?: an?)?\s*$", "".join(work)[: match.start()]
+                ):
+                    continue
+                unit = "分"
+            if low > 1:  # "0-6分", "1 or 2 stars": the lowest scores, "6 or less", "2 or less"
                 reading.thresholds.append(("gte", low, unit, match.start()))
             reading.thresholds.append(("lte", high, unit, match.start()))
             blank(match.span(), "threshold", f"{low:g}..{high:g}")
@@ -397,6 +405,10 @@ class Planner:
         for pattern in (_MEDIAN, _PERCENTILE, _AVERAGE):  # read with the terms: "90分位也看下", "median?"
             for match in pattern.finditer("".join(work)):
                 blank(match.span(), "cue", "aggregation")
+                aggregation = {_MEDIAN: "median", _PERCENTILE: "percentile"}.get(pattern)
+                chosen = [getattr(self.model.metric(m), "agg", None) for m in reading.metrics]
+                if aggregation and chosen and aggregation not in chosen:  # "解决时长的中位数": none held
+                    reading.unplaced.append(match.group(0))
         negated = {f.dimension for f in reading.filters if f.op in ("ne", "not_in")}
         for match in _THE_REST.finditer("".join(work)) if negated else ():  # "不算华北，其他大区": the rest
             blank(match.span(), "phrasing")
@@ -560,10 +572,15 @@ class Planner:
             if flag is None:
                 continue
             others = [m for m in reading.metrics if m != names[0]]
-            negated = bool(_FLAG_NEGATION.search(work[max(0, match.start - 5) : match.start]))
+            window = max(0, match.start - 16)
+            negation = _FLAG_NEGATION.search(work[window : match.start])
+            negated = bool(negation)
+            if negation:  # read as the flag's "not" ("weren't reopened")
+                reading.negations.append((window + negation.start(1), window + negation.end(1)))
             neighbours = [m for m in matches if m.kind == "metric" and m is not match]
+            measured = bool(_MEASURE_WORD.search(work[match.start : match.end]))  # 投诉量, not 投诉单
             joined = any(
-                _joined(match, o, work.replace(",", " "))
+                _joined(match, o, work if measured else work.replace(",", " "))
                 and not _FLAG_NEGATION.search(work[max(0, o.start - 5) : o.start])
                 for o in neighbours
                 if o.names("metric") != names
@@ -900,7 +917,12 @@ class Planner:
             attribute = self.attribute_for(target, detail=detail) if metric is not None else target
             if attribute is not None and (detail or not reading.dimensions):
                 record.append(Filter(field=attribute, op=op, values=(_number(value),)))  # type: ignore[arg-type]
-                if target in remaining and len(remaining) > 1:
+                counted = (
+                    self.plain_count_of(metric) if metric is not None and reading.has(_COUNT_WORDS) else None
+                )
+                if target in remaining and counted and not detail:  # "首响超过30分钟的工单有多少": a count
+                    remaining[remaining.index(target)] = counted
+                elif target in remaining and len(remaining) > 1:
                     remaining.remove(target)
             elif metric is not None and target in remaining:
                 on_groups.append(Filter(metric=target, op=op, values=(_number(value),)))  # type: ignore[arg-type]
@@ -1416,7 +1438,8 @@ class Planner:
             if widen and old is not None and old.op in ("eq", "in") and condition.op in ("eq", "in"):
                 values = tuple(dict.fromkeys([*old.values, *condition.values]))
                 condition = Filter(dimension=condition.dimension, op="in", values=values)
-                groupings += [condition.dimension] if condition.dimension not in groupings else []  # type: ignore[list-item]
+                if side_by_side and condition.dimension not in groupings:  # "跟重庆比": each its own group
+                    groupings.append(condition.dimension)  # type: ignore[arg-type]
             filters.append(condition)
         if reading.thresholds and metrics:
             categorical = [d.name for d in base.dimensions if d.grain is None] or reading.dimensions
@@ -1445,6 +1468,8 @@ class Planner:
         """The period and comparison after this turn: a new period replaces the old one, unless the
         turn compares the old one with it ("跟Q1对比下", "how does that compare w last week")."""
         time_range, compare = base.time_range, reading.compare or base.compare
+        if reading.time is not None and reading.time.start is None and reading.time.end is None:
+            return None, reading.compare  # "what about all time?": no period at all
         if reading.time is not None:
             new = TimeRange(start=reading.time.start, end=reading.time.end)
             old = base.time_range

@@ -42,8 +42,13 @@ _SHORTHAND = {
     "qtr": "quarter", "qtrs": "quarters", "wk": "week", "wks": "weeks", "yr": "year", "yrs": "years",
     "mth": "month", "mths": "months", "hr": "hour", "hrs": "hours", "mins": "minutes",
     "qtd": "quarter to date", "wtd": "week to date", "w/o": "without", "u": "you", "thx": "thanks",
+    "excl": "excluding", "excl.": "excluding", "incl": "including", "incl.": "including",
 }  # fmt: skip
-_SHORTHANDS = re.compile(r"(?<![\w/])(" + "|".join(re.escape(w) for w in _SHORTHAND) + r")(?![\w/]|\.\w)")
+_SHORTHANDS = re.compile(
+    r"(?<![\w/])("
+    + "|".join(re.escape(w) for w in sorted(_SHORTHAND, key=len, reverse=True))
+    + r")(?![\w/]|\.\w)"
+)
 # "one" is a number only where a number is expected ("more than one contact", "one star", "top one");
 # elsewhere it is a word ("quick one", "in one table", "that one").
 _ONE = re.compile(

@@ -49,7 +49,7 @@ class Comparison:
 
 _COMPARE_PATTERNS: list[tuple[str, str]] = [
     (r"同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ]over[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|time|point) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|time) last year|same period a year ago", "same_period_last_year"),
-    (r"(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
+    (r"(?:跟|和|与|比|较)(?:之前|前面|再往前)的?\s*\d+\s*(?:天|周|个月)(?:相)?比?|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+ (?:days|weeks|months)|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
 ]  # fmt: skip
 
 
@@ -423,13 +423,15 @@ class _Finder:
                 year = _recent_quarter(quarter, self.today)
             return self.absolute(*_quarter_range(year, quarter), zh.span())
         q = re.search(
-            r"(?:(\d{4})\s*年?\s*)?(?<![a-z0-9])q([1-4])(?![a-z0-9])(?:\s*(?:of\s*)?(\d{4}|last year))?",
+            r"(?:(\d{4}|去年|今年|前年)\s*年?\s*的?\s*)?(?<![a-z0-9])q([1-4])(?![a-z0-9])(?:\s*(?:of\s*)?(\d{4}|last year))?",
             self.text,
         )
         if q:
             quarter = int(q.group(2))
             year_text = q.group(1) or q.group(3)
-            if year_text == "last year":
+            if year_text in ("去年", "今年", "前年"):  # "去年Q4"
+                year = self.today.year + {"去年": -1, "今年": 0, "前年": -2}[year_text]
+            elif year_text == "last year":
                 year = self.today.year - 1
             else:
                 year = int(year_text) if year_text else _recent_quarter(quarter, self.today)

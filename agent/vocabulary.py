@@ -165,25 +165,30 @@ class Vocabulary:
             readings = sorted(self._by_text[term_text], key=lambda t: _KIND_RANK[t.kind])
             matches.append(Match(start, end, tuple(readings)))
         matches += self._fuzzy(text, taken)
-        # A one-character term (市) may be part of a longer word typed by sound (超市率 for 超时率).
-        single = [m for m in matches if m.end - m.start == 1]
-        for match in single:
-            taken[match.start] = False
-        sounded = self._homophones(text, taken)
-        inside = [m for m in single if any(s.start <= m.start < s.end for s in sounded)]
+        # A shorter term may be part of a longer word typed by sound (超市率 for 超时率, 返修绿 for 返修率).
+        sounded = self._homophones(text, [m for m in matches if not m.fuzzy])
+        inside = [m for m in matches if any(s.start <= m.start and m.end <= s.end for s in sounded)]
         matches = [m for m in matches if m not in inside] + sounded
         return sorted(matches, key=lambda m: m.start)
 
-    def _homophones(self, text: str, taken: list[bool]) -> list[Match]:
-        """Chinese words left over that sound like a term, typed with a wrong character of the same sound
-        ("满义度", "投述量"); the longest windows win."""
+    def _homophones(self, text: str, exact: list[Match]) -> list[Match]:
+        """Chinese words that sound like a longer term, typed with a wrong character of the same sound
+        ("满义度", "投述量", "返修绿"): a window may hold whole exact matches shorter than itself, never
+        part of one; the longest windows win."""
         found: list[Match] = []
+        taken = [False] * len(text)
         for size in self._sizes:
             for start in range(len(text) - size + 1):
                 end = start + size
                 window = text[start:end]
                 if any(taken[start:end]) or not _all_chinese(window):
                     continue
+                if any(
+                    m.start < end and start < m.end and not (start <= m.start and m.end <= end) for m in exact
+                ):
+                    continue  # across a word's edge
+                if any(start <= m.start and m.end <= end and m.end - m.start >= size for m in exact):
+                    continue  # the window is an exact word already
                 near = self._chinese.get((size, window[0]), ())
                 term_text = next((t for t in near if sound_alike(window, t)), None)
                 if term_text is None:

@@ -1,5 +1,5 @@
-"""The frozen blind development sets (tests/agent/eval/blind/, blind2/ and the retired held-out set
-holdout/), one test per case, so that a
+"""The frozen blind development sets (tests/agent/eval/blind/, blind2/, blind3/ and the retired held-out
+set holdout/), one test per case, so that a
 regression names its question. Cases the parser does not get right yet are listed in each set's
 known_misses.yaml with their outcome
 (`wrong`: answered, but neither the gold nor an alternative; `declined`: asked back or refused); they
@@ -21,7 +21,7 @@ from agent.parser import Planner
 from semantic_layer.layer import SemanticLayer
 
 EVAL = Path(__file__).parent / "eval"
-SETS = ("blind", "blind2", "holdout")
+SETS = ("blind", "blind2", "blind3", "holdout")
 CASES: list[tuple[str, dict[str, Any]]] = [
     (name, case)
     for name in SETS
@@ -31,11 +31,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
 # The share of turns answered wrongly, per set and language. blind: measured 2026-12-07 before issue
 # 15 at zh 35.2%, en 33.2%; blind2: at zh 8.0%, en 10.4% when it was written. Lower them as the parser
 # improves; never raise them.
-# holdout: 3.9% / 3.9% when it was retired as a held-out set (its second measurement).
+# blind3: written in the third round; holdout: 3.9% / 3.9% when it was retired as a held-out set (its second measurement).
 WRONG_CEILING = {
     "blind": {"zh": 0.015, "en": 0.015},
     "blind2": {"zh": 0.005, "en": 0.01},
     "holdout": {"zh": 0.005, "en": 0.015},
+    "blind3": {"zh": 0.005, "en": 0.005},  # 4.6% / 1.8% when it was written, mid third round
 }
 
 

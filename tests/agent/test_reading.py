@@ -121,6 +121,8 @@ def test_no_measure_named_asks_which_with_complete_questions(planner: Planner, q
         ("去年12月到今年2月的工单量", date(2025, 12, 1), date(2026, 3, 1)),
         ("今年前10个月工单量", date(2026, 1, 1), date(2026, 11, 1)),
         ("上周和再上一周比，超时单多了还是少了", date(2026, 11, 2), date(2026, 11, 9)),
+        ("去年Q4的NPS", date(2025, 10, 1), date(2026, 1, 1)),
+        ("最近7天投诉率跟之前7天比", date(2026, 11, 9), date(2026, 11, 16)),
     ],
 )
 def test_days_and_day_ranges_are_read(planner: Planner, question: str, start: date, end: date) -> None:
@@ -448,6 +450,45 @@ def test_rates_said_as_shares_and_durations_named_by_their_verb(planner: Planner
         and most.query is not None
         and [d.name for d in most.query.dimensions] == ["city"]
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "metrics", "expected"),
+    [
+        ("首响超过30分钟的工单有多少", ["ticket_count"], ("first_response_minutes", "gt", frozenset({30}))),
+        ("解决时长超过3天的单子有几个", ["ticket_count"], ("resolution_hours", "gt", frozenset({72}))),
+        (
+            "how many tickets weren't reopened last qtr",
+            ["ticket_count"],
+            ("reopened", "eq", frozenset({False})),
+        ),
+        ("上个月投诉量、投诉率分别多少", ["complaint_count", "complaint_rate"], None),
+        (
+            "how many complaints last month and what % of tickets is that",
+            ["complaint_count", "complaint_rate"],
+            None,
+        ),
+    ],
+)
+def test_records_counted_under_a_condition_and_both_measures_asked(
+    planner: Planner, question: str, metrics: list[str], expected: tuple[str, str, frozenset[object]] | None
+) -> None:
+    intent = planner.plan(question).intent
+    assert intent.kind == "metric" and intent.query is not None and list(intent.query.metrics) == metrics
+    assert expected is None or expected in _filters(intent)
+
+
+def test_an_aggregation_the_model_lacks_is_asked_and_low_words_in_thresholds_are_the_threshold(
+    planner: Planner,
+) -> None:
+    median = planner.plan("解决时长的中位数是多少").intent  # no median of resolution: never the average
+    assert median.kind == "clarify"
+    below = planner.plan("近7天评分低于3分的回访，把留言拉出来看看").intent
+    assert _filters(below) == {("csat_score", "lt", frozenset({3}))}
+    typo = planner.plan("上月返修绿").intent  # 绿 for 率, after the exact word 返修
+    assert typo.query is not None and list(typo.query.metrics) == ["reopen_rate"]
+    every = _plan(planner, "complaint rate by product line in Q3", "what about all time?")
+    assert every.kind == "metric" and every.query is not None and every.query.time_range is None
 
 
 def test_a_list_takes_the_fields_a_follow_up_names(planner: Planner) -> None:
