@@ -35,7 +35,7 @@ from .intent import (
 )
 from .text import has_cjk, is_cjk, language_of, normalize
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
-from .unknown_words import actions, leftover_pieces, out_of_scope, out_of_scope_in, unknown_words
+from .unknown_words import actions, leftover_pieces, out_of_scope, out_of_scope_in, unknown_words, vague
 from .value_index import ValueIndex
 from .vocabulary import Match, Vocabulary
 
@@ -71,6 +71,9 @@ _ONLY = re.compile(r"\bonly\b|\bjust\b|只看?|仅看?|光看")
 _COUNT_WORDS = re.compile(r"多少|几|数量|总数|量$|\bcount\b|\bnumber\b|\bhow many\b|\btotal\b")
 _COMPARE_WORDS = re.compile(
     r"比(?=\s*(?:\d|上|去|前))|对比|比较|相比|(?:跟|和|与).{0,8}比|\bcompare|\bvs\b|versus|against|side by side"
+)
+_COMPLEMENT = re.compile(
+    r"\b(?:everyone|everybody|everything|all) else\b|\bthe rest of (?:them|the \w+)|其余的|剩下的|其他人"
 )
 _THE_REST = re.compile(r"其他|其它|其余|剩下的?|剩余|\bthe rest\b|\ball other\b|\bthe others\b")
 _RECORD_UNIT = re.compile(r"tickets?|单|件|张")
@@ -120,6 +123,8 @@ class Reading:
     """Comparisons with a number that fit no measure: asked about, never dropped."""
     narrowed: bool = False
     """A reference became a filter on the groups shown: the ranking that picked them is done."""
+    complement: bool = False
+    """ "and for everyone else?": a follow-up about the records the last filter left out."""
     negations: list[tuple[int, int]] = field(default_factory=list)
     """Where words negate a value ("weren't", "除了", "不算"): read, as the filter's `not`."""
     spans: list[tuple[int, int, SegmentRole, str | None]] = field(default_factory=list)
@@ -409,6 +414,10 @@ class Planner:
                 chosen = [getattr(self.model.metric(m), "agg", None) for m in reading.metrics]
                 if aggregation and chosen and aggregation not in chosen:  # "解决时长的中位数": none held
                     reading.unplaced.append(match.group(0))
+        complement = _COMPLEMENT.search("".join(work))
+        if complement and not reading.filters:  # "and for everyone else?": the other side of the filter
+            reading.complement = True
+            blank(complement.span(), "cue", "not")
         negated = {f.dimension for f in reading.filters if f.op in ("ne", "not_in")}
         for match in _THE_REST.finditer("".join(work)) if negated else ():  # "不算华北，其他大区": the rest
             blank(match.span(), "phrasing")
@@ -1192,10 +1201,13 @@ class Planner:
         """ "How are we doing?", "top 5 cities", "上个月的数据": every word understood but no measure named.
         Asked back with the headline measures (those of the catalog's questions first), each option the
         question as read with that measure; refused when a word is not understood either."""
-        if unknown_words(reading.rest, reading.text):
+        unknown = unknown_words(reading.rest, reading.text)
+        if unknown and len(vague(unknown)) < len(unknown):  # "how's the VIP desk performing": asked
             return self.unsupported(lang, reading.text, "no_metric")
         names = [m for q in self.model.verified_questions for m in q.query.get("metrics", ())]
         names += [m.name for m in self.model.metrics if not m.hidden]
+        if unknown:  # "how's our SLA looking": the measures whose own words hold the vague word first
+            names = sorted(dict.fromkeys(names), key=lambda n: not self.named_in(n, unknown))
         asked = [fits for cue, fits, _ in CHECKS if cue.search(reading.cue_text)]  # "how long": durations
         options: list[ClarifyOption] = []
         for name in dict.fromkeys(names):
@@ -1220,6 +1232,13 @@ class Planner:
             confidence=0.5,
             language=lang,
             clarification=Clarification(question=wording.say("which_measure", lang), options=tuple(options)),
+        )
+
+    def named_in(self, name: str, words: list[str]) -> bool:
+        metric = self.model.metric(name)
+        own = [normalize(w) for w in (metric.label.zh, metric.label.en, *metric.synonyms.all()) if w]
+        return any(
+            re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) for word in words for text in own
         )
 
     def unsupported(
@@ -1431,6 +1450,13 @@ class Planner:
             return [f for f in filters if f.dimension not in widened], [
                 g for g in groupings if g not in widened
             ]
+        if reading.complement:  # the last value filter turned round (VIP -> not VIP)
+            last = next((f for f in reversed(filters) if f.dimension and f.op in ("eq", "in")), None)
+            if last is not None:
+                flipped = Filter(
+                    dimension=last.dimension, op="ne" if last.op == "eq" else "not_in", values=last.values
+                )
+                filters = [flipped if f is last else f for f in filters]
         for condition in (self.same_dimension(f, base) for f in reading.filters):
             old = next((f for f in filters if f.dimension and f.dimension == condition.dimension), None)
             filters = [f for f in filters if f is not old]

@@ -48,8 +48,8 @@ class Comparison:
 
 
 _COMPARE_PATTERNS: list[tuple[str, str]] = [
-    (r"同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ]over[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|time|point) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|time) last year|same period a year ago", "same_period_last_year"),
-    (r"(?:跟|和|与|比|较)(?:之前|前面|再往前)的?\s*\d+\s*(?:天|周|个月)(?:相)?比?|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+ (?:days|weeks|months)|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
+    (r"(?:vs\.?|versus|compared? (?:with|to)|against|stack up against) (?:the same month )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? (?:of )?(?:last year|a year (?:ago|earlier|before))|同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ]over[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|time|point) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|time) last year|same period a year ago", "same_period_last_year"),
+    (r"(?:跟|和|与|比|较)(?:之前|前面|再往前)的?\s*\d+\s*(?:天|周|个月)(?:相)?比?|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+(?: (?:days|weeks|months))?|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
 ]  # fmt: skip
 
 
@@ -387,13 +387,13 @@ class _Finder:
         if fortnight:
             return self.period("last_14_days", fortnight.span())
         en = re.search(
-            r"(?:in |over |during |for )?(?:the )?(?:last|past|previous|recent|trailing)\s+(\d+|half a|a half)?\s*(day|week|month|year|quarter)s?\b",
+            r"(?:in |over |during |for )?(?:the )?(?:last|past|previous|recent|trailing)\s+(\d+|half a|a half|half)?\s*(day|week|month|year|quarter)s?\b",
             self.text,
         )
         if en:
             unit = en.group(2)
             count = en.group(1)
-            if count in ("half a", "a half"):
+            if count in ("half a", "a half", "half"):
                 return self.period("last_6_months", en.span()) if unit == "year" else None
             if count is None:
                 # "last week" and "previous month" are fixed periods; "the past week" is the last 1 week

@@ -31,6 +31,8 @@ class Lexicon:
     out_of_scope_en: frozenset[str]
     actions_zh: tuple[str, ...]
     actions_en: frozenset[str]
+    vague_zh: tuple[str, ...]
+    vague_en: frozenset[str]
 
 
 @cache
@@ -46,6 +48,8 @@ def lexicon() -> Lexicon:
         out_of_scope_en=frozenset(data["out_of_scope"]["en"].split()),
         actions_zh=tuple(data["actions"]["zh"].split()),
         actions_en=frozenset(data["actions"]["en"].split()),
+        vague_zh=tuple(data["vague"]["zh"].split()),
+        vague_en=frozenset(data["vague"]["en"].split()),
     )
 
 
@@ -158,6 +162,11 @@ def out_of_scope_in(rest: str) -> list[str]:
 def actions(words: list[str]) -> list[str]:
     """The unknown words that ask for an action (send an e-mail, book a room), not an answer."""
     return _listed(words, lexicon().actions_zh, lexicon().actions_en)
+
+
+def vague(words: list[str]) -> list[str]:
+    """The unknown words that ask how things are going without naming a measure (performing, 效率)."""
+    return _listed(words, lexicon().vague_zh, lexicon().vague_en)
 
 
 def _listed(words: list[str], zh: tuple[str, ...], en: frozenset[str]) -> list[str]:

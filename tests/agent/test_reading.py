@@ -491,6 +491,23 @@ def test_an_aggregation_the_model_lacks_is_asked_and_low_words_in_thresholds_are
     assert every.kind == "metric" and every.query is not None and every.query.time_range is None
 
 
+def test_how_are_things_going_asks_which_measure_with_the_words_own_first(planner: Planner) -> None:
+    for question in ("how's the VIP desk performing", "which region is performing worst", "时效达不达标"):
+        assert planner.plan(question).intent.kind == "clarify", question
+    sla = planner.plan("hows our sla looking this month").intent
+    assert sla.clarification is not None and sla.clarification.options[0].intent is not None
+    first = sla.clarification.options[0].intent.query
+    assert first is not None and "sla" in first.metrics[0]
+    assert planner.plan("how's the weather").intent.kind == "unsupported"
+
+
+def test_everyone_else_turns_the_last_filter_round(planner: Planner) -> None:
+    rest = _plan(planner, "CSAT for VIP customers this month", "and for everyone else?")
+    assert _filters(rest) == {("customer_tier", "ne", frozenset({"VIP"}))}
+    last_year = planner.plan("how does FCR in October compare to October last year").intent
+    assert last_year.query is not None and last_year.query.compare == "same_period_last_year"
+
+
 def test_a_list_takes_the_fields_a_follow_up_names(planner: Planner) -> None:
     listed = _plan(planner, "list the P1 tickets from this week", "include their comments")
     assert listed.kind == "detail" and listed.query is not None and "comment" in listed.query.fields
