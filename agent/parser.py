@@ -39,7 +39,7 @@ from .unknown_words import actions, leftover_pieces, out_of_scope, out_of_scope_
 from .value_index import ValueIndex
 from .vocabulary import Match, Vocabulary
 
-_AVERAGE = re.compile(r"平均|均值|\baverage\b|\bavg\b|\bmean\b")
+_AVERAGE = re.compile(r"平均|均值|\baverag(?:e|ing)\b|\bavg\b|\bmean\b")
 _MEDIAN = re.compile(r"中位数?|\bmedian\b|(?<![a-z0-9])p50(?!\d)")
 _PERCENTILE = re.compile(r"(?<![a-z0-9])p9\d(?!\d)|90分位|九十分位|90%分位|\b90th\b")
 _WHICH_TIME = [(re.compile(r"哪些月份?|哪几个月|哪一个?月|which month"), "month"), (re.compile(r"哪一?天|哪日|which day"), "day"),
@@ -756,6 +756,16 @@ class Planner:
     # --- assembling ----------------------------------------------------------------------------------
 
     def fresh(self, lang: Language, reading: Reading) -> Intent:
+        distinct = self.counted_dimension(reading)
+        if distinct is not None:  # the people counted, not grouped by
+            table = getattr(self.model.metric(distinct), "table", "")
+            expr = _squash(getattr(self.model.metric(distinct), "expr", "") or "")
+            reading.metrics = [distinct]
+            reading.dimensions = [
+                d
+                for d in reading.dimensions
+                if _squash(self.model.dimension(d).on.get(table, "")) not in (expr, expr.removesuffix("_id"))
+            ]
         metrics = list(reading.metrics)
         low_score = reading.low_score()
         keys = {t.primary_key for t in self.model.tables}
@@ -843,6 +853,25 @@ class Planner:
         return Intent(
             kind="metric", query=query, confidence=round(confidence, 2), language=lang, notes=tuple(notes)
         )
+
+    def counted_dimension(self, reading: Reading) -> str | None:
+        """ "How many reps were handling tickets": the distinct count of the dimension counted, when the
+        model has one (active agents: count_distinct of the agent column)."""
+        for start, _, role, ref in reading.spans:
+            if role != "dimension" or not ref or not re.search(r"\bhow many\s+$", reading.text[:start]):
+                continue
+            dimension = self.model.dimension(ref.split(" | ")[0])
+            for metric in self.model.metrics:
+                column = _squash(dimension.on.get(getattr(metric, "table", ""), ""))
+                counted = _squash(getattr(metric, "expr", "") or "")
+                if (
+                    not metric.hidden
+                    and getattr(metric, "agg", None) == "count_distinct"
+                    and column
+                    and counted in (column, f"{column}_id")  # agent_id counts the agents
+                ):
+                    return metric.name
+        return None
 
     def implied_count(self, reading: Reading) -> str | None:
         """The count a ranking of a dimension with no metric named means ("which complaint type is the
@@ -995,8 +1024,13 @@ class Planner:
 
     def count_named_by(self, unit: str) -> str | None:
         """The plain count a threshold's unit names ("500 tickets": the ticket count)."""
-        names = [n for m in self.vocabulary.find(unit) for n in m.names("metric") if self.is_plain_count(n)]
-        return names[0] if names else None
+        for words in (unit, unit + "量", unit + "数"):  # "2000单": 单量, the ticket count
+            names = [
+                n for m in self.vocabulary.find(words) for n in m.names("metric") if self.is_plain_count(n)
+            ]
+            if names:
+                return names[0]
+        return None
 
     def format_of(self, name: str) -> str | None:
         item = self.model.metrics_by_name.get(name) or self.model.attributes_by_name.get(name)

@@ -82,6 +82,7 @@ def normalize(text: str) -> str:
     text = _ONE.sub(lambda m: f"{m.group(1)} 1" if m.group(1) else "1", text)
     text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group(1)], text)
     text = _SHORTHANDS.sub(lambda m: _SHORTHAND[m.group(1)], text)
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # "2,000 tickets"
     text = re.sub(
         r"(?<=[a-z]{2})(?<!\bnon)-(?=[a-z]{2})", " ", text
     )  # "hours-to-resolve"; not "non-", "rv-20"

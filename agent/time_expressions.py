@@ -49,7 +49,7 @@ class Comparison:
 
 _COMPARE_PATTERNS: list[tuple[str, str]] = [
     (r"(?:vs\.?|versus|compared? (?:with|to)|against|stack up against) (?:the same month )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? (?:of )?(?:last year|a year (?:ago|earlier|before))|同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ]over[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|time|point) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|time) last year|same period a year ago", "same_period_last_year"),
-    (r"(?:跟|和|与|比|较)(?:之前|前面|再往前)的?\s*\d+\s*(?:天|周|个月)(?:相)?比?|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+(?: (?:days|weeks|months))?|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
+    (r"(?:跟|和|与|比|较)(?:之前|前面|再往前)的?\s*\d+\s*(?:天|周|个月)(?:相)?比?|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+(?: (?:days|weeks|months))?|(?:than|vs\.?|versus|compared (?:with|to)|against) (?:the )?(?:\d+ )?(?:days?|weeks?|months?|quarters?) before(?: that)?|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ]over[- ]month|week[- ]over[- ]week|quarter[- ]over[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
 ]  # fmt: skip
 
 
@@ -342,6 +342,13 @@ class _Finder:
             month = MONTHS_EN[en.group(1)]
             year = int(en.group(2)) if en.group(2) else _recent_month(month, self.today)
             return self.absolute(date(year, month, 1), tomorrow, en.span())
+        quarter_since = re.search(
+            r"since (?:the (?:start|beginning) of )?q([1-4])\b|(?:第)?([1-4])季度(?:以来|开始|起)", self.text
+        )
+        if quarter_since:
+            quarter = int(quarter_since.group(1) or quarter_since.group(2))
+            start, _ = _quarter_range(_recent_quarter(quarter, self.today), quarter)
+            return self.absolute(start, tomorrow, quarter_since.span())
         year_since = re.search(r"since (\d{4})\b|(\d{4})年(?:以来|起|至今)", self.text)
         if year_since:
             year = int(year_since.group(1) or year_since.group(2))
@@ -485,7 +492,15 @@ class _Finder:
 
     # "2025年", "in 2025", "2025 full year"
     def named_year(self) -> TimeMatch | None:
-        match = re.search(r"(\d{4})\s*年(?:度|全年)?|(?:in |for |during )?(?<!\d)(20\d{2})(?!\d)", self.text)
+        match = re.search(
+            r"(\d{4})\s*年(?:度|全年)?|(?:in |for |during )?(?<!\d)(20\d{2})(?!\d)(?!\s*(?:tickets?|surveys?|customers?|单|件|个|%))",
+            self.text,
+        )
+        if match and re.search(
+            r"(?:than|over|under|above|below|least|most|exceeds?|超过|低于|高于|多于|少于|不到|至少)\s*$",
+            self.text[: match.start()],
+        ):
+            match = None  # "more than 2000": a number, not a year
         if match:
             year = int(match.group(1) or match.group(2))
             if 2000 <= year <= 2100:
@@ -625,11 +640,16 @@ GRAIN_PATTERNS: list[tuple[str, str]] = [
 ]  # fmt: skip
 
 
+_MEETING = re.compile(
+    r"\s+(?:ops |team |exec |business |leadership )?(?:review|meeting|report|sync|standup|call|update|deck|digest)\b"
+)
+
+
 def find_grain(text: str) -> tuple[str, tuple[int, int]] | None:
     for pattern, grain in GRAIN_PATTERNS:
-        match = re.search(pattern, text)
-        if match:
-            return grain, match.span()
+        for match in re.finditer(pattern, text):
+            if not _MEETING.match(text, match.end()):  # "for the weekly ops review": a meeting, no grain
+                return grain, match.span()
     return None
 
 

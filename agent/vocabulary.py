@@ -14,6 +14,7 @@ from semantic_layer.model import SemanticModel
 
 from .sounds import sound_alike
 from .text import has_cjk, is_cjk, normalize
+from .unknown_words import lexicon
 from .value_index import ValueIndex
 
 TermKind = Literal["metric", "dimension", "value", "field"]
@@ -208,6 +209,8 @@ class Vocabulary:
             for i in range(len(words) - size + 1):
                 start, end = words[i][0], words[i + size - 1][1]
                 if any(taken[start:end]) or end - start < 5:
+                    continue
+                if size == 1 and text[start:end] in lexicon().en_words:  # "prioritise" is no "priorities"
                     continue
                 best = process.extractOne(text[start:end], self._english, scorer=fuzz.ratio, score_cutoff=86)
                 if best is not None:

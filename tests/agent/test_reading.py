@@ -501,6 +501,24 @@ def test_how_are_things_going_asks_which_measure_with_the_words_own_first(planne
     assert planner.plan("how's the weather").intent.kind == "unsupported"
 
 
+def test_numbers_meetings_and_people_counted(planner: Planner) -> None:
+    many = planner.plan("cities with more than 2,000 tickets").intent  # a number, not the year 2000
+    assert many.query is not None and many.query.time_range is not None
+    assert many.query.time_range.start != date(2000, 1, 1)
+    assert ("ticket_count", "gt", frozenset({2000})) in _filters(many)
+    meeting = planner.plan(
+        "For the weekly ops review I need FRT and breach rate for phone tickets this week."
+    ).intent
+    assert meeting.query is not None and not meeting.query.dimensions  # a weekly meeting is no weekly grain
+    reps = planner.plan("How many reps were actually handling tickets last month?").intent
+    assert reps.query is not None and list(reps.query.metrics) == ["active_agent_count"]
+    assert not reps.query.dimensions
+    coaching = planner.plan(
+        "Which teams are averaging a CSAT under 3.9? Trying to prioritise coaching."
+    ).intent
+    assert coaching.query is not None and [d.name for d in coaching.query.dimensions] == ["team"]
+
+
 def test_everyone_else_turns_the_last_filter_round(planner: Planner) -> None:
     rest = _plan(planner, "CSAT for VIP customers this month", "and for everyone else?")
     assert _filters(rest) == {("customer_tier", "ne", frozenset({"VIP"}))}
