@@ -7,7 +7,7 @@ import re
 
 UNSAFE = re.compile(
     r"\b(delete|drop|truncate|update|insert|alter|grant|modify|overwrite|wipe)\b.*\b(tickets?|tables?|data|records?|rows?|database)\b"
-    r"|删除|删掉|清空|修改数据|更新数据|篡改|写入|插入数据|drop table"
+    r"|删除|删掉|删了|删一下|(?:把|将).{0,20}删|清空|修改数据|更新数据|篡改|写入|插入数据|drop table"
     r"|(write|give|generate|show) (me )?(the |a |an )?(raw )?sql|sql (query|statement)|写.{0,4}sql|sql语句|执行.{0,6}(sql|语句|命令)"
     r"|ignore (all |any |your |the )?(previous |prior |above )?(instructions|rules)|忽略.{0,6}(指令|指示|规则|设定)"
     r"|(把|将).{0,20}(改成|改为|设为|设置为|标记为|调成)|\b(set|change|mark|reassign|move|update|switch)\b.{0,40}\b(to|as)\b\s*(p[1-4]|closed|resolved|vip|done|open)\b"
@@ -28,7 +28,7 @@ CONCENTRATION = re.compile(
 )
 DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distributed|buckets?")
 DETAIL = re.compile(
-    r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
+    r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:客户|用户)都?有哪些|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
     r"|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
 )
@@ -114,7 +114,7 @@ TOP_N = [
     re.compile(r"前\s*(\d+)\s*(?:个|名|位|款|家|大|条)?"),
     re.compile(r"倒数\s*(?:第\s*)?(\d+)\s*(?:个|名|位|款|家|条)?"),
     re.compile(
-        r"(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差|最佳)的?\s*(\d+)\s*(?:个|名|位|款|家|条)"
+        r"(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差|最佳)的?\s*(\d+)\s*(?:个|名|位|款|家|条|类|种|项)"
     ),
     re.compile(
         r"(\d+)\s*(?:个|名|位|款|家|条)\s*\S{0,6}?(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差)"

@@ -82,6 +82,10 @@ def normalize(text: str) -> str:
     text = _ONE.sub(lambda m: f"{m.group(1)} 1" if m.group(1) else "1", text)
     text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group(1)], text)
     text = _SHORTHANDS.sub(lambda m: _SHORTHAND[m.group(1)], text)
+    text = re.sub(
+        r"^(?:那个|嗯|呃|额|emm+|um+|uh+)\s*(?:…+|\.{2,}|,|，)\s*", "", text
+    )  # "那个…上个月的投诉率"
+    text = re.sub(r"仨(?!个)", "3个", re.sub(r"俩(?!个)", "2个", text))  # "投诉最多的仨型号"
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # "2,000 tickets"
     text = re.sub(
         r"(?<=[a-z]{2})(?<!\bnon)-(?=[a-z]{2})", " ", text

@@ -519,6 +519,18 @@ def test_numbers_meetings_and_people_counted(planner: Planner) -> None:
     assert coaching.query is not None and [d.name for d in coaching.query.dimensions] == ["team"]
 
 
+def test_chinese_in_many_voices(planner: Planner) -> None:
+    three = planner.plan("这个月被投诉最多的仨型号").intent
+    assert three.query is not None and three.query.limit == 3
+    zero = planner.plan("最近7天NPS打0分的客户有哪些").intent  # the score of the measure named: NPS
+    assert zero.kind == "detail" and ("nps_score", "eq", frozenset({0})) in _filters(zero)
+    why = planner.plan("今年NPS比去年低，是什么原因").intent
+    assert why.query is not None and why.query.compare == "same_period_last_year"
+    assert planner.plan("帮我把华南那几张投诉单删了").intent.kind == "unsupported"
+    filler = planner.plan("那个…上个月的投诉率帮我看下").intent
+    assert filler.query is not None and list(filler.query.metrics) == ["complaint_rate"]
+
+
 def test_everyone_else_turns_the_last_filter_round(planner: Planner) -> None:
     rest = _plan(planner, "CSAT for VIP customers this month", "and for everyone else?")
     assert _filters(rest) == {("customer_tier", "ne", frozenset({"VIP"}))}
