@@ -111,7 +111,7 @@ def _repaired(
         said = [
             reading.text[start:end]
             for start, end, role, ref in reading.spans
-            if role == "metric" and ref == name
+            if (role == "metric" and ref == name) or role == "value"  # "to get resolved"
         ]
         stems = [
             w[:5] if w.isascii() else w

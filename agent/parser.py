@@ -995,6 +995,8 @@ class Planner:
         if detail:  # a list compares record fields: a metric named stands for the field it measures
             measured = {self.attribute_for(m, detail=True): p for m, p in reading.metric_positions.items()}
             candidates = {**{a: p for a, p in measured.items() if a}, **reading.field_positions}
+        numeric = ("score", "number", "count", "percent", *_DURATIONS)  # never a name or a text field
+        candidates = {name: p for name, p in candidates.items() if self.format_of(name) in numeric}
         unit_format = _UNIT_FORMATS.get((unit or "").strip())
         if unit_format:
             kinds = _DURATIONS if unit_format in _DURATIONS else (unit_format,)

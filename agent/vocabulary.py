@@ -52,6 +52,8 @@ def _variants(text: str) -> set[str]:
     # 自助解决率 said as 自助解决的比例 (not 占比: "各大区投诉的占比" may be each region's share)
     if has_cjk(base) and base.endswith("率") and len(base) >= 3:
         variants |= {base[:-1] + way for way in ("比例", "的比例")}
+    if not has_cjk(base) and base.endswith(" rate"):  # "self service resolution %"
+        variants |= {base[:-5] + " %", base[:-5] + "%"}
     if not has_cjk(base):
         variants.add(base.replace("_", " "))
         variants.add(base.replace("-", " "))
@@ -130,7 +132,11 @@ class Vocabulary:
             self._by_start.setdefault(term_text[:2], []).append(term_text)
         # Typos are forgiven in the words for metrics, dimensions and fields, not in data values.
         self._english = sorted(
-            {t.text for t in self.terms if not has_cjk(t.text) and len(t.text) >= 5 and t.kind != "value"}
+            {
+                t.text
+                for t in self.terms
+                if not has_cjk(t.text) and len(t.text) >= 5 and t.kind != "value" and "%" not in t.text
+            }
         )
         # The words a homophone typo may stand for, by length and first character (a typo keeps the first).
         self._chinese: dict[tuple[int, str], list[str]] = {}

@@ -531,6 +531,21 @@ def test_chinese_in_many_voices(planner: Planner) -> None:
     assert filler.query is not None and list(filler.query.metrics) == ["complaint_rate"]
 
 
+def test_numbers_compare_only_numeric_fields_and_durations_named_by_a_value(planner: Planner) -> None:
+    slowest = planner.plan("the 3 slowest issue types to get resolved").intent
+    assert slowest.query is not None and list(slowest.query.metrics) == ["avg_resolution_hours"]
+    longer = planner.plan(
+        "urgent tickets this month where first response took longer than 2 hours - list them"
+    ).intent
+    assert ("first_response_minutes", "gt", frozenset({120})) in _filters(longer)
+    names = planner.plan("which customers in South China rated us 2 or below in July? need names").intent
+    assert all(f.field != "customer_name" for f in names.query.filters) if names.query else True
+    share = planner.plan("self-service resolution % ytd").intent
+    assert share.query is not None and list(share.query.metrics) == ["kb_self_service_rate"]
+    satisfied = planner.plan("what percent of surveys this month were satisfied (4 or 5 stars)?").intent
+    assert satisfied.kind != "metric" or not _filters(satisfied)  # never the satisfied rate of the satisfied
+
+
 def test_everyone_else_turns_the_last_filter_round(planner: Planner) -> None:
     rest = _plan(planner, "CSAT for VIP customers this month", "and for everyone else?")
     assert _filters(rest) == {("customer_tier", "ne", frozenset({"VIP"}))}
