@@ -95,6 +95,18 @@ def _repaired(
     if key == "share" and is_count(metric) and not any(f.field for f in query.filters):
         rates = [m for m in visible if isinstance(m, RatioMetric) and fits(m)]
         others = _named(reading) - {name}
+        valued = [  # "what proportion of resolved tickets were closed via self-service": the rate whose
+            m  # count is of that value, over the resolved tickets
+            for m in rates
+            if m.denominator == name
+            and any(_counts_value(model.metric(m.numerator), f) for f in query.filters if f.dimension)
+        ]
+        if len(valued) == 1:
+            numerator = model.metric(valued[0].numerator)
+            replaced = _with_metric(query, valued[0].name)
+            return replaced and replaced.model_copy(
+                update={"filters": tuple(f for f in replaced.filters if not _counts_value(numerator, f))}
+            )
         of = [m for m in rates if m.denominator == name and m.numerator in others]  # "portion of resolved
         of = of or [m for m in rates if m.numerator == name and m.denominator in others]  # tickets reopened"
         if not others:  # "what share were complaints"; by region it could be each region's share: asked
@@ -121,6 +133,12 @@ def _repaired(
         same = [m for m in visible if fits(m) and stems and any(_shares(m, stem) for stem in stems)]
         return _with_metric(query, same[0].name) if len(same) == 1 else None
     return None
+
+
+def _counts_value(count: Metric, condition: Filter) -> bool:
+    """Whether a count is of the records holding the filter's value (its own condition names it)."""
+    said = getattr(count, "filter", None) or ""
+    return condition.op in ("eq", "in") and any(f"'{value}'" in said for value in condition.values)
 
 
 def _is_condition_of(model: SemanticModel, condition: Filter, count: Metric) -> bool:

@@ -37,7 +37,7 @@ TREND = re.compile(
     r"|\btrend|over time|\bevolution\b|how has .{0,40} (?:changed|moved)|how did .{0,40} change|time series|month by month|week by week|day by day"
 )
 LOW_SCORE = re.compile(
-    r"低分|差评|打低分|不满意|评分很低|评分低|低评分|\blow[- ]scor|\bbad (review|rating|score)s?|\bunhappy\b|dissatisfied|detractors?|poor (rating|score)s?"
+    r"低分|差评|打低分|不满意|评分很低|评分低|低评分|\blow (?:csat|satisfaction|ratings?)\b|\blow[- ]scor|\bbad (review|rating|score)s?|\bunhappy\b|dissatisfied|detractors?|poor (rating|score)s?"
 )
 RANK = re.compile(
     r"偏高|偏低|排名|排行|排序|排个[名序]|排[一]?下[名序]|按.{0,6}排|从.{1,3}到.{1,3}排|\brank|\branking|\bleaderboard|sorted by|order by"
@@ -73,8 +73,8 @@ SUPERLATIVES: list[tuple[re.Pattern[str], str]] = [
         ),
         "high",
     ),
-    (re.compile(r"\bworst first\b"), "bad"),
-    (re.compile(r"\bbest first\b"), "good"),
+    (re.compile(r"\bworst first\b|\blaggards?\b|\bunderperformers?\b|\bworst performers?\b"), "bad"),
+    (re.compile(r"\bbest first\b|\btop performers?\b|\bbest performers?\b"), "good"),
     (re.compile(r"最好|最佳|最优|表现最好|更好|\bbest\b|\bbetter\b|\btop[- ]performing\b"), "good"),
     (
         re.compile(
@@ -119,7 +119,7 @@ TOP_N = [
     re.compile(
         r"(\d+)\s*(?:个|名|位|款|家|条)\s*\S{0,6}?(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差)"
     ),
-    re.compile(r"(?<![a-z])(?:top|bottom|best|worst|first|last)\s*(\d+)(?![\d.])"),
+    re.compile(r"(?<![a-z])(?:top|bottom|best|worst|first|last|lowest|highest)\s*(\d+)(?![\d.])"),
     re.compile(r"\bwhich (\d+)\b|哪\s*(\d+)\s*(?:个|名|位|款|家)"),
     re.compile(
         r"\b(\d+)\s+(?:\w+\s+){0,2}?(?:with|by|having) the (?:most|highest|fewest|lowest|least|longest|shortest|largest|worst|best)"

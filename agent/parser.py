@@ -136,9 +136,11 @@ class Reading:
     def low_score(self) -> bool:
         """Words for low scores ("差评", "detractors") that no measure or threshold took: a measure named
         by them ("number of detractors") carries its own condition, and "评分低于3分" is below 3."""
-        taken = [(start, end) for start, end, role, _ in self.spans if role in ("metric", "threshold")]
-        return any(
-            not any(m.start() < end and start < m.end() for start, end in taken)
+        terms = [(start, end) for start, end, role, _ in self.spans if role == "metric"]
+        thresholds = [(start, end) for start, end, role, _ in self.spans if role == "threshold"]
+        return any(  # inside a measure's name ("detractors"), or overlapping a threshold's words
+            not any(start <= m.start() and m.end() <= end for start, end in terms)
+            and not any(m.start() < end and start < m.end() for start, end in thresholds)
             for m in cues.LOW_SCORE.finditer(self.text)
         )
 
@@ -782,6 +784,9 @@ class Planner:
         if wants_detail:
             return self.detail(lang, reading)
         implied: str | None = None
+        if not metrics and reading.has(_AVERAGE):  # "average resolution hours": the field's average
+            averaged = [a for a in (self.average_of(f) for f in reading.field_positions) if a]
+            metrics = averaged[:1]
         if not metrics:
             if reading.has(cues.DISTRIBUTION) and reading.field_positions:
                 return self.distribution(lang, reading, next(iter(reading.field_positions)))
@@ -1477,9 +1482,9 @@ class Planner:
         and the groupings the turn asks for (the dimensions it names, unless it unfilters them)."""
         filters = [f for f in base.filters if not (f.metric and f.metric not in metrics)]
         groupings = list(reading.dimensions)
-        if reading.has(cues.DROP_FILTER):  # "drop the region filter": the named dimensions unfiltered
-            filters = [f for f in filters if f.dimension not in groupings]
-            groupings = []
+        if reading.has(cues.DROP_FILTER):  # "drop the region filter", "drop the VIP filter": unfiltered
+            dropped = {*groupings, *(f.dimension for f in reading.filters if f.dimension)}
+            return [f for f in filters if f.dimension not in dropped], []
         side_by_side = reading.has(cues.SIDE_BY_SIDE) or reading.has(_COMPARE_WORDS)
         if reading.has(cues.NOT_JUST):  # "for all customers, not just VIP": that filter goes
             widened = {f.dimension for f in reading.filters if f.dimension}
@@ -1699,11 +1704,12 @@ def _compared_period(text: str) -> str:
     WoW), this quarter for quarter-over-quarter, else this month."""
     than_last = r"(?:than|vs\.?|versus|compared (?:with|to)|against) (?:the )?(?:last|previous|prior)"
     if re.search(
-        rf"(?<![a-z])wow(?![a-z])|week[- ]over[- ]week|周环比|周同比|比上周|较上周|{than_last} week", text
+        rf"(?<![a-z])wow(?![a-z])|week[- ](?:over|on)[- ]week|周环比|周同比|比上周|较上周|{than_last} week",
+        text,
     ):
         return "this_week"
     if re.search(
-        rf"(?<![a-z])qoq(?![a-z])|quarter[- ]over[- ]quarter|季度环比|季环比|比上季度?|较上季度?|{than_last} quarter",
+        rf"(?<![a-z])qoq(?![a-z])|quarter[- ](?:over|on)[- ]quarter|季度环比|季环比|比上季度?|较上季度?|{than_last} quarter",
         text,
     ):
         return "this_quarter"

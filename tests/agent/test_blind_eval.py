@@ -1,4 +1,4 @@
-"""The frozen blind development sets (tests/agent/eval/blind/ to blind5/ and the retired held-out set
+"""The frozen blind development sets (tests/agent/eval/blind/ to blind6/ and the retired held-out set
 holdout/), one test per case, so that a
 regression names its question. Cases the parser does not get right yet are listed in each set's
 known_misses.yaml with their outcome
@@ -21,8 +21,12 @@ from agent.parser import Planner
 from semantic_layer.layer import SemanticLayer
 
 EVAL = Path(__file__).parent / "eval"
-SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "holdout")
-LANGUAGES = {"blind4": ("en",), "blind5": ("zh",)}  # written for one language each; the others hold both
+SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "holdout")
+LANGUAGES = {
+    "blind4": ("en",),
+    "blind5": ("zh",),
+    "blind6": ("en",),
+}  # written for one language each; the others hold both
 CASES: list[tuple[str, dict[str, Any]]] = [
     (name, case)
     for name in SETS
@@ -40,6 +44,7 @@ WRONG_CEILING = {
     "blind3": {"zh": 0.005, "en": 0.005},  # 4.6% / 1.8% when it was written, mid third round
     "blind4": {"en": 0.005},  # 0.5% when it was written, late in the third round
     "blind5": {"zh": 0.005},  # 2.2% when it was written, at the end of the third round
+    "blind6": {"en": 0.005},  # 2.2% when it was written, at the end of the third round
 }
 
 

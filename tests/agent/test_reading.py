@@ -546,6 +546,21 @@ def test_numbers_compare_only_numeric_fields_and_durations_named_by_a_value(plan
     assert satisfied.kind != "metric" or not _filters(satisfied)  # never the satisfied rate of the satisfied
 
 
+def test_slack_english(planner: Planner) -> None:
+    share = planner.plan("What proportion of resolved tickets were closed via self-service this year?").intent
+    assert share.query is not None and list(share.query.metrics) == ["kb_self_service_rate"]
+    assert not share.query.filters  # the rate of self-service, never resolved tickets filtered to it
+    dropped = _plan(planner, "complaints by channel for VIP customers this quarter", "drop the VIP filter")
+    assert dropped.query is not None and not dropped.query.filters
+    low = planner.plan("List VIP customers with low CSAT last week").intent
+    assert ("csat_score", "lte", frozenset({2})) in _filters(low)
+    weekly = planner.plan("Ticket volume week-on-week").intent
+    assert weekly.query is not None and weekly.query.compare == "previous_period"
+    assert weekly.query.time_range is not None and weekly.query.time_range.start == date(2026, 11, 9)
+    average = planner.plan("Average resolution hours for smart locks in Guangdong").intent
+    assert average.query is not None and list(average.query.metrics) == ["avg_resolution_hours"]
+
+
 def test_everyone_else_turns_the_last_filter_round(planner: Planner) -> None:
     rest = _plan(planner, "CSAT for VIP customers this month", "and for everyone else?")
     assert _filters(rest) == {("customer_tier", "ne", frozenset({"VIP"}))}
