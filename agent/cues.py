@@ -131,7 +131,7 @@ TOP_N = [
 
 THRESHOLD = re.compile(
     r"(north of|south of|not (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
-    r"|longer than|shorter than|within|at or (?:under|below|less than)|at or (?:over|above|more than)|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
+    r"|longer than|shorter than|at or (?:under|below|less than)|at or (?:over|above|more than)|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
     r"\s*(?:an? )?(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|个?小时|hours?|hrs?|h\b|天|日|days?|周|weeks?|分|points?|stars?|星|个|张|件|tickets?|单)?"
 )
 # "2 or less", "3星及以下", "20% or more": the comparison after the number
@@ -154,7 +154,6 @@ THRESHOLD_OPS = {
     ">=": "gte", "≥": "gte", "不低于": "gte", "不少于": "gte", "不小于": "gte", "至少": "gte", "大于等于": "gte",
     "at least": "gte", "no less than": "gte", "at or over": "gte", "at or above": "gte", "at or more than": "gte",
     "at or under": "lte", "at or below": "lte", "at or less than": "lte", "longer than": "gt", "shorter than": "lt",
-    "within": "lte",
     ">": "gt", "高于": "gt", "超过": "gt", "大于": "gt", "多于": "gt", "more than": "gt", "greater than": "gt",
     "higher than": "gt", "above": "gt", "over": "gt", "exceeds": "gt", "exceed": "gt", "exceeding": "gt",
     "<=": "lte", "≤": "lte", "不超过": "lte", "不高于": "lte", "不大于": "lte", "至多": "lte", "小于等于": "lte",
