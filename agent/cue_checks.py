@@ -17,6 +17,7 @@ from semantic_layer.query import Filter, OrderBy, SemanticQuery
 from . import cues, wording
 from .intent import Clarification, ClarifyOption, Intent
 from .text import normalize
+from .vocabulary import flag_dimension, own_words
 
 if TYPE_CHECKING:
     from .parser import Reading
@@ -59,7 +60,7 @@ def check_cues(model: SemanticModel, lang: Language, reading: Reading, intent: I
             continue
         if any(fits(model.metric(name)) or _says(cue, model.metric(name)) for name in query.metrics):
             continue
-        repaired = _repaired(model, reading, query, fits, key)
+        repaired = _repaired(model, reading, text, query, fits, key)
         if repaired is not None:
             return intent.model_copy(update={"query": repaired, "confidence": min(intent.confidence, 0.75)})
         return _ask(model, lang, reading.text, intent, query, fits, key)
@@ -77,7 +78,12 @@ def _without_terms(reading: Reading) -> str:
 
 
 def _repaired(
-    model: SemanticModel, reading: Reading, query: SemanticQuery, fits: Callable[[Metric], bool], key: str
+    model: SemanticModel,
+    reading: Reading,
+    text: str,
+    query: SemanticQuery,
+    fits: Callable[[Metric], bool],
+    key: str,
 ) -> SemanticQuery | None:
     """The query with its first metric swapped for the one measure of the same thing the cue asks for,
     when there is exactly one: "how many tickets breached SLA" is the breach rate's numerator, "what
@@ -113,7 +119,7 @@ def _repaired(
             of = [m for m in rates if m.numerator == name] if not query.dimensions else []
         if len(of) != 1:
             return None
-        asked = bool(cues.HOW_MANY.search(_without_terms(reading)))  # "how many complaints, and what % is it"
+        asked = bool(cues.HOW_MANY.search(text))  # "how many complaints, and what % is it"
         replaced = _with_metrics(query, (name, of[0].name) if asked else (of[0].name,))
         counted = model.metric(of[0].numerator)
         return replaced and replaced.model_copy(
@@ -127,8 +133,8 @@ def _repaired(
         ]
         stems = [
             w[:5] if w.isascii() else w
-            for text in said
-            for w in re.findall(r"[a-z]{4,}|[\u4e00-\u9fff]{2,}", text)
+            for words in said
+            for w in re.findall(r"[a-z]{4,}|[\u4e00-\u9fff]{2,}", words)
         ]
         same = [m for m in visible if fits(m) and stems and any(_shares(m, stem) for stem in stems)]
         return _with_metric(query, same[0].name) if len(same) == 1 else None
@@ -144,14 +150,8 @@ def _counts_value(count: Metric, condition: Filter) -> bool:
 def _is_condition_of(model: SemanticModel, condition: Filter, count: Metric) -> bool:
     """Whether a filter is the count's own condition (reopened = true for the reopened count): the
     rate of that count already counts it, so keeping it would make the rate 100%."""
-    if not condition.dimension or not isinstance(count, SimpleMetric) or not count.filter:
-        return False
-    on = model.dimension(condition.dimension).on.get(count.table, "")
-    return condition.values == (True,) and _squash(on) == _squash(count.filter)
-
-
-def _squash(sql: str) -> str:
-    return re.sub(r"\s+", "", sql).lower()
+    flag = flag_dimension(model, count.name)
+    return flag is not None and condition.dimension == flag and condition.values == (True,)
 
 
 def _named(reading: Reading) -> set[str]:
@@ -162,10 +162,9 @@ def _named(reading: Reading) -> set[str]:
 
 
 def _shares(metric: Metric, stem: str) -> bool:
-    words = [metric.label.get("zh"), metric.label.get("en"), *metric.synonyms.all()]
     if stem.isascii():
-        return any(re.search(rf"\b{re.escape(stem)}", normalize(w)) for w in words if w)
-    return any(stem in normalize(w) for w in words if w)
+        return any(re.search(rf"\b{re.escape(stem)}", w) for w in own_words(metric))
+    return any(stem in w for w in own_words(metric))
 
 
 def _with_metrics(query: SemanticQuery, names: tuple[str, ...]) -> SemanticQuery | None:
@@ -178,8 +177,7 @@ def _with_metrics(query: SemanticQuery, names: tuple[str, ...]) -> SemanticQuery
 def _says(cue: re.Pattern[str], metric: Metric) -> bool:
     """A metric whose own words carry the cue fits it ("平均处理时长" is a duration whatever its
     format: a drafted model may not know a column's unit)."""
-    words = [metric.label.get("zh"), metric.label.get("en"), *metric.synonyms.all()]
-    return any(cue.search(normalize(w)) for w in words if w)
+    return any(cue.search(w) for w in own_words(metric))
 
 
 def _ask(

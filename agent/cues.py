@@ -47,10 +47,14 @@ FOLLOW_UP = re.compile(
     r"|^(and|what about|how about|same for|same but|same thing for|now|then|also|only|just|ok,? (now|and)|and for|and in|what if|instead|but)\b"
     r"|\binstead\b|\bas well\b|\bsame (for|but|thing)\b|^(for|in|by|with) "
 )
+# "weren't reopened", "that aren't P3": a negated verb before what it excludes (EXCLUDE, and flags).
+NEGATED_VERB = r"weren't|wasn't|aren't|isn't|were not|was not|are not|is not"
 EXCLUDE = re.compile(
     r"(除了?|不含|不包括|没有?|未|不走|没走|不算|leav(?:e|ing)(?: out)?|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
     r"|not counting|leaving out|leave out|without|w/o|besides|ignoring|outside( of)?|not in|not from|not on|not via|not through|not|non-?"
-    r"|(that |which |who )?(weren't|wasn't|aren't|isn't|were not|was not|are not|is not|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
+    r"|(that |which |who )?("
+    + NEGATED_VERB
+    + r"|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
 )
 NEGATION_AFTER = re.compile(r"^\s*(?:的\s*)?(以外|之外|外|除外|不要|不算|不含|不计|out\b)")
 SIDE_BY_SIDE = re.compile(

@@ -33,11 +33,11 @@ from .intent import (
     SegmentRole,
     Shown,
 )
-from .text import has_cjk, is_cjk, language_of, normalize
+from .text import has_cjk, is_cjk, language_of, normalize, squash_sql
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
 from .unknown_words import actions, leftover_pieces, out_of_scope, out_of_scope_in, unknown_words, vague
 from .value_index import ValueIndex
-from .vocabulary import Match, Vocabulary
+from .vocabulary import Match, Vocabulary, flag_dimension, own_words
 
 _AVERAGE = re.compile(r"平均|均值|\baverag(?:e|ing)\b|\bavg\b|\bmean\b")
 _MEDIAN = re.compile(r"中位数?|\bmedian\b|(?<![a-z0-9])p50(?!\d)")
@@ -57,7 +57,9 @@ _QUALIFIED_EXCLUSION = re.compile(
     r"\s*(?:other than|except(?: for)?|excluding|besides|apart from|but not|not)\s*(?:the\s+)?"
 )
 _FLAG_NEGATION = re.compile(
-    r"(非|没有?|未|不是|\bnon-?|\bnot |\bun-?|\b(?:weren't|wasn't|aren't|isn't|never|not been|haven't been|hasn't been)\s)\s*$"
+    r"(非|没有?|未|不是|\bnon-?|\bnot |\bun-?|\b(?:"
+    + cues.NEGATED_VERB
+    + r"|never|not been|haven't been|hasn't been)\s)\s*$"
 )
 _MEASURE_WORD = re.compile(r"量|数|多少|几|count|volume|number|total|how many|#")
 _SUPERLATIVE = re.compile(
@@ -510,9 +512,7 @@ class Planner:
         that name, not a filter (the rate of self-service resolutions is not 100% self-service)."""
         words = {text.strip(), *(str(t.value) for t in value.terms if t.kind == "value")}
         for name in metrics:
-            metric = self.model.metric(name)
-            names = [normalize(n) for n in (metric.label.zh, metric.label.en, *metric.synonyms.all()) if n]
-            if any(word and word in n for word in words for n in names):
+            if any(word and word in n for word in words for n in own_words(self.model.metric(name))):
                 return True
         return False
 
@@ -579,7 +579,9 @@ class Planner:
         said: dict[str, set[bool]] = {}
         for match in matches:
             names = match.names("metric")
-            flag = self.flag_dimension(names[0]) if match.kind == "metric" and len(names) == 1 else None
+            flag = (
+                flag_dimension(self.model, names[0]) if match.kind == "metric" and len(names) == 1 else None
+            )
             if flag is None:
                 continue
             others = [m for m in reading.metrics if m != names[0]]
@@ -624,7 +626,7 @@ class Planner:
         if compared is not None:
             op = {">=": "gte", "<=": "lte", ">": "gt", "<": "lt", "=": "eq"}[compared.group(2)]
             for attribute in self.model.attributes:
-                if attribute.table == table and _squash(attribute.sql) == _squash(compared.group(1)):
+                if attribute.table == table and squash_sql(attribute.sql) == squash_sql(compared.group(1)):
                     return Filter(field=attribute.name, op=op, values=(_number(float(compared.group(3))),))  # type: ignore[arg-type]
             return None
         said = re.fullmatch(r"\s*(\w+)\s*(?:=\s*'([^']*)'|in\s*\((.*)\))\s*", condition or "", re.IGNORECASE)
@@ -634,20 +636,8 @@ class Planner:
             (said.group(2),) if said.group(2) is not None else tuple(re.findall(r"'([^']*)'", said.group(3)))
         )
         for dimension in self.model.dimensions:
-            if values and _squash(dimension.on.get(table, "")) == _squash(said.group(1)):
+            if values and squash_sql(dimension.on.get(table, "")) == squash_sql(said.group(1)):
                 return Filter(dimension=dimension.name, op="eq" if len(values) == 1 else "in", values=values)
-        return None
-
-    def flag_dimension(self, metric_name: str) -> str | None:
-        """The boolean dimension a count is the true side of (complaints: is_complaint)."""
-        metric = self.model.metrics_by_name.get(metric_name)
-        condition = getattr(metric, "filter", None)
-        if getattr(metric, "agg", None) != "count" or not condition:
-            return None
-        for dimension in self.model.dimensions:
-            on_table = dimension.on.get(getattr(metric, "table", ""))
-            if dimension.type == "boolean" and on_table and _squash(on_table) == _squash(condition):
-                return dimension.name
         return None
 
     def plain_count_of(self, metric: object) -> str | None:
@@ -679,7 +669,7 @@ class Planner:
                 if (
                     getattr(other, "agg", None) in aggs
                     and getattr(other, "table", None) == table
-                    and _squash(getattr(other, "expr", "") or "") == _squash(expr)
+                    and squash_sql(getattr(other, "expr", "") or "") == squash_sql(expr)
                 ):
                     found.append((said.start(), other.name))
                     break
@@ -761,12 +751,13 @@ class Planner:
         distinct = self.counted_dimension(reading)
         if distinct is not None:  # the people counted, not grouped by
             table = getattr(self.model.metric(distinct), "table", "")
-            expr = _squash(getattr(self.model.metric(distinct), "expr", "") or "")
+            expr = squash_sql(getattr(self.model.metric(distinct), "expr", "") or "")
             reading.metrics = [distinct]
             reading.dimensions = [
                 d
                 for d in reading.dimensions
-                if _squash(self.model.dimension(d).on.get(table, "")) not in (expr, expr.removesuffix("_id"))
+                if squash_sql(self.model.dimension(d).on.get(table, ""))
+                not in (expr, expr.removesuffix("_id"))
             ]
         metrics = list(reading.metrics)
         low_score = reading.low_score()
@@ -867,8 +858,8 @@ class Planner:
                 continue
             dimension = self.model.dimension(ref.split(" | ")[0])
             for metric in self.model.metrics:
-                column = _squash(dimension.on.get(getattr(metric, "table", ""), ""))
-                counted = _squash(getattr(metric, "expr", "") or "")
+                column = squash_sql(dimension.on.get(getattr(metric, "table", ""), ""))
+                counted = squash_sql(getattr(metric, "expr", "") or "")
                 if (
                     not metric.hidden
                     and getattr(metric, "agg", None) == "count_distinct"
@@ -1051,9 +1042,9 @@ class Planner:
         expr = getattr(metric, "expr", None)
         table = getattr(metric, "table", None)
         if expr and table:
-            wanted = _squash(expr)
+            wanted = squash_sql(expr)
             for attribute in self.model.attributes:
-                if attribute.table == table and _squash(attribute.sql) == wanted:
+                if attribute.table == table and squash_sql(attribute.sql) == wanted:
                     return attribute.name
         if not detail or metric is None:
             return None
@@ -1063,7 +1054,7 @@ class Planner:
             words = set(re.findall(r"[a-z_][a-z0-9_]*", said.lower()))
             used |= {
                 a.name for a in self.model.attributes
-                if a.table == leaf.table and a.format in ("score", "number", "minutes", "hours") and _squash(a.sql) in words
+                if a.table == leaf.table and a.format in ("score", "number", "minutes", "hours") and squash_sql(a.sql) in words
             }  # fmt: skip
         return used.pop() if len(used) == 1 else None
 
@@ -1122,7 +1113,7 @@ class Planner:
         reading.unplaced += [str(f.values[0]) for f in on_groups]  # a list has no groups to compare
         filters += record
         for name in reading.metrics:  # a list shows records: a count names a condition on them, or is asked
-            if record or self.flag_dimension(name) or self.is_plain_count(name):
+            if record or flag_dimension(self.model, name) or self.is_plain_count(name):
                 continue  # ("took more than 72 hours to resolve": the duration is the condition)
             condition = self.metric_condition(name)  # "resolved tickets from VIP customers", "detractors"
             if condition is not None:
@@ -1141,7 +1132,7 @@ class Planner:
     def flag_filters(self, metrics: list[str]) -> list[Filter]:
         """ "列出上周投诉的VIP客户": in a list of records, a count of flagged records (complaints) means
         the records with the flag, through a boolean dimension with the count's own filter."""
-        flags = [self.flag_dimension(name) for name in metrics]
+        flags = [flag_dimension(self.model, name) for name in metrics]
         return [Filter(dimension=flag, op="eq", values=(True,)) for flag in flags if flag]
 
     def detail_fields(self, reading: Reading, filters: list[Filter]) -> list[str]:
@@ -1276,8 +1267,7 @@ class Planner:
         )
 
     def named_in(self, name: str, words: list[str]) -> bool:
-        metric = self.model.metric(name)
-        own = [normalize(w) for w in (metric.label.zh, metric.label.en, *metric.synonyms.all()) if w]
+        own = own_words(self.model.metric(name))
         return any(
             re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) for word in words for text in own
         )
@@ -1632,8 +1622,7 @@ def _said(number: float, unit: str | None) -> str:
 def _shares_a_word(attribute: Attribute, text: str) -> bool:
     """Whether a field's own words and `text` share a word (two Chinese characters, or the first five
     letters of an English word): "解决" names the time to resolve, "respond" the first response."""
-    words = [attribute.label.get("zh"), attribute.label.get("en"), *attribute.synonyms.all()]
-    own = " ".join(normalize(w) for w in words if w)
+    own = " ".join(own_words(attribute))
     chinese = {own[i : i + 2] for i in range(len(own) - 1) if is_cjk(own[i]) and is_cjk(own[i + 1])}
     english = {w[:5] for w in re.findall(r"[a-z]{4,}", own)} - {"minut", "hours", "time"}
     return any(text[i : i + 2] in chinese for i in range(len(text) - 1)) or any(
@@ -1742,10 +1731,6 @@ def _in_unit(number: float, unit: str | None, target_format: str | None) -> floa
 
 def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 10)
-
-
-def _squash(sql: str) -> str:
-    return re.sub(r"\s+", "", sql.lower())
 
 
 def plan(

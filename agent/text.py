@@ -112,6 +112,11 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def squash_sql(sql: str) -> str:
+    """A SQL snippet without spaces and case, to compare two model expressions."""
+    return re.sub(r"\s+", "", sql.lower())
+
+
 def is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 

@@ -114,8 +114,8 @@ class _Finder:
         if zh:
             m1, m2 = int(zh.group(3)), int(zh.group(6))
             first_year, last_year = (
-                self.year_of(zh.group(1), zh.group(2)),
-                self.year_of(zh.group(4), zh.group(5)),
+                self.year_of(zh.group(1) or zh.group(2)),
+                self.year_of(zh.group(4) or zh.group(5)),
             )
             if 1 <= m1 <= 12 and 1 <= m2 <= 12:
                 y2 = last_year or first_year or _recent_month(m2, self.today)
@@ -136,11 +136,12 @@ class _Finder:
             return self.absolute(date(y1, m1, 1), add_months(date(y2, m2, 1), 1), en.span())
         return None
 
-    def year_of(self, digits: str | None, word: str | None) -> int | None:
-        """The year "2025年", "去年" or "今年" names; None when none is said."""
-        if digits:
-            return int(digits)
-        return {"去年": self.today.year - 1, "今年": self.today.year}.get(word or "")
+    def year_of(self, said: str | None) -> int | None:
+        """The year "2025", "去年", "今年", "前年" or "last year" names; None when none is said."""
+        if said and said.isdigit():
+            return int(said)
+        offset = {"今年": 0, "去年": -1, "前年": -2, "last year": -1}.get(said or "")
+        return None if offset is None else self.today.year + offset
 
     # "2026年11月1日至11月30日", "11月1日到15日", "Nov 1 – 15, 2026", "Dec 1, 2025 – Nov 15, 2026",
     # "2026-11-01 to 2026-11-10": whole days, the last one included
@@ -289,8 +290,7 @@ class _Finder:
             en = None  # "within 1h" is an hour, not the first half
         if zh:
             half = 1 if zh.group(3) == "上" else 2
-            relative = {"去年": -1, "今年": 0, "前年": -2}
-            year = int(zh.group(1)) if zh.group(1) else self.today.year + relative.get(zh.group(2) or "", 0)
+            year = self.year_of(zh.group(1) or zh.group(2)) or self.today.year
             span = zh.span()
         elif en:
             half = int(en.group(2) or en.group(3) or _ORDINAL_EN[en.group(4)])
@@ -359,9 +359,7 @@ class _Finder:
     def last_n(self) -> TimeMatch | None:
         first_months = re.search(r"(今年|去年|(\d{4})年)前\s*(\d+)\s*个?月", self.text)
         if first_months:  # "今年前10个月": January to October of that year
-            year = self.year_of(
-                first_months.group(2), first_months.group(1) if not first_months.group(2) else None
-            )
+            year = self.year_of(first_months.group(2) or first_months.group(1))
             months = int(first_months.group(3))
             if year is not None and 1 <= months <= 12:
                 start = date(year, 1, 1)
@@ -421,13 +419,7 @@ class _Finder:
         zh = re.search(r"(?:(\d{4})年|(去年|今年|前年))?\s*(?:第)?([1-4])\s*季度", self.text)
         if zh:
             quarter = int(zh.group(3))
-            relative = {"去年": -1, "今年": 0, "前年": -2}
-            if zh.group(1):
-                year = int(zh.group(1))
-            elif zh.group(2):
-                year = self.today.year + relative[zh.group(2)]
-            else:
-                year = _recent_quarter(quarter, self.today)
+            year = self.year_of(zh.group(1) or zh.group(2)) or _recent_quarter(quarter, self.today)
             return self.absolute(*_quarter_range(year, quarter), zh.span())
         q = re.search(
             r"(?:(\d{4}|去年|今年|前年)\s*年?\s*的?\s*)?(?<![a-z0-9])q([1-4])(?![a-z0-9])(?:\s*(?:of\s*)?(\d{4}|last year))?",
@@ -435,13 +427,7 @@ class _Finder:
         )
         if q:
             quarter = int(q.group(2))
-            year_text = q.group(1) or q.group(3)
-            if year_text in ("去年", "今年", "前年"):  # "去年Q4"
-                year = self.today.year + {"去年": -1, "今年": 0, "前年": -2}[year_text]
-            elif year_text == "last year":
-                year = self.today.year - 1
-            else:
-                year = int(year_text) if year_text else _recent_quarter(quarter, self.today)
+            year = self.year_of(q.group(1) or q.group(3)) or _recent_quarter(quarter, self.today)  # "去年Q4"
             return self.absolute(*_quarter_range(year, quarter), q.span())
         en = re.search(
             r"(?:the )?(first|1st|second|2nd|third|3rd|fourth|4th) quarter(?: of (\d{4}))?", self.text

@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from rapidfuzz import fuzz, process
 
-from semantic_layer.model import SemanticModel
+from semantic_layer.model import SemanticModel, Synonyms, Text
 
 from .sounds import sound_alike
-from .text import has_cjk, is_cjk, normalize
+from .text import has_cjk, is_cjk, normalize, squash_sql
 from .unknown_words import lexicon
 from .value_index import ValueIndex
 
@@ -44,6 +44,29 @@ class Match:
 
     def names(self, kind: TermKind) -> list[str]:
         return list(dict.fromkeys(t.name for t in self.terms if t.kind == kind))
+
+
+class _Worded(Protocol):
+    label: Text
+    synonyms: Synonyms
+
+
+def own_words(item: _Worded) -> list[str]:
+    """A metric's, dimension's or field's own words (labels in both languages and synonyms), normalised."""
+    return [normalize(w) for w in (item.label.zh, item.label.en, *item.synonyms.all()) if w]
+
+
+def flag_dimension(model: SemanticModel, metric_name: str) -> str | None:
+    """The yes/no dimension a count is the true side of (complaints: is_complaint)."""
+    metric = model.metrics_by_name.get(metric_name)
+    condition = getattr(metric, "filter", None)
+    if getattr(metric, "agg", None) != "count" or not condition:
+        return None
+    for dimension in model.dimensions:
+        on_table = dimension.on.get(getattr(metric, "table", ""))
+        if dimension.type == "boolean" and on_table and squash_sql(on_table) == squash_sql(condition):
+            return dimension.name
+    return None
 
 
 def _variants(text: str) -> set[str]:
