@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .parser import Reading
 
 DURATION_FORMATS = ("minutes", "hours", "days")
+_NOT_NULL = re.compile(r"\s*([A-Za-z_]\w*)\s+is\s+not\s+null\s*", re.IGNORECASE)
 
 
 def is_duration(metric: Metric) -> bool:
@@ -93,11 +94,20 @@ def _repaired(
     metric = model.metric(name)
     visible = [m for m in model.metrics if not m.hidden]
     if key == "count" and isinstance(metric, RatioMetric):
-        numerator = model.metric(metric.numerator)
-        if numerator.hidden or not fits(numerator):
+        numerator = model.metric(metric.numerator)  # hidden or not: a building block is queryable
+        if not fits(numerator):
             return None
         both = numerator.name in _named(reading)  # "how many surveys, and the response rate": both asked
         return _with_metrics(query, (numerator.name, name) if both else (numerator.name,))
+    if key == "count" and isinstance(metric, SimpleMetric) and metric.expr:
+        # "how many tickets have had a first response": the count of the records the average has a value for
+        used = set(re.findall(r"[a-z_]\w*", metric.expr.lower()))
+        having = [
+            m for m in model.metrics
+            if isinstance(m, SimpleMetric) and m.table == metric.table and is_count(m)
+            and (column := _NOT_NULL.fullmatch(m.filter or "")) and column.group(1).lower() in used
+        ]  # fmt: skip
+        return _with_metric(query, having[0].name) if len(having) == 1 else None
     if key == "share" and is_count(metric) and not any(f.field for f in query.filters):
         rates = [m for m in visible if isinstance(m, RatioMetric) and fits(m)]
         others = _named(reading) - {name}
@@ -115,7 +125,9 @@ def _repaired(
             )
         of = [m for m in rates if m.denominator == name and m.numerator in others]  # "portion of resolved
         of = of or [m for m in rates if m.numerator == name and m.denominator in others]  # tickets reopened"
-        if not others:  # "what share were complaints"; by region it could be each region's share: asked
+        if not of and all(_counts_all(model.metric(o)) for o in others):
+            # "what share were complaints", "share of tickets reopened": the rate of that count (by region
+            # it could be each region's share: asked)
             of = [m for m in rates if m.numerator == name] if not query.dimensions else []
         if len(of) != 1:
             return None
@@ -139,6 +151,11 @@ def _repaired(
         same = [m for m in visible if fits(m) and stems and any(_shares(m, stem) for stem in stems)]
         return _with_metric(query, same[0].name) if len(same) == 1 else None
     return None
+
+
+def _counts_all(metric: Metric) -> bool:
+    """A count of every record ("tickets"): naming it says what is counted, not a second measure."""
+    return isinstance(metric, SimpleMetric) and metric.agg == "count" and not metric.filter
 
 
 def _counts_value(count: Metric, condition: Filter) -> bool:

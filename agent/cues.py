@@ -184,7 +184,10 @@ DURATION = re.compile(
 SHARE = re.compile(
     r"比例|占比|比率|百分比|百分之|几成|份额|\bshare\b|\bpercent(age)?\b|\bportion\b|\bfraction\b|\bratio\b|\bproportion\b|%"
 )
-HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|\bcount of\b|#\s*of\b")
+HOW_BIG = re.compile(r"\bhow (?:big|large|bad)\b")  # "how big is the backlog": its size, a count
+HOW_MANY = re.compile(
+    r"\bhow many\b(?! (hours|days|minutes|mins|hrs|weeks)\b)|\bnumber of\b|\bcount of\b|#\s*of\b"
+)
 
 # Words that point at what the last answer showed: (pattern, how many of its groups; 0 = all of them).
 # "那个大区", "最多的那个", "它" -> the first; "这两个型号", "both" -> the first two; "它们", "those" -> all.
@@ -245,8 +248,8 @@ SUPERLATIVE_THE = re.compile(r"最(?:高|低|多|少|好|差|快|慢|大|小|长
 
 # A range of scores or durations: "1到5分", "4 or 5 stars", "0-6分" (read as at least / at most).
 RANGE = re.compile(
-    r"(?<![\d.])(\d+)\s*(?:到|至|~|-|–|or|和)\s*(\d+)\s*(分|星|stars?|points?|(?<=\d)(?=\s+(?:in|on|for|last|this|from)\b))"
-    r"|(?<![\d.])(\d+)\s*[-–~]\s*(\d+)(\s*)(?=\s*[)）])"  # "(4-5)", "(nps 0-6)": a score range in brackets
+    r"(?<![\d.])(\d+)\s*(?:到|至|~|-|–|or|和)\s*(\d+)\s*(分|星|stars?|points?|(?<=\d)(?=\s+(?:in|on|for|last|this|from)\b|\s*[?.,!]?\s*$))"
+    r"|(?<![\d.])(\d+)\s*(?:[-–~]|or)\s*(\d+)(\s*)(?=\s*[)）])"  # "(4-5)", "(9 or 10)": a score range in brackets
 )
 # "1-star surveys", "5星": one score.
 STARS = re.compile(r"(?<![\d.])(\d+)\s*-?\s*(stars?|星)(?!\s*(?:or|及|以|或|和|到|至|-|~))")

@@ -16,13 +16,13 @@ from datetime import timedelta
 from rapidfuzz import fuzz
 
 from semantic_layer.errors import SemanticLayerError
-from semantic_layer.model import Attribute, Language, SemanticModel, SimpleMetric
+from semantic_layer.model import Attribute, Language, RatioMetric, SemanticModel, SimpleMetric
 from semantic_layer.periods import Clock, add_months, comparison_shift, resolve_period
 from semantic_layer.query import MAX_LIMIT, DimensionRef, Filter, OrderBy, SemanticQuery, TimeRange
 from semantic_layer.resolve import leaf_metrics, resolve_query
 
 from . import cues, wording
-from .cue_checks import CHECKS, check_cues
+from .cue_checks import CHECKS, check_cues, is_count
 from .intent import (
     Clarification,
     ClarifyOption,
@@ -78,6 +78,7 @@ _COMPLEMENT = re.compile(
     r"\b(?:everyone|everybody|everything|all) else\b|\bthe rest of (?:them|the \w+)|其余的|剩下的|其他人"
 )
 _THE_REST = re.compile(r"其他|其它|其余|剩下的?|剩余|\bthe rest\b|\ball other\b|\bthe others\b")
+_SCORED_BEFORE = re.compile(r"(?:rated|scored|gave|打了?)(?: us)?(?: an?)?\s*$")
 _RECORD_UNIT = re.compile(r"tickets?|单|件|张")
 _SEPARATOR = re.compile(r"^(?:\s|,|、|和|与|及|跟|以及|或者?|\band\b|\bor\b|\bnor\b|&|/|\+|的)*$")
 
@@ -334,7 +335,13 @@ class Planner:
                 break
         for match in cues.THRESHOLD_AFTER.finditer("".join(work)):  # "2 or less" before "of 2"
             after = cues.THRESHOLD_AFTER_OPS[match.group(3)]
-            reading.thresholds.append((after, float(match.group(1)), match.group(2), match.start()))
+            unit = (
+                match.group(2)
+                or (  # "rated us 2 or below": a score
+                    "分" if re.search(_SCORED_BEFORE, "".join(work)[: match.start()]) else None
+                )
+            )
+            reading.thresholds.append((after, float(match.group(1)), unit, match.start()))
             blank(match.span(), "threshold", f"{after} {match.group(1)}")
         for match in cues.RANGE.finditer("".join(work)):  # "1到5分", "4 or 5 stars", "(4-5)": both ends
             bracketed = match.group(4) is not None
@@ -344,9 +351,7 @@ class Planner:
             low, high = sorted((float(first), float(second)))
             unit = "分" if bracketed else match.group(3)
             if unit == "":  # "scored 1 or 2 in Oct": a score only after a scoring verb
-                if not re.search(
-                    r"(?:rated|scored|gave)(?: us)?(?: an?)?\s*$", "".join(work)[: match.start()]
-                ):
+                if not re.search(_SCORED_BEFORE, "".join(work)[: match.start()]):
                     continue
                 unit = "分"
             if low > 1:  # "0-6分", "1 or 2 stars": the lowest scores, "6 or less", "2 or less"
@@ -411,6 +416,13 @@ class Planner:
             blank((term.start, term.end), term.kind, _term_ref(term))
         for span in reading.negations:
             blank(span, "cue", "not")
+        qualified = self.qualified_count(reading, "".join(work))
+        if qualified is not None:  # "what percent of surveys were satisfied": the satisfied rate
+            spans, name = qualified
+            reading.metrics = [name]
+            reading.metric_positions = {name: spans[0][0]}
+            for span in spans:
+                blank(span, "metric", name)
         for pattern in (_MEDIAN, _PERCENTILE, _AVERAGE):  # read with the terms: "90分位也看下", "median?"
             for match in pattern.finditer("".join(work)):
                 blank(match.span(), "cue", "aggregation")
@@ -506,6 +518,39 @@ class Planner:
         self.drop_subject_counts(reading, matches, work)
         self.flags_as_groups(reading, matches, work)
         self.counts_of_values(reading)
+
+    def qualified_count(self, reading: Reading, work: str) -> tuple[list[tuple[int, int]], str] | None:
+        """Words left over next to the one count asked for, each a form of a word of that count ("survey
+        respondents": responses) or naming the one rate over it ("what percent of surveys were
+        satisfied", "share of resolved tickets self-served"): the count, or the rate's numerator, or
+        asked for a share, the rate. (the words' spans, the metric)."""
+        if len(reading.metrics) != 1 or not is_count(self.model.metric(reading.metrics[0])):
+            return None
+        counted = self.model.metric(reading.metrics[0])
+        rates = [m for m in self.model.metrics if isinstance(m, RatioMetric)]
+        spans: list[tuple[int, int]] = []
+        chosen: dict[str, RatioMetric] = {}
+        for piece in leftover_pieces(work, reading.text):
+            word = reading.text[piece.start : piece.end]
+            if piece.role != "unknown" or not re.fullmatch(r"[a-z]{4,}|[\u4e00-\u9fff]{2,}", word):
+                continue
+            if any(_same_word(word, w) for w in own_words(counted)):  # "respondents", "数量": the count's
+                spans.append((piece.start, piece.end))
+                continue
+            named = [  # every rate the word could name ("重复": reopens or repeat contacts): only one
+                r for r in rates
+                if any(_same_word(word, w) for m in (r, self.model.metric(r.numerator)) for w in own_words(m))
+            ]  # fmt: skip
+            if len(named) == 1 and named[0].denominator == counted.name:
+                spans.append((piece.start, piece.end))
+                chosen[named[0].name] = named[0]
+        if len(chosen) > 1 or not spans:
+            return None
+        if not chosen:
+            return spans, counted.name
+        rate = next(iter(chosen.values()))
+        share = cues.SHARE.search(reading.cue_text) is not None
+        return spans, rate.name if share else rate.numerator
 
     def names_part_of_metric(self, text: str, value: Match, metrics: list[str]) -> bool:
         """ "知识库自助解决率": a value's word inside the name of a metric the question asks for is part of
@@ -761,10 +806,15 @@ class Planner:
             ]
         metrics = list(reading.metrics)
         low_score = reading.low_score()
-        keys = {t.primary_key for t in self.model.tables}
-        wants_detail = (
-            reading.has(cues.DETAIL) or (low_score and not metrics) or bool(keys & set(reading.fields))
-        )
+        keys = {t.primary_key for t in self.model.tables if t.primary_key}
+        named_keys = keys & set(reading.fields)
+        if named_keys and not metrics and reading.dimensions and not reading.has(cues.DETAIL):
+            # "ticket numbers by region": how many, per region (a list has no groups)
+            table = self.model.attributes_by_name[next(iter(named_keys))].table
+            plain = [m.name for m in self.model.metrics if not m.hidden and self.is_plain_count(m.name)]
+            metrics = [n for n in plain if getattr(self.model.metric(n), "table", None) == table][:1]
+            named_keys = set() if metrics else named_keys
+        wants_detail = reading.has(cues.DETAIL) or (low_score and not metrics) or bool(named_keys)
         counted = reading.has(cues.HOW_MANY) or reading.has(_COUNT_WORDS)
         if reading.has(cues.SHOW_RECORDS) and not reading.dimensions and not counted:
             wants_detail = wants_detail or all(
@@ -931,7 +981,10 @@ class Planner:
         record: list[Filter] = []
         on_groups: list[Filter] = []
         remaining = list(metrics)
+        restated = self.restated_conditions(reading, metrics)
         for op, number, unit, position in reading.thresholds:
+            if position in restated:  # "satisfied responses (4-5)": the measure's own condition, said
+                continue
             target = self.threshold_target(reading, position, unit, detail=detail)
             metric = self.model.metrics_by_name.get(target or "")
             if target is not None and metric is None and reading.dimensions and not detail:
@@ -963,6 +1016,26 @@ class Planner:
             else:
                 reading.unplaced.append(_said(number, unit))
         return remaining, record, on_groups
+
+    def restated_conditions(self, reading: Reading, metrics: list[str]) -> set[int]:
+        """Where the question restates the condition a measure counts by ("satisfied (4 or 5 stars)" is
+        the satisfied count's csat_score >= 4): positions of thresholds to leave out, not to add again."""
+        bounds = {  # the lowest (>=) or highest (<=) number a condition admits, per op
+            (op, float(number) + {">": 1, "<": -1}.get(op, 0))
+            for metric in metrics
+            for leaf in leaf_metrics(self.model, self.model.metric(metric))
+            for op, number in re.findall(
+                r"[a-z_]\w*\s*(>=|>|<=|<)\s*(\d+(?:\.\d+)?)", getattr(leaf, "filter", "") or ""
+            )
+        }
+        lowest = {number for op, number in bounds if op in (">=", ">")}
+        highest = {number for op, number in bounds if op in ("<=", "<")}
+        said = {
+            position for op, number, _, position in reading.thresholds
+            if (op == "gte" and number in lowest) or (op == "gt" and number + 1 in lowest)
+            or (op == "lte" and number in highest) or (op == "lt" and number - 1 in highest)
+        }  # fmt: skip
+        return said
 
     def person_dimension(self) -> str | None:
         """The dimension "who" asks for: the one naming the people who handle the work (agents), by
@@ -1742,3 +1815,12 @@ def plan(
 ) -> Plan:
     """Plan one question (the functional form; build a `Planner` once to plan many)."""
     return Planner(model, value_index, clock).plan(question, state)
+
+
+def _same_word(word: str, words: str) -> bool:
+    """Whether `words` hold `word` or a form of it ("satisfied": "satisfaction", "served": "service"):
+    an English word sharing all but its last two letters, at least four; Chinese found anywhere."""
+    if not word.isascii():
+        return word in words
+    stem = word[: max(4, min(len(word) - 2, 6))]
+    return bool(re.search(rf"\b{re.escape(stem)}", words))

@@ -92,6 +92,13 @@ def normalize(text: str) -> str:
     )  # "hours-to-resolve"; not "non-", "rv-20"
     # half an hour is 30 minutes; 破万 / 过万 is more than 10000
     text = re.sub(r"\b(?:half an hour|half hour|1/2 hour)\b", "30 minutes", text)
+    text = re.sub(r"\b(take|takes|took|taking) (?:us|you|them|the team|our team|agents) to\b", r"\1 to", text)
+    text = re.sub(
+        r"\bafter (?=(?:more than|over|at least|longer than)\b)", "", text
+    )  # "after more than 2 hours"
+    text = re.sub(
+        r"^(?:good )?(?:morning|afternoon|evening)\s*[!,.]+\s*", "", text
+    )  # "Morning! ...": a greeting
     text = re.sub(r"(?<![一二三四五六七八九十\d])半(?:个)?小时", "30分钟", text)
     text = re.sub(r"[破过]万", "超过10000", text)
     # 七成 is 70%, 半数 is 50%

@@ -59,7 +59,7 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CUES = (
     cues.WHY, cues.CHANGE, cues.CONCENTRATION, cues.DISTRIBUTION, cues.DETAIL, cues.TREND, cues.LOW_SCORE,
     cues.RANK, cues.FOLLOW_UP, cues.SIDE_BY_SIDE, cues.GENERIC_TOP, cues.SINGULAR_WHICH, cues.DURATION,
-    cues.SHARE, cues.HOW_MANY, cues.ADD, cues.DROP_FILTER,
+    cues.SHARE, cues.HOW_MANY, cues.HOW_BIG, cues.ADD, cues.DROP_FILTER,
     *(pattern for pattern, _ in cues.SUPERLATIVES),
 )  # fmt: skip
 _OTHER_ONE = re.compile(r"\bthe other (?:one|ones)\b|另一个|另外一个|另外那个|另外几个")

@@ -82,6 +82,10 @@ def _variants(text: str) -> set[str]:
         variants.add(base.replace("-", " "))
         if len(base) > 3 and not base.endswith("s"):
             variants.add(base[:-1] + "ies" if base.endswith("y") and base[-2] not in "aeiou" else base + "s")
+        elif len(base) > 5 and base.endswith("s") and not base.endswith("ss"):  # "schools": a school
+            one = base[:-3] + "y" if base.endswith("ies") else base[:-1]
+            if one.split()[-1] not in lexicon().en_words:  # "filters" is a category; "filter" a request
+                variants.add(one)
         elif 2 <= len(base) <= 3 and base[-1].isalnum():  # codes: "P1s", "VIPs"
             variants.add(base + "s")
     return {v for v in variants if v}
@@ -100,12 +104,13 @@ class Vocabulary:
                 terms.extend(Term(v, kind, name, value) for v in _variants(text))
 
         for metric in model.metrics:
-            if metric.hidden:
-                continue
+            # A hidden metric is a building block: not offered, but asked for by its label ("how many
+            # satisfied responses"); its code name may be a column's, too common a word to match.
+            names = [] if metric.hidden else [metric.name]
             add(
                 "metric",
                 metric.name,
-                [metric.name, *filter(None, (metric.label.zh, metric.label.en)), *metric.synonyms.all()],
+                [*names, *filter(None, (metric.label.zh, metric.label.en)), *metric.synonyms.all()],
             )
         for dimension in model.dimensions:
             add(

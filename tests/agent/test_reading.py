@@ -539,8 +539,11 @@ def test_numbers_compare_only_numeric_fields_and_durations_named_by_a_value(plan
     ).intent
     assert ("first_response_minutes", "gt", frozenset({120})) in _filters(longer)
     names = planner.plan("which customers in South China rated us 2 or below in July? need names").intent
-    assert names.kind == "clarify" and names.clarification is not None  # "2" fits no numeric field named
-    assert "'2'" in names.clarification.question
+    assert names.kind == "detail"  # "rated us 2 or below": a score, though no score field is named
+    assert ("csat_score", "lte", frozenset({2})) in _filters(names)
+    bare = planner.plan("which customers in South China were 2 or below in July? need names").intent
+    assert bare.kind == "clarify" and bare.clarification is not None  # "2" fits no numeric field named
+    assert "'2'" in bare.clarification.question
     share = planner.plan("self-service resolution % ytd").intent
     assert share.query is not None and list(share.query.metrics) == ["kb_self_service_rate"]
     satisfied = planner.plan("what percent of surveys this month were satisfied (4 or 5 stars)?").intent
@@ -582,3 +585,58 @@ def test_superlative_adjectives_pick_one_and_concentration_words_name_no_value(p
     assert fastest.query is not None and fastest.query.limit == 1
     handful = planner.plan("do a handful of agents account for most of the reopens").intent
     assert handful.kind == "concentration" and handful.query is not None and not handful.query.filters
+
+
+@pytest.mark.parametrize(
+    ("question", "metric"),
+    [
+        ("how many satisfied responses last week", "csat_satisfied_count"),  # a building block's label
+        ("what percent of surveys were satisfied this month", "csat_satisfied_rate"),  # the rate over surveys
+        ("how many surveys were satisfied last week", "csat_satisfied_count"),  # its numerator
+        ("what fraction of resolved tickets were self-served last month", "kb_self_service_rate"),
+        ("What share of survey respondents were satisfied this year?", "csat_satisfied_rate"),
+        ("what share of tickets were reopened", "reopen_rate"),
+        ("how many tickets were fixed on the first contact last month", "first_contact_resolved_count"),
+        ("how many tickets have had a first response today", "responded_ticket_count"),
+        ("how many hours does it take to fix a ticket", "avg_resolution_hours"),  # hours: no count
+        ("On average, how long did it take us to fix tickets this quarter?", "avg_resolution_hours"),
+        ("how big is the backlog now", "backlog_count"),
+    ],
+)
+def test_words_that_qualify_a_count_choose_the_measure(planner: Planner, question: str, metric: str) -> None:
+    intent = planner.plan(question).intent
+    assert intent.kind == "metric" and intent.query is not None, intent
+    assert list(intent.query.metrics) == [metric]
+    assert not intent.query.filters  # the qualifying words are the measure's own condition, not a filter
+
+
+def test_a_word_naming_two_measures_or_any_count_is_not_a_qualifier(planner: Planner) -> None:
+    repeated = planner.plan(
+        "重复的单子多吗"
+    ).intent  # 重复: reopened (重复报修) or repeat contacts (重复咨询)
+    assert repeated.kind == "clarify"
+    by_status = planner.plan("工单按状态统计下数量").intent  # 数量 is every count's word: the tickets
+    assert by_status.query is not None and list(by_status.query.metrics) == ["ticket_count"]
+
+
+def test_restated_conditions_and_scores_said_by_a_rating_verb(planner: Planner) -> None:
+    satisfied = planner.plan("what percent of surveys this month were satisfied (4 or 5 stars)?").intent
+    assert satisfied.query is not None and list(satisfied.query.metrics) == ["csat_satisfied_rate"]
+    assert not satisfied.query.filters  # 4-5 is what "satisfied" counts: not filtered twice
+    promoters = planner.plan("promoters (9 or 10) last month").intent
+    assert promoters.query is not None and list(promoters.query.metrics) == ["promoter_count"]
+    assert not promoters.query.filters
+    scored = planner.plan("how many surveys scored 4 or 5").intent
+    assert _filters(scored) == {("csat_score", "gte", frozenset({4})), ("csat_score", "lte", frozenset({5}))}
+    callback = planner.plan("callback list: VIP customers who scored us 2 or below since october").intent
+    assert callback.kind == "detail" and ("csat_score", "lte", frozenset({2})) in _filters(callback)
+
+
+def test_key_field_by_a_dimension_is_a_count_and_singular_value_aliases(planner: Planner) -> None:
+    numbers = planner.plan("last month's ticket numbers per province").intent
+    assert numbers.kind == "metric" and numbers.query is not None
+    assert list(numbers.query.metrics) == ["ticket_count"]
+    assert [d.name for d in numbers.query.dimensions] == ["province"]
+    school = planner.plan("how long on average to close a return for a school customer").intent
+    assert ("industry", "eq", frozenset({"教育"})) in _filters(school)  # the alias is "schools"
+    assert planner.plan("drop the filter").intent.kind == "clarify"  # "filters" is a category's alias
