@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 
 from semantic_layer.model import Language, Metric, RatioMetric, SemanticModel, SimpleMetric, SnapshotMetric
 from semantic_layer.query import Filter, OrderBy, SemanticQuery
+from semantic_layer.resolve import leaf_metrics
 
 from . import cues, wording
 from .intent import Clarification, ClarifyOption, Intent
@@ -108,7 +109,18 @@ def _repaired(
             and (column := _NOT_NULL.fullmatch(m.filter or "")) and column.group(1).lower() in used
         ]  # fmt: skip
         return _with_metric(query, having[0].name) if len(having) == 1 else None
-    if key == "share" and is_count(metric) and not any(f.field for f in query.filters):
+    if key == "share" and is_count(metric) and any(f.field for f in query.filters):
+        # "what percent of surveys were 4 or 5 stars": the rate over them whose count is of those scores
+        restating = [
+            m for m in visible
+            if isinstance(m, RatioMetric) and m.denominator == name and fits(m)
+            and _said_by(query.filters, condition_bounds(model, model.metric(m.numerator)))
+        ]  # fmt: skip
+        replaced = _with_metric(query, restating[0].name) if len(restating) == 1 else None
+        return replaced and replaced.model_copy(
+            update={"filters": tuple(f for f in replaced.filters if not f.field)}
+        )
+    if key == "share" and is_count(metric):
         rates = [m for m in visible if isinstance(m, RatioMetric) and fits(m)]
         others = _named(reading) - {name}
         valued = [  # "what proportion of resolved tickets were closed via self-service": the rate whose
@@ -123,12 +135,21 @@ def _repaired(
             return replaced and replaced.model_copy(
                 update={"filters": tuple(f for f in replaced.filters if not _counts_value(numerator, f))}
             )
+        if (
+            not others
+            and _named_as_whole(reading, name)
+            and any(f.dimension and f.op in ("eq", "in") for f in query.filters)
+        ):
+            # "what percent of complaints were P1": of complaints, by priority
+            return _share_of_total(query, text)
         of = [m for m in rates if m.denominator == name and m.numerator in others]  # "portion of resolved
         of = of or [m for m in rates if m.numerator == name and m.denominator in others]  # tickets reopened"
         if not of and all(_counts_all(model.metric(o)) for o in others):
             # "what share were complaints", "share of tickets reopened": the rate of that count (by region
             # it could be each region's share: asked)
             of = [m for m in rates if m.numerator == name] if not query.dimensions else []
+        if not of and not others:
+            return _share_of_total(query, text)
         if len(of) != 1:
             return None
         asked = bool(cues.HOW_MANY.search(text))  # "how many complaints, and what % is it"
@@ -151,6 +172,76 @@ def _repaired(
         same = [m for m in visible if fits(m) and stems and any(_shares(m, stem) for stem in stems)]
         return _with_metric(query, same[0].name) if len(same) == 1 else None
     return None
+
+
+_WHOLE_BEFORE = re.compile(
+    r"(?:share|percent(?:age)?|portion|fraction|proportion|%)\s+of\s+(?:the\s+|our\s+|all\s+)?$"
+)
+_WHOLE_AFTER = re.compile(r"^\s*(?:当中|之中|里面|中|里)")
+
+
+def _named_as_whole(reading: Reading, name: str) -> bool:
+    """Whether the count is what a share is taken of ("percent of complaints were P1", "投诉中P1的占比"),
+    rather than what is counted ("what share of tickets were complaints")."""
+    return any(
+        _WHOLE_BEFORE.search(reading.text[:start]) or _WHOLE_AFTER.search(reading.text[end:])
+        for start, end, role, ref in reading.spans
+        if role == "metric" and ref == name
+    )
+
+
+def condition_bounds(model: SemanticModel, metric: Metric) -> set[tuple[str, float]]:
+    """The bounds the counts under a measure are defined by, as ("gte", lowest) or ("lte", highest):
+    the satisfied count's csat_score >= 4 is ("gte", 4)."""
+    return {
+        ("gte" if op.startswith(">") else "lte", float(number) + {">": 1, "<": -1}.get(op, 0))
+        for leaf in leaf_metrics(model, metric)
+        for op, number in re.findall(
+            r"[a-z_]\w*\s*(>=|>|<=|<)\s*(\d+(?:\.\d+)?)", getattr(leaf, "filter", "") or ""
+        )
+    }
+
+
+def restates(bounds: set[tuple[str, float]], op: str, number: float) -> bool:
+    """Whether a threshold says what one of the bounds does ("4 or more", "more than 3": >= 4)."""
+    lowest = {n for kind, n in bounds if kind == "gte"}
+    highest = {n for kind, n in bounds if kind == "lte"}
+    return (
+        (op == "gte" and number in lowest) or (op == "gt" and number + 1 in lowest)
+        or (op == "lte" and number in highest) or (op == "lt" and number - 1 in highest)
+    )  # fmt: skip
+
+
+def _said_by(filters: tuple[Filter, ...], bounds: set[tuple[str, float]]) -> bool:
+    """Whether the record filters are a count's condition said again: one restates a bound, the rest
+    close the range above it ("4 or 5 stars": >= 4, and <= 5)."""
+    fields = [(f, f.values[0]) for f in filters if f.field and isinstance(f.values[0], (int, float))]
+    if len(fields) != sum(1 for f in filters if f.field):
+        return False
+    opening = [number for f, number in fields if restates(bounds, f.op, number)]
+    return bool(opening) and all(
+        restates(bounds, f.op, number) or (f.op in ("lte", "lt") and number >= min(opening))
+        for f, number in fields
+    )
+
+
+def _share_of_total(query: SemanticQuery, text: str) -> SemanticQuery | None:
+    """ "夜班单量占比", "各区域工单占比": no rate counts it, so the share is of the total: the count by
+    the groups whose shares are asked (a value's dimension instead of the filter to it), from which
+    the answer gives each group's share. Not a change in percent ("比2017年涨了百分之多少")."""
+    if query.compare or cues.CHANGE.search(text):
+        return None
+    values = [f for f in query.filters if f.dimension and f.op in ("eq", "in")]
+    if query.dimensions:
+        return query if not values else None
+    if len(values) != 1:
+        return None
+    grouped = {**query.model_dump(), "filters": [f for f in query.filters if f is not values[0]]}
+    grouped["dimensions"] = [{"name": values[0].dimension}]
+    try:
+        return SemanticQuery.model_validate(grouped)
+    except ValueError:
+        return None
 
 
 def _counts_all(metric: Metric) -> bool:

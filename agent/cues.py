@@ -150,7 +150,14 @@ THRESHOLD_AFTER_OPS = {
     "or higher": "gte", "or above": "gte", "or over": "gte", "and above": "gte", "and up": "gte", "+": "gte",
     "及以上": "gte", "或以上": "gte", "以上": "gte",
 }  # fmt: skip
-SCORE_VERBS = ("rated", "scored", "gave", "打", "打了")  # "rated us a 1", "打1分": a number on the score
+SCORE_VERBS = (
+    "rated",
+    "scored",
+    "scoring",
+    "gave",
+    "打",
+    "打了",
+)  # "rated us a 1", "打1分": a number on the score
 THRESHOLD_OPS = {
     "north of": "gt", "south of": "lt",
     "not above": "lte", "not over": "lte", "not more than": "lte", "not higher than": "lte", "not greater than": "lte",
@@ -182,7 +189,7 @@ DURATION = re.compile(
     r"|\blongest\b|\bshortest\b|最长|最短|too long|so long|\btat\b"
 )
 SHARE = re.compile(
-    r"比例|占比|比率|百分比|百分之|几成|份额|\bshare\b|\bpercent(age)?\b|\bportion\b|\bfraction\b|\bratio\b|\bproportion\b|%"
+    r"比例|占比|比率|百分比|百分之|几成|份额|占了?多少|\bshare\b|\bpercent(age)?\b|\bportion\b|\bfraction\b|\bratio\b|\bproportion\b|%"
 )
 HOW_BIG = re.compile(r"\bhow (?:big|large|bad)\b")  # "how big is the backlog": its size, a count
 HOW_MANY = re.compile(

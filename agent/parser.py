@@ -22,7 +22,7 @@ from semantic_layer.query import MAX_LIMIT, DimensionRef, Filter, OrderBy, Seman
 from semantic_layer.resolve import leaf_metrics, resolve_query
 
 from . import cues, wording
-from .cue_checks import CHECKS, check_cues, is_count
+from .cue_checks import CHECKS, check_cues, condition_bounds, is_count, restates
 from .intent import (
     Clarification,
     ClarifyOption,
@@ -78,7 +78,7 @@ _COMPLEMENT = re.compile(
     r"\b(?:everyone|everybody|everything|all) else\b|\bthe rest of (?:them|the \w+)|其余的|剩下的|其他人"
 )
 _THE_REST = re.compile(r"其他|其它|其余|剩下的?|剩余|\bthe rest\b|\ball other\b|\bthe others\b")
-_SCORED_BEFORE = re.compile(r"(?:rated|scored|gave|打了?)(?: us)?(?: an?)?\s*$")
+_SCORED_BEFORE = re.compile(r"(?:rated|scored|scoring|gave|打了?)(?: us)?(?: an?)?\s*$")
 _RECORD_UNIT = re.compile(r"tickets?|单|件|张")
 _SEPARATOR = re.compile(r"^(?:\s|,|、|和|与|及|跟|以及|或者?|\band\b|\bor\b|\bnor\b|&|/|\+|的)*$")
 
@@ -817,8 +817,9 @@ class Planner:
         wants_detail = reading.has(cues.DETAIL) or (low_score and not metrics) or bool(named_keys)
         counted = reading.has(cues.HOW_MANY) or reading.has(_COUNT_WORDS)
         if reading.has(cues.SHOW_RECORDS) and not reading.dimensions and not counted:
-            wants_detail = wants_detail or all(
-                self.is_plain_count(m) or self.attribute_for(m) for m in metrics
+            wants_detail = wants_detail or all(  # "show reopened RV-20 tickets": the reopened ones, listed
+                self.is_plain_count(m) or self.attribute_for(m) or flag_dimension(self.model, m)
+                for m in metrics
             )
         if wants_detail and reading.dimensions and metrics and not low_score:
             wants_detail = False  # "FCR不到七成的客服名单": a list of agents is a breakdown by agent
@@ -935,7 +936,8 @@ class Planner:
             named_count = self.count_named_by(unit)
             if named_count:
                 return named_count
-        if (ranked or records) and reading.dimensions:
+        shares = reading.has(cues.SHARE) and not counted  # "各种解决方式分别占多少": of all tickets
+        if (ranked or records or shares) and reading.dimensions:
             named = reading.dimensions[0]  # "top 5 boroughs", "cities with at least 500 tickets"
         elif (
             counted
@@ -1020,22 +1022,8 @@ class Planner:
     def restated_conditions(self, reading: Reading, metrics: list[str]) -> set[int]:
         """Where the question restates the condition a measure counts by ("satisfied (4 or 5 stars)" is
         the satisfied count's csat_score >= 4): positions of thresholds to leave out, not to add again."""
-        bounds = {  # the lowest (>=) or highest (<=) number a condition admits, per op
-            (op, float(number) + {">": 1, "<": -1}.get(op, 0))
-            for metric in metrics
-            for leaf in leaf_metrics(self.model, self.model.metric(metric))
-            for op, number in re.findall(
-                r"[a-z_]\w*\s*(>=|>|<=|<)\s*(\d+(?:\.\d+)?)", getattr(leaf, "filter", "") or ""
-            )
-        }
-        lowest = {number for op, number in bounds if op in (">=", ">")}
-        highest = {number for op, number in bounds if op in ("<=", "<")}
-        said = {
-            position for op, number, _, position in reading.thresholds
-            if (op == "gte" and number in lowest) or (op == "gt" and number + 1 in lowest)
-            or (op == "lte" and number in highest) or (op == "lt" and number - 1 in highest)
-        }  # fmt: skip
-        return said
+        bounds = set().union(*(condition_bounds(self.model, self.model.metric(m)) for m in metrics))
+        return {position for op, number, _, position in reading.thresholds if restates(bounds, op, number)}
 
     def person_dimension(self) -> str | None:
         """The dimension "who" asks for: the one naming the people who handle the work (agents), by
@@ -1422,6 +1410,13 @@ class Planner:
         if count != 2:  # the values a conversation moved between are only ever "these two"
             candidates = [c for c in candidates if c is not state.mentioned]
         if not candidates:
+            before = state.last.query.filters if state.last and state.last.query else ()
+            if reading.referred and not any(
+                f.dimension in reading.referred for f in (*reading.filters, *before)
+            ):
+                # "那个组的呢" when no team was shown or named: which one? asked, not answered for all
+                said = [reading.text[a:b] for a, b, role, _ in reading.spans if role == "reference"]
+                reading.unplaced += said[:1]
             return reading
         shown = candidates[0]
         last = state.last.query if state.last else None

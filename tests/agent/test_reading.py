@@ -361,8 +361,8 @@ def test_a_rate_of_a_flag_drops_the_flag_and_unsure_cues_still_ask(planner: Plan
     reopened = planner.plan("what portion of resolved tickets get reopened in 华中").intent
     assert reopened.query is not None and list(reopened.query.metrics) == ["reopen_rate"]
     assert _filters(reopened) == {("region", "eq", frozenset({"华中"}))}  # never reopened = true: 100%
-    scored = planner.plan("what percent of surveys were 4 or 5 stars this month").intent
-    assert scored.kind == "clarify"
+    scored = planner.plan("what percent of surveys were 1 or 2 stars this month").intent
+    assert scored.kind == "clarify"  # no rate counts low scores: asked (4 or 5 stars is the satisfied rate)
 
 
 def test_one_is_a_number_only_where_a_number_goes(planner: Planner) -> None:
@@ -640,3 +640,30 @@ def test_key_field_by_a_dimension_is_a_count_and_singular_value_aliases(planner:
     school = planner.plan("how long on average to close a return for a school customer").intent
     assert ("industry", "eq", frozenset({"教育"})) in _filters(school)  # the alias is "schools"
     assert planner.plan("drop the filter").intent.kind == "clarify"  # "filters" is a category's alias
+
+
+def test_a_share_of_all_records_is_the_count_by_the_groups_shared(planner: Planner) -> None:
+    night = planner.plan("夜班单量占比多少？").intent  # no rate counts night shifts: of all tickets, by shift
+    assert night.query is not None and list(night.query.metrics) == ["ticket_count"]
+    assert [d.name for d in night.query.dimensions] == ["shift"] and not night.query.filters
+    kinds = planner.plan("各种解决方式分别占多少").intent
+    assert kinds.query is not None and list(kinds.query.metrics) == ["ticket_count"]
+    assert [d.name for d in kinds.query.dimensions] == ["resolution_type"]
+    p1 = planner.plan("what percent of complaints were P1").intent  # of complaints: not the P1 complaint rate
+    assert p1.query is not None and list(p1.query.metrics) == ["complaint_count"]
+    assert [d.name for d in p1.query.dimensions] == ["priority"]
+    were = planner.plan("what percent of VIP tickets were complaints").intent  # of VIP tickets: the rate
+    assert were.query is not None and list(were.query.metrics) == ["complaint_rate"]
+    assert _filters(were) == {("customer_tier", "eq", frozenset({"VIP"}))}
+    stars = planner.plan("what percent of surveys were 4 or 5 stars this month").intent
+    assert stars.query is not None and list(stars.query.metrics) == ["csat_satisfied_rate"]
+    assert not stars.query.filters
+
+
+def test_shown_records_of_a_flag_and_a_reference_to_nothing_shown(planner: Planner) -> None:
+    reopened = planner.plan("show reopened RV-20 tickets from last month").intent
+    assert reopened.kind == "detail" and ("reopened", "eq", frozenset({True})) in _filters(reopened)
+    team = _plan(planner, "this month's CSAT", "what about that team?")  # no team was shown or named
+    assert team.kind == "clarify"
+    city = _plan(planner, "FRT in Shenzhen last week", "whats the csat in that city")  # the city named before
+    assert city.query is not None and _filters(city) == {("city", "eq", frozenset({"深圳"}))}
