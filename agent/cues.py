@@ -16,7 +16,7 @@ UNSAFE = re.compile(
 WHY = re.compile(
     r"为什么|为何|为啥|咋回事|怎么(?:会)?(?:突然|一下子)?(?:暴涨|暴跌|掉|降|跌|涨|升|下滑|上升|下降|变多|变少|多了|少了|高了|低了|这么多|这么高|这么低)|卡在哪|慢在哪|问题出在哪|what happened|what'?s going on|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
     r"|\bwhy\b|what made|what makes|what'?s making|what is making|what led to|what'?s pushing|what is pushing|what pushed|what drove|what drives|what is driving|what's driving|what caused|what causes|what is causing|what's causing"
-    r"|\bdrivers?\b|\breasons?\b|root cause|\bexplain\b|what'?s behind|what is behind|contributors?"
+    r"|\bdrivers?\b|\breasons?\b|root cause|\bexplain(?:s|ed)?\b|what'?s behind|what is behind|contributors?"
 )
 CHANGE = re.compile(
     r"下降|下滑|降低|降了|升了|涨|掉了|掉|跌|往下走|往上走|走低|走高|下行|上行|差了|变差|变低|恶化|上升|上涨|增加|增长|升高|提高|提升|涨了|多了|少了|变化|波动|暴涨|激增|飙升|骤降"
@@ -30,7 +30,7 @@ DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|hi
 DETAIL = re.compile(
     r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:客户|用户)都?有哪些|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
-    r"|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call back|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
+    r"|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (?:[\w-]+ )?(tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call (?:[\w-]+ ){0,2}back|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
 )
 TREND = re.compile(
     r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日|怎么走|走得怎么样|走向"
@@ -134,7 +134,7 @@ TOP_N = [
 ]
 
 THRESHOLD = re.compile(
-    r"(north of|south of|not (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
+    r"(north of|south of|(?:not|no) (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
     r"|longer than|shorter than|at or (?:under|below|less than)|at or (?:over|above|more than)|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
     r"\s*(?:an? )?(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|个?小时|hours?|hrs?|h\b|天|日|days?|周|weeks?|分|points?|stars?|星|个|张|件|tickets?|单)?"
 )
@@ -162,6 +162,8 @@ THRESHOLD_OPS = {
     "north of": "gt", "south of": "lt",
     "not above": "lte", "not over": "lte", "not more than": "lte", "not higher than": "lte", "not greater than": "lte",
     "not below": "gte", "not under": "gte", "not less than": "gte", "not lower than": "gte", "not fewer than": "gte",
+    "no higher than": "lte", "no greater than": "lte", "no above": "lte", "no over": "lte",
+    "no lower than": "gte", "no fewer than": "gte", "no below": "gte", "no under": "gte",
     ">=": "gte", "≥": "gte", "不低于": "gte", "不少于": "gte", "不小于": "gte", "至少": "gte", "大于等于": "gte",
     "at least": "gte", "no less than": "gte", "at or over": "gte", "at or above": "gte", "at or more than": "gte",
     "at or under": "lte", "at or below": "lte", "at or less than": "lte", "longer than": "gt", "shorter than": "lt",
@@ -190,6 +192,12 @@ DURATION = re.compile(
 )
 SHARE = re.compile(
     r"比例|占比|比率|百分比|百分之|几成|份额|占了?多少|\bshare\b|\bpercent(age)?\b|\bportion\b|\bfraction\b|\bratio\b|\bproportion\b|%"
+)
+# "评论提到“太慢”", "comments that mention 等待", "saying 'too slow'": words searched for in free text
+MENTION = re.compile(
+    r"(?:提到|提及|包含|含有|带有|出现|写了|说了?|里有)(?:了)?\s*[“\"「『‘']([^”\"」』’']{1,20})[”\"」』’']"
+    r"|\b(?:mention(?:s|ed|ing)?|contain(?:s|ed|ing)?|say(?:s|ing)?|said|with the words?)\s+[“\"‘']([^”\"’']{1,30})[”\"’']"
+    r"|\bmention(?:s|ed|ing)?\s+([\u4e00-\u9fff]{1,10}|[a-z]+(?:-[a-z]+)?)\b"
 )
 HOW_BIG = re.compile(r"\bhow (?:big|large|bad)\b")  # "how big is the backlog": its size, a count
 HOW_MANY = re.compile(

@@ -78,6 +78,7 @@ _COMPLEMENT = re.compile(
     r"\b(?:everyone|everybody|everything|all) else\b|\bthe rest of (?:them|the \w+)|其余的|剩下的|其他人"
 )
 _THE_REST = re.compile(r"其他|其它|其余|剩下的?|剩余|\bthe rest\b|\ball other\b|\bthe others\b")
+_WHICH_OR_SHOW = re.compile(r"哪些|\bwhich\b|\bshow\b|\blist\b|看看|看一下")
 _SCORED_BEFORE = re.compile(r"(?:rated|scored|scoring|gave|打了?)(?: us)?(?: an?)?\s*$")
 _RECORD_UNIT = re.compile(r"tickets?|单|件|张")
 _SEPARATOR = re.compile(r"^(?:\s|,|、|和|与|及|跟|以及|或者?|\band\b|\bor\b|\bnor\b|&|/|\+|的)*$")
@@ -122,6 +123,8 @@ class Reading:
     """Dimensions named as part of a reference ("那个大区"): they say whose groups, not a new grouping."""
     time_columns: list[str] = field(default_factory=list)
     """Time dimensions the words name ("closed", "创建"): the period's column, or a trend's."""
+    mentions: list[str] = field(default_factory=list)
+    """Words the question searches free text for ("提到“太慢”的评价")."""
     unplaced: list[str] = field(default_factory=list)
     """Comparisons with a number that fit no measure: asked about, never dropped."""
     narrowed: bool = False
@@ -240,7 +243,60 @@ class Planner:
         unknown = [*unknown, *reading.unplaced]
         if unknown and intent.kind not in ("unsupported", "clarify"):
             return self.ask_about_words(lang, reading.text, intent, unknown)
-        return check_cues(self.model, lang, reading, intent)
+        return self.reachable(lang, check_cues(self.model, lang, reading, intent))
+
+    def reachable(self, lang: Language, intent: Intent) -> Intent:
+        """The intent, or a question back when the layer cannot cut its measure as asked ("churn rate by
+        channel": customers have no channel): the same question without the groups and filters the
+        measure cannot reach, and the catalog's examples."""
+        query = intent.query
+        if query is None or intent.kind in ("clarify", "unsupported"):
+            return intent
+        try:
+            resolve_query(self.model, query)
+            return intent
+        except SemanticLayerError as error:
+            question = wording.say(
+                "rejected",
+                lang,
+                why=str(error).splitlines()[0] if lang == "en" else wording.restate(intent, self.model, lang),
+            )
+        options: list[ClarifyOption] = []
+        for name in [d.name for d in query.dimensions] + [f.dimension for f in query.filters if f.dimension]:
+            grouped = any(d.name == name for d in query.dimensions)
+            narrower = query.model_copy(
+                update={
+                    "dimensions": tuple(d for d in query.dimensions if d.name != name),
+                    "filters": tuple(f for f in query.filters if f.dimension != name),
+                    "order_by": () if grouped else query.order_by,
+                    "limit": None if grouped else query.limit,
+                }
+            )
+            try:
+                resolve_query(self.model, narrower)
+            except (ValueError, SemanticLayerError):
+                continue
+            option = intent.model_copy(update={"query": narrower})
+            options.append(
+                ClarifyOption(id="option1", label=wording.restate(option, self.model, lang), intent=option)
+            )
+            metric = self.model.metric(query.metrics[0]) if query.metrics else None
+            question = wording.say(
+                "unreachable",
+                lang,
+                metric=(metric.label.get(lang) or metric.name) if metric else "",
+                dimension=self.model.dimension(name).label.get(lang) or name,
+            )
+            break
+        examples = [q.question.get(lang) for q in self.model.verified_questions if q.question.get(lang)]
+        for text in examples[: 3 - len(options)]:
+            options.append(ClarifyOption(id=f"option{len(options) + 1}", label=text or "", text=text))
+        return Intent(
+            kind="clarify",
+            confidence=0.5,
+            language=lang,
+            clarification=Clarification(question=question, options=tuple(options)),
+        )
 
     def missing_value(self, segments: tuple[ReadingSegment, ...]) -> tuple[str, str] | None:
         """ "抖音渠道的进线量", "TikTok channel": an unknown word just before a dimension's name is a
@@ -301,7 +357,13 @@ class Planner:
             for i in range(*span):
                 work[i] = " "
 
-        comparison = find_comparison(text)
+        for mention in cues.MENTION.finditer(
+            text
+        ):  # "评论提到“太慢”", "comments that mention 等待": words searched
+            said = next(g for g in mention.groups() if g)
+            reading.mentions.append(said.strip())
+            blank(mention.span(), "value", f"contains {said.strip()}")
+        comparison = find_comparison("".join(work))
         if comparison:
             reading.compare = comparison.compare
             blank(comparison.span, "comparison", comparison.compare)
@@ -814,7 +876,14 @@ class Planner:
             plain = [m.name for m in self.model.metrics if not m.hidden and self.is_plain_count(m.name)]
             metrics = [n for n in plain if getattr(self.model.metric(n), "table", None) == table][:1]
             named_keys = set() if metrics else named_keys
-        wants_detail = reading.has(cues.DETAIL) or (low_score and not metrics) or bool(named_keys)
+        wants_detail = (
+            reading.has(cues.DETAIL)
+            or (low_score and not metrics)
+            or bool(named_keys)
+            or (
+                bool(reading.mentions) and not metrics and reading.has(_WHICH_OR_SHOW)
+            )  # "提到“态度”的有哪些"
+        )
         counted = reading.has(cues.HOW_MANY) or reading.has(_COUNT_WORDS)
         if reading.has(cues.SHOW_RECORDS) and not reading.dimensions and not counted:
             wants_detail = wants_detail or all(  # "show reopened RV-20 tickets": the reopened ones, listed
@@ -836,7 +905,7 @@ class Planner:
             if implied is None:
                 return self.clarify_headline(lang, reading)
             metrics = [implied]
-        filters = [f for f in reading.filters if not _examples_of(f, reading)]
+        filters = [f for f in reading.filters if not _examples_of(f, reading)] + self.mention_filters(reading)
         if low_score:
             filters += self.low_score_filters()
         metrics, record_filters, metric_filters = self.thresholds(reading, metrics, detail=False)
@@ -983,7 +1052,7 @@ class Planner:
         record: list[Filter] = []
         on_groups: list[Filter] = []
         remaining = list(metrics)
-        restated = self.restated_conditions(reading, metrics)
+        restated = set() if detail else self.restated_conditions(reading, metrics)
         for op, number, unit, position in reading.thresholds:
             if position in restated:  # "satisfied responses (4-5)": the measure's own condition, said
                 continue
@@ -1022,7 +1091,10 @@ class Planner:
     def restated_conditions(self, reading: Reading, metrics: list[str]) -> set[int]:
         """Where the question restates the condition a measure counts by ("satisfied (4 or 5 stars)" is
         the satisfied count's csat_score >= 4): positions of thresholds to leave out, not to add again."""
-        bounds = set().union(*(condition_bounds(self.model, self.model.metric(m)) for m in metrics))
+        counts = [self.model.metric(m) for m in metrics]  # a count or a rate of one: not a score (NPS)
+        bounds = set().union(
+            *(condition_bounds(self.model, m) for m in counts if is_count(m) or isinstance(m, RatioMetric))
+        )
         return {position for op, number, _, position in reading.thresholds if restates(bounds, op, number)}
 
     def person_dimension(self) -> str | None:
@@ -1164,7 +1236,7 @@ class Planner:
     # --- other kinds ---------------------------------------------------------------------------------
 
     def detail(self, lang: Language, reading: Reading) -> Intent:
-        filters = list(reading.filters) + self.flag_filters(reading.metrics)
+        filters = list(reading.filters) + self.flag_filters(reading.metrics) + self.mention_filters(reading)
         for name in reading.dimensions:  # "重开过的工单号": a yes/no named in a list is its yes
             if self.model.dimension(name).type == "boolean" and not any(f.dimension == name for f in filters):
                 filters.append(Filter(dimension=name, op="eq", values=(True,)))
@@ -1189,6 +1261,24 @@ class Planner:
         return Intent(
             kind="detail", query=query, confidence=self.confidence(reading), language=lang, notes=tuple(notes)
         )
+
+    def mention_filters(self, reading: Reading) -> list[Filter]:
+        """A search of the free-text field for each word the question quotes ("提到“态度”的评价"): the
+        field named, else the model's one free-text field; asked about when there is none."""
+        if not reading.mentions:
+            return []
+        keys = {t.primary_key for t in self.model.tables}
+        texts = [
+            a.name for a in self.model.attributes
+            if a.type == "string" and a.format is None and a.name not in keys
+            and not _NAME_FIELD.search(a.name) and not a.name.endswith("_id")
+        ]  # fmt: skip
+        named = [f for f in texts if f in reading.fields or f in reading.field_positions]
+        chosen = named or texts
+        if len(chosen) != 1:
+            reading.unplaced += reading.mentions
+            return []
+        return [Filter(field=chosen[0], op="contains", values=(m,)) for m in reading.mentions]
 
     def flag_filters(self, metrics: list[str]) -> list[Filter]:
         """ "列出上周投诉的VIP客户": in a list of records, a count of flagged records (complaints) means

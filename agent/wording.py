@@ -11,7 +11,17 @@ from .intent import Intent
 from .number_format import format_range
 
 _OPS = {
-    "zh": {"eq": "", "in": "", "ne": "非", "not_in": "非", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"},
+    "zh": {
+        "eq": "",
+        "in": "",
+        "ne": "非",
+        "not_in": "非",
+        "gt": ">",
+        "gte": "≥",
+        "lt": "<",
+        "lte": "≤",
+        "contains": "包含",
+    },
     "en": {
         "eq": "",
         "in": "",
@@ -21,6 +31,7 @@ _OPS = {
         "gte": "≥ ",
         "lt": "< ",
         "lte": "≤ ",
+        "contains": "contains ",
     },
 }
 
@@ -73,6 +84,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "no_such_value": {
         "zh": "数据中的{dimension}没有「{word}」，现有：{values}。",
         "en": "'{word}' is not a {dimension} in the data; there are: {values}.",
+    },
+    "unreachable": {
+        "zh": "「{metric}」不能按「{dimension}」拆分或筛选：两者不在同一份数据上。您可以这样问：",
+        "en": "{metric} cannot be broken down or filtered by {dimension}: they are not in the same data. You could ask:",
     },
     "rejected": {
         "zh": "「{why}」这样的组合在数据中查不出来。您可以这样问：",
@@ -146,6 +161,8 @@ def restate_query(query: SemanticQuery, model: SemanticModel, lang: Language, *,
 
 def _filter_words(condition: Filter, model: SemanticModel, lang: Language) -> str:
     values = "/".join(str(v) for v in condition.values)
+    if condition.op == "contains":  # the words searched for, quoted
+        values = f"「{values}」" if lang == "zh" else f"'{values}'"
     op = _OPS[lang].get(condition.op, condition.op + " ")
     if condition.dimension:
         return f"{op}{values}"

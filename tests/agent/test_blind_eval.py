@@ -21,12 +21,14 @@ from agent.parser import Planner
 from semantic_layer.layer import SemanticLayer
 
 EVAL = Path(__file__).parent / "eval"
-SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "holdout")
+SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "holdout")
 LANGUAGES = {
     "blind4": ("en",),
     "blind5": ("zh",),
     "blind6": ("en",),
+    "blind7": ("en",),
 }  # written for one language each; the others hold both
+SMALLER = {("blind8", "zh"): 100}  # fewer cases than the usual 150 for this language
 CASES: list[tuple[str, dict[str, Any]]] = [
     (name, case)
     for name in SETS
@@ -45,6 +47,8 @@ WRONG_CEILING = {
     "blind4": {"en": 0.005},  # 0.5% when it was written, late in the third round
     "blind5": {"zh": 0.005},  # 2.2% when it was written, at the end of the third round
     "blind6": {"en": 0.005},  # 2.2% when it was written, at the end of the third round
+    "blind7": {"en": 0.045},  # 6.0% when it was written, early in the fourth round
+    "blind8": {"zh": 0.02, "en": 0.01},  # 2.5% / 2.3% when it was written, early in the fourth round
 }
 
 
@@ -80,7 +84,9 @@ def results(eval_planner: Planner, eval_layer: SemanticLayer) -> dict[str, list[
 @pytest.mark.parametrize("name", SETS)
 def test_the_blind_sets_are_big_and_in_both_languages(name: str) -> None:
     langs = [case["lang"] for set_name, case in CASES if set_name == name]
-    assert all(langs.count(lang) >= 150 for lang in LANGUAGES.get(name, ("zh", "en")))
+    assert all(
+        langs.count(lang) >= SMALLER.get((name, lang), 150) for lang in LANGUAGES.get(name, ("zh", "en"))
+    )
     assert len({case["id"] for _, case in CASES}) == len(CASES)
 
 

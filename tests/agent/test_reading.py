@@ -667,3 +667,20 @@ def test_shown_records_of_a_flag_and_a_reference_to_nothing_shown(planner: Plann
     assert team.kind == "clarify"
     city = _plan(planner, "FRT in Shenzhen last week", "whats the csat in that city")  # the city named before
     assert city.query is not None and _filters(city) == {("city", "eq", frozenset({"深圳"}))}
+
+
+def test_quoted_words_search_the_comments_and_the_rows_match_pandas(
+    planner: Planner, eval_layer: SemanticLayer, frames: dict[str, pd.DataFrame]
+) -> None:
+    answer, _ = answer_question(planner, eval_layer, "本月评论提到“等了”的回访有几条", ConversationState())
+    assert answer.query is not None and answer.query.query is not None and answer.data is not None
+    assert Filter(field="comment", op="contains", values=("等了",)) in answer.query.query.filters
+    surveys, tickets = frames["surveys"], frames["tickets"]
+    november = tickets[(tickets["created_at"] >= "2026-11-01") & (tickets["created_at"] < "2026-12-01")]
+    mine = surveys[surveys["ticket_id"].isin(november["ticket_id"])]
+    expected = int(mine["comment"].fillna("").str.contains("等了", regex=False).sum())
+    assert expected > 0 and answer.data.rows[0][-1] == expected
+    listed = planner.plan("show me comments that mention 等待 this month").intent
+    assert listed.kind == "detail" and ("comment", "contains", frozenset({"等待"})) in _filters(listed)
+    asked = planner.plan("最近7天评价里提到“态度”的有哪些").intent
+    assert asked.kind == "detail" and ("comment", "contains", frozenset({"态度"})) in _filters(asked)
