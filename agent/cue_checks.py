@@ -148,7 +148,8 @@ def _repaired(
             # "what share were complaints", "share of tickets reopened": the rate of that count (by region
             # it could be each region's share: asked)
             of = [m for m in rates if m.numerator == name] if not query.dimensions else []
-        if not of and not others:
+        if not of and not others and not (query.dimensions and any(m.numerator == name for m in rates)):
+            # (by region, "各大区投诉的占比" may be each region's complaint rate: asked)
             return _share_of_total(query, text)
         if len(of) != 1:
             return None

@@ -45,7 +45,7 @@ RANK = re.compile(
 FOLLOW_UP = re.compile(
     r"呢[?？.。!！]*$|^那|^那么|^换成|^改成|^改为|^换为|^只看|^仅看|^再|再看|^同样|^也|^还有|^如果|^分别"
     r"|^(and|what about|how about|same for|same but|same thing for|now|then|also|only|just|ok,? (now|and)|and for|and in|what if|instead|but)\b"
-    r"|\binstead\b|\bas well\b|\bsame (for|but|thing)\b|^(for|in|by|with) "
+    r"|\binstead\b|\bas well\b|\bsame (for|but|thing)\b|^(for|in|by|with) |\bonly\s*[?.!]*$"
 )
 # "weren't reopened", "that aren't P3": a negated verb before what it excludes (EXCLUDE, and flags).
 NEGATED_VERB = r"weren't|wasn't|aren't|isn't|were not|was not|are not|is not"
@@ -198,6 +198,10 @@ MENTION = re.compile(
     r"(?:提到|提及|包含|含有|带有|出现|写了|说了?|里有)(?:了)?\s*[“\"「『‘']([^”\"」』’']{1,20})[”\"」』’']"
     r"|\b(?:mention(?:s|ed|ing)?|contain(?:s|ed|ing)?|say(?:s|ing)?|said|with the words?)\s+[“\"‘']([^”\"’']{1,30})[”\"’']"
     r"|\bmention(?:s|ed|ing)?\s+([\u4e00-\u9fff]{1,10}|[a-z]+(?:-[a-z]+)?)\b"
+)
+# "which ones?" after a count: the records counted (a follow-up only; alone it points at nothing)
+WHICH_ONES = re.compile(
+    r"^(?:ok |so |and )?(?:which|what) ones(?: were they| are they)?\s*[?？.!]*$|^具体是?哪些[?？]?$"
 )
 HOW_BIG = re.compile(r"\bhow (?:big|large|bad)\b")  # "how big is the backlog": its size, a count
 HOW_MANY = re.compile(

@@ -45,6 +45,8 @@ _PERCENTILE = re.compile(r"(?<![a-z0-9])p9\d(?!\d)|90分位|九十分位|90%分�
 _WHICH_TIME = [(re.compile(r"哪些月份?|哪几个月|哪一个?月|which month"), "month"), (re.compile(r"哪一?天|哪日|which day"), "day"),
                (re.compile(r"哪一?周|哪个星期|which week"), "week"), (re.compile(r"哪个?季度|which quarter"), "quarter")]  # fmt: skip
 _CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\+|\bplus\b|as well as|\bvs\b")
+_ADDED_BEFORE = re.compile(r"(?:,|\band|\bplus|\balso)\s+(?:the |our )?$|(?:还有|再加上|加上|以及)$")
+_ADDED_AFTER = re.compile(r"\s*(?:too|as well|also)\b|\s*(?:也要|也看|也)")
 _UNIT_FORMATS = {"star": "score", "stars": "score", "星": "score", "分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
                  "小时": "hours", "hour": "hours", "hours": "hours", "hr": "hours", "hrs": "hours", "h": "hours", "天": "days", "日": "days",
                  "day": "days", "days": "days", "周": "weeks", "week": "weeks", "weeks": "weeks", "分": "score", "points": "score", "point": "score",
@@ -139,10 +141,16 @@ class Reading:
     def has(self, pattern: re.Pattern[str]) -> bool:
         return bool(pattern.search(self.text))
 
-    def low_score(self) -> bool:
+    def low_score(self, level_of: tuple[str, ...] = ()) -> bool:
         """Words for low scores ("差评", "detractors") that no measure or threshold took: a measure named
-        by them ("number of detractors") carries its own condition, and "评分低于3分" is below 3."""
+        by them ("number of detractors") carries its own condition, and "评分低于3分" is below 3. Said of
+        a measure in `level_of` ("what's driving the low CSAT"), they describe its level, not the records."""
         terms = [(start, end) for start, end, role, _ in self.spans if role == "metric"]
+        terms += [
+            (start - 8, end)  # "low CSAT": the words before the measure asked
+            for start, end, role, ref in self.spans
+            if role == "metric" and ref in level_of
+        ]
         thresholds = [(start, end) for start, end, role, _ in self.spans if role == "threshold"]
         return any(  # inside a measure's name ("detractors"), or overlapping a threshold's words
             not any(start <= m.start() and m.end() <= end for start, end in terms)
@@ -478,6 +486,14 @@ class Planner:
             blank((term.start, term.end), term.kind, _term_ref(term))
         for span in reading.negations:
             blank(span, "cue", "not")
+        hidden = [m for m in reading.metrics if self.model.metric(m).hidden]
+        if hidden and len(hidden) < len(reading.metrics):  # "CSAT of repeat buyers": a building block as
+            reading.unplaced += [  # a condition on another measure's records, which it cannot be: asked
+                text[start:end]
+                for start, end, role, ref in reading.spans
+                if role == "metric" and ref and set(ref.split(" | ")) & set(hidden)
+            ]
+            reading.metrics = [m for m in reading.metrics if m not in hidden]
         qualified = self.qualified_count(reading, "".join(work))
         if qualified is not None:  # "what percent of surveys were satisfied": the satisfied rate
             spans, name = qualified
@@ -586,9 +602,16 @@ class Planner:
         respondents": responses) or naming the one rate over it ("what percent of surveys were
         satisfied", "share of resolved tickets self-served"): the count, or the rate's numerator, or
         asked for a share, the rate. (the words' spans, the metric)."""
-        if len(reading.metrics) != 1 or not is_count(self.model.metric(reading.metrics[0])):
+        asked = list(reading.metrics)
+        if not asked and reading.field_positions and _COUNT_WORDS.search(reading.cue_text):
+            table = self.model.attributes_by_name[next(iter(reading.field_positions))].table
+            asked = [  # "流失了多少客户": the customers counted
+                m.name for m in self.model.metrics
+                if not m.hidden and self.is_plain_count(m.name) and getattr(m, "table", None) == table
+            ][:1]  # fmt: skip
+        if len(asked) != 1 or not is_count(self.model.metric(asked[0])):
             return None
-        counted = self.model.metric(reading.metrics[0])
+        counted = self.model.metric(asked[0])
         rates = [m for m in self.model.metrics if isinstance(m, RatioMetric)]
         spans: list[tuple[int, int]] = []
         chosen: dict[str, RatioMetric] = {}
@@ -629,8 +652,8 @@ class Planner:
         if any(not self.is_plain_count(m) for m in reading.metrics):
             return
         for condition in list(reading.filters):
-            if condition.op != "eq" or not condition.dimension:
-                continue
+            if condition.op != "eq" or not condition.dimension or condition.dimension in reading.qualifiers:
+                continue  # "tickets with status closed": the status named, a filter on it
             literal = f"'{condition.values[0]}'"
             tables = {getattr(self.model.metric(m), "table", None) for m in reading.metrics}
             counts = [
@@ -867,7 +890,8 @@ class Planner:
                 not in (expr, expr.removesuffix("_id"))
             ]
         metrics = list(reading.metrics)
-        low_score = reading.low_score()
+        averages = tuple(m for m in metrics if getattr(self.model.metric(m), "agg", None) == "avg")
+        low_score = reading.low_score(level_of=averages if reading.has(cues.WHY) else ())
         keys = {t.primary_key for t in self.model.tables if t.primary_key}
         named_keys = keys & set(reading.fields)
         if named_keys and not metrics and reading.dimensions and not reading.has(cues.DETAIL):
@@ -910,6 +934,11 @@ class Planner:
             filters += self.low_score_filters()
         metrics, record_filters, metric_filters = self.thresholds(reading, metrics, detail=False)
         filters += record_filters
+        filters = [  # "do reopened tickets get lower CSAT? by reopen flag": both sides, compared
+            f
+            for f in filters
+            if not (f.dimension in reading.dimensions and self.model.dimension(f.dimension).type == "boolean")
+        ]
         dims = [DimensionRef(name=d) for d in reading.dimensions]
         if reading.has(cues.SIDE_BY_SIDE):  # "比较华东和华南": the values side by side
             for condition in reading.filters:
@@ -1555,7 +1584,7 @@ class Planner:
                 return Intent(kind="distribution", query=query, confidence=confidence, language=lang)
         if reading.has(cues.CONCENTRATION) and groupings and metrics:
             return self.concentration(lang, carried, metrics, kept)
-        wants_records = reading.has(cues.DETAIL) or reading.has(cues.SHOW_RECORDS)
+        wants_records = any(reading.has(c) for c in (cues.DETAIL, cues.SHOW_RECORDS, cues.WHICH_ONES))
         named_groups = [g for g in groupings if g not in reading.referred]  # "这几个城市的差评拉出来"
         if wants_records and not base.is_detail and not named_groups:
             return self.detail(lang, Reading(**{**carried.__dict__, "filters": kept}))
@@ -1664,7 +1693,13 @@ class Planner:
             )
             _, record, on_groups = self.thresholds(with_metrics, metrics, detail=base.is_detail)
             reading.unplaced += with_metrics.unplaced
-            filters += [f for f in record + on_groups if f not in filters]
+            new = [f for f in record + on_groups if f not in filters]
+            for f in new:  # "what about under 3.8?": the new bound replaces the old one on the same measure
+                filters = [
+                    old for old in filters
+                    if (old.metric or old.field) != (f.metric or f.field) or _side(old.op) != _side(f.op)
+                ]  # fmt: skip
+            filters += new
         if reading.low_score():
             filters += [f for f in self.low_score_filters() if f not in filters]
         return filters, groupings
@@ -1864,9 +1899,12 @@ def _compared_period(text: str) -> str:
 
 
 def _joined(one: Match, other: Match, work: str) -> bool:
-    """Whether a conjunction stands between two terms ("工单量和投诉率")."""
+    """Whether a conjunction stands between two terms ("工单量和投诉率"), or the later one is added on
+    ("complaints by product line, and the CSAT too")."""
     gap = work[min(one.end, other.end) : max(one.start, other.start)]
-    return len(gap.strip()) <= 4 and bool(_CONJUNCTION.search(gap))
+    later = max(one, other, key=lambda m: m.start)
+    added = _ADDED_BEFORE.search(work[: later.start]) and _ADDED_AFTER.match(work[later.end :])
+    return (len(gap.strip()) <= 4 and bool(_CONJUNCTION.search(gap))) or bool(added)
 
 
 def _period_on(column: str, period: TimeRange) -> list[Filter]:
@@ -1909,3 +1947,8 @@ def _same_word(word: str, words: str) -> bool:
         return word in words
     stem = word[: max(4, min(len(word) - 2, 6))]
     return bool(re.search(rf"\b{re.escape(stem)}", words))
+
+
+def _side(op: str) -> str:
+    """Which way a bound limits: from below (gt, gte), from above (lt, lte), or exactly."""
+    return {"gt": "low", "gte": "low", "lt": "high", "lte": "high"}.get(op, op)

@@ -47,8 +47,8 @@ WRONG_CEILING = {
     "blind4": {"en": 0.005},  # 0.5% when it was written, late in the third round
     "blind5": {"zh": 0.005},  # 2.2% when it was written, at the end of the third round
     "blind6": {"en": 0.005},  # 2.2% when it was written, at the end of the third round
-    "blind7": {"en": 0.045},  # 6.0% when it was written, early in the fourth round
-    "blind8": {"zh": 0.02, "en": 0.01},  # 2.5% / 2.3% when it was written, early in the fourth round
+    "blind7": {"en": 0.01},  # 6.0% when it was written, early in the fourth round
+    "blind8": {"zh": 0.01, "en": 0.005},  # 2.5% / 2.3% when it was written, early in the fourth round
 }
 
 

@@ -684,3 +684,37 @@ def test_quoted_words_search_the_comments_and_the_rows_match_pandas(
     assert listed.kind == "detail" and ("comment", "contains", frozenset({"等待"})) in _filters(listed)
     asked = planner.plan("最近7天评价里提到“态度”的有哪些").intent
     assert asked.kind == "detail" and ("comment", "contains", frozenset({"态度"})) in _filters(asked)
+
+
+def test_one_word_changes_the_answer(planner: Planner) -> None:
+    capped = planner.plan("channels where the satisfied rate is no higher than 70%").intent
+    assert ("csat_satisfied_rate", "lte", frozenset({0.7})) in _filters(capped)  # not "higher than"
+    q3 = planner.plan("How does our Q3 CSAT stack up against Q3 last year?").intent
+    assert q3.query is not None and q3.query.compare == "same_period_last_year"
+    assert q3.query.time_range is not None and q3.query.time_range.start == date(2026, 7, 1)
+    closed = planner.plan("How many of this month's tickets have status closed?").intent
+    assert closed.query is not None and list(closed.query.metrics) == ["ticket_count"]  # the status named
+    assert _filters(closed) == {("status", "eq", frozenset({"已关闭"}))}
+    both = planner.plan("complaints by product line this quarter, and the CSAT too").intent
+    assert both.query is not None and list(both.query.metrics) == ["complaint_count", "avg_csat"]
+    assert not both.query.filters  # added on, not "CSAT of complaints"
+    level = planner.plan("what's driving the low CSAT on email tickets?").intent
+    assert level.kind == "explain_change" and _filters(level) == {("channel", "eq", frozenset({"邮件"}))}
+    sides = planner.plan("Do reopened tickets get lower satisfaction? CSAT by reopen flag please").intent
+    assert sides.query is not None and not sides.query.filters  # both sides of the flag, compared
+    assert planner.plan("CSAT of repeat buyers vs everyone else").intent.kind == "clarify"
+    assert planner.plan("churn rate by channel").intent.kind == "clarify"  # customers have no channel
+    churned = planner.plan("今年华东流失了多少客户").intent
+    assert churned.query is not None and list(churned.query.metrics) == ["churned_customer_count"]
+
+
+def test_follow_ups_that_change_one_thing(planner: Planner) -> None:
+    ones = _plan(planner, "how many tickets were reopened last month", "which ones?")
+    assert ones.kind == "detail" and ("reopened", "eq", frozenset({True})) in _filters(ones)
+    assert planner.plan("which ones?").intent.kind == "clarify"  # nothing shown to point at
+    bound = _plan(planner, "agents with CSAT under 3.5 this month", "what about under 3.8?")
+    assert _filters(bound) == {("avg_csat", "lt", frozenset({3.8}))}  # replaced, not both
+    only = _plan(planner, "repurchase rate by region", "household customers only")
+    assert only.query is not None and list(only.query.metrics) == ["repurchase_rate"]
+    assert [d.name for d in only.query.dimensions] == ["region"]
+    assert _filters(only) == {("industry", "eq", frozenset({"家庭用户"}))}
