@@ -15,22 +15,22 @@ UNSAFE = re.compile(
 )
 WHY = re.compile(
     r"为什么|为何|为啥|咋回事|怎么(?:会)?(?:突然|一下子)?(?:暴涨|暴跌|掉|降|跌|涨|升|下滑|上升|下降|变多|变少|多了|少了|高了|低了|这么多|这么高|这么低)|卡在哪|慢在哪|问题出在哪|what happened|what'?s going on|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
-    r"|\bwhy\b|what made|what makes|what'?s making|what is making|what led to|what'?s pushing|what is pushing|what pushed|what drove|what drives|what is driving|what's driving|what caused|what causes|what is causing|what's causing"
+    r"|\bwhy\b|what made|what makes|what'?s making|what is making|what led to|what'?s pushing|what is pushing|what pushed|what drove|what drives|what is driving|what's driving|what caused|what causes|what is causing|what's causing|what (?:dragged|pulled|brought|pushed|dragging|pulling)"
     r"|\bdrivers?\b|\breasons?\b|root cause|\bexplain(?:s|ed)?\b|what'?s behind|what is behind|contributors?"
 )
 CHANGE = re.compile(
     r"下降|下滑|降低|降了|升了|涨|掉了|掉|跌|往下走|往上走|走低|走高|下行|上行|差了|变差|变低|恶化|上升|上涨|增加|增长|升高|提高|提升|涨了|多了|少了|变化|波动|暴涨|激增|飙升|骤降"
-    r"|\bdrop(ped|s)?\b|\btank(ed|ing|s)?\b|\bplunge|\bplummet|\bslump|\bfell\b|\bfall(en|ing|s)?\b|declin|decreas|worse|\brise\b|\brose\b|\brisen\b|\brising\b|increas|\bgr[eo]w|jump|spike|surge|\bdip\b|change[ds]?\b|went (up|down)|go(ne)? (up|down)|\bup so much\b|\bway (?:up|down)\b|\b(?:up|down) (?:on|from|vs|versus|compared)\b|\b(?:pushing|driving|dragging|pulling)\b.{0,40}\b(?:up|down)\b|deteriorat|improv|\b(?:is|are|was|were)\s+(?:[\w-]+\s+){0,4}(?:up|down)\b(?! to\b)|变多|变少"
+    r"|\bdrop(ped|s)?\b|\btank(ed|ing|s)?\b|\bplunge|\bplummet|\bslump|\bfell\b|\bfall(en|ing|s)?\b|declin|decreas|worse|\brise\b|\brose\b|\brisen\b|\brising\b|increas|\bgr[eo]w|jump|spike|surge|\bdip\b|change[ds]?\b|went (up|down)|go(ne)? (up|down)|\bup so much\b|\bway (?:up|down)\b|\b(?:up|down) (?:on|from|vs|versus|compared)\b|\b(?:pushing|driving|dragging|pulling|pushed|drove|dragged|pulled|brought)\b.{0,40}\b(?:up|down)\b|deteriorat|improv|\b(?:is|are|was|were)\s+(?:[\w-]+\s+){0,4}(?:up|down)\b(?! to\b)|变多|变少"
 )
 CONCENTRATION = re.compile(
     r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八|(?:\d+%|大部分|多数)的(?=.{0,10}?(?:是|由|来自)哪些.{0,10}?贡献)"
-    r"|make up (?:the )?(?:bulk|majority|most)|the bulk of|a handful of|\bfew (?:agents|cities|models|regions|teams|customers)\b|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|are) from|concentrat\w*(?: (?:in|among|on) \d+\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
+    r"|make up (?:the )?(?:bulk|majority|most)|the bulk of|a handful of|\bfew (?:agents|cities|models|regions|teams|customers)\b|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|coming|are) from|concentrat\w*(?: (?:in|among|on) \d+\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
 )
 DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distributed|buckets?")
 DETAIL = re.compile(
     r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:客户|用户)都?有哪些|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
-    r"|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (?:[\w-]+ )?(tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call (?:[\w-]+ ){0,2}back|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
+    r"|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (?:[\w-]+ )?(tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call (?:[\w-]+ ){0,2}back|^(?:the |all )?(?:comments|feedback|verbatims?) (?:from|of|on|for|left)\b|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
 )
 TREND = re.compile(
     r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日|怎么走|走得怎么样|走向"
@@ -129,7 +129,7 @@ TOP_N = [
         r"\b(\d+)\s+(?:\w+\s+){0,2}?(?:with|by|having) the (?:most|highest|fewest|lowest|least|longest|shortest|largest|worst|best)"
     ),
     re.compile(
-        r"\b(\d+)\s+(?:most|least|highest|lowest|worst|best|slowest|fastest|largest|biggest|busiest)\b"
+        r"\b(\d+)\s+(?:most|least|highest|lowest|worst|best|slowest|fastest|largest|biggest|busiest|quickest|longest|shortest|smallest)\b"
     ),
 ]
 
@@ -180,7 +180,7 @@ THRESHOLD_OPS = {
 # period as if it were the one asked about.
 FORECAST = re.compile(
     r"预测|预计|预估|预判|能到|会到|到年底|年底(?:会|能|前)|下个?月|下一个?月|下周|下个?星期|下一周|下个?季度|下一季度|明年|下一年|未来\s*\d*\s*(?:天|周|个月|月|年)|将来|会不会|会有多少|会达到|能达到"
-    r"|forecast|predict|projection|\bproject(ed)?\b|\bnext (week|month|quarter|year|\d+ (days|weeks|months))\b|\bcoming (week|month|quarter|year)\b"
+    r"|forecast|predict|projection|\bproject(ed)?\b|\bnext (week|month|quarter|year|summer|winter|spring|autumn|fall|season|\d+ (days|weeks|months))\b|\bcoming (week|month|quarter|year)\b"
     r"|\bwill (we|there|it|the|our)\b|\bgoing to (be|get|have|hit|exceed|go)\b|\bexpect(ed)? .{0,30}\b(next|coming)\b"
 )
 # Cues a metric must agree with (checked on the question with its times, numbers and thresholds blanked).
@@ -247,7 +247,7 @@ DROP_FILTER = re.compile(
 ACTION_REQUEST = re.compile(
     r"^(?:please |pls |can you |could you |would you )?(?:email|e-mail|send|forward|book|schedule|remind|notify|ping|text|post)"
     r"\b(?= (?:the|this|that|these|those|it|them|me|my|him|her|a|an|to|out|our|us)\b)"
-    r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)"
+    r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)|(?:发|转|抄送|推送)给\s*\S{1,6}(?:总|经理|老板|领导|主管|同事|部门|群)"
 )
 # Words that widen a follow-up back to everyone ("for all customers, not just VIP", "不限大区").
 NOT_JUST = re.compile(r"\bnot just\b|\bnot only\b|不只|不止|不仅")

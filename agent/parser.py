@@ -1414,7 +1414,7 @@ class Planner:
         Asked back with the headline measures (those of the catalog's questions first), each option the
         question as read with that measure; refused when a word is not understood either."""
         unknown = unknown_words(reading.rest, reading.text)
-        if unknown and len(vague(unknown)) < len(unknown):  # "how's the VIP desk performing": asked
+        if unknown and len(vague(unknown)) < len(unknown):  # "上个月客服的出勤率": no such measure
             return self.unsupported(lang, reading.text, "no_metric")
         names = [m for q in self.model.verified_questions for m in q.query.get("metrics", ())]
         names += [m.name for m in self.model.metrics if not m.hidden]

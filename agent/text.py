@@ -59,6 +59,13 @@ _TYPOS = re.compile(r"\b(" + "|".join(_TYPO_FIXES) + r")\b")
 _EN_NUMBER = re.compile(r"\b(" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True)) + r")\b")
 
 
+_FOR_A_MEETING = re.compile(
+    r"\b(?:for|before|in) (?:the|my|our|a|an|tomorrow's|today's|this week's|next week's|monday's|friday's)"
+    r"(?: [\w'-]+){0,2}? (?:review|meeting|call|standup|stand-up|sync|deck|presentation|update|qbr|all-hands"
+    r"|1:1|one-on-one|offsite|board meeting)s?\b"
+)
+
+
 def chinese_number(text: str) -> int | None:
     """三 -> 3, 十二 -> 12, 二十 -> 20, 一百零五 -> 105; None if `text` is not a Chinese numeral."""
     if not text or any(ch not in _DIGITS and ch not in _UNITS for ch in text):
@@ -93,12 +100,17 @@ def normalize(text: str) -> str:
     # half an hour is 30 minutes; 破万 / 过万 is more than 10000
     text = re.sub(r"\b(?:half an hour|half hour|1/2 hour)\b", "30 minutes", text)
     text = re.sub(r"\b(take|takes|took|taking) (?:us|you|them|the team|our team|agents) to\b", r"\1 to", text)
+    text = re.sub(r"\bafter (?=(?:more than|over|at least|longer than)\b)", "", text)  # "after more than 2h"
+    text = re.sub(r"^(?:good )?(?:morning|afternoon|evening)\s*[!,.]+\s*", "", text)  # "Morning! ...": hello
+    text = re.sub(r"\bwhat (?:kind|type|sort)s? of\b", "which", text)  # "what kind of issue": which issue
+    text = re.sub(_FOR_A_MEETING, " ", text)  # "for the Monday review": why they ask, not what
+    text = re.sub(r"\b(q[1-4]|h[12]|fy)\s*['’](\d{2})\b", r"\1 20\2", text)  # "Q2 '26"
     text = re.sub(
-        r"\bafter (?=(?:more than|over|at least|longer than)\b)", "", text
-    )  # "after more than 2 hours"
-    text = re.sub(
-        r"^(?:good )?(?:morning|afternoon|evening)\s*[!,.]+\s*", "", text
-    )  # "Morning! ...": a greeting
+        r"\b(below|under|less than|lower than|above|over|more than|at least|at most) zero\b", r"\1 0", text
+    )
+    text = re.sub(r"\b(?:is|are|was|were|goes|went|turned) negative\b", " below 0", text)  # "NPS is negative"
+    text = re.sub(r"为负数?|是负数|是负的|小于零|低于零", "低于0", text)
+    text = re.sub(r"\b(\d)-? and (\d)-?(star|point)", r"\1 or \2 \3", text)  # "1- and 2-star"
     text = re.sub(r"(?<![一二三四五六七八九十\d])半(?:个)?小时", "30分钟", text)
     text = re.sub(r"[破过]万", "超过10000", text)
     # 七成 is 70%, 半数 is 50%

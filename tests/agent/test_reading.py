@@ -718,3 +718,43 @@ def test_follow_ups_that_change_one_thing(planner: Planner) -> None:
     assert only.query is not None and list(only.query.metrics) == ["repurchase_rate"]
     assert [d.name for d in only.query.dimensions] == ["region"]
     assert _filters(only) == {("industry", "eq", frozenset({"家庭用户"}))}
+
+
+@pytest.mark.parametrize(
+    ("question", "metrics", "kind"),
+    [
+        ("Quick one for the Monday review: how many tickets came in last week?", ["ticket_count"], "metric"),
+        ("My boss just asked how big our backlog is. Just the number please.", ["backlog_count"], "metric"),
+        (
+            "What was the resolution rate last month? CSAT too while you're at it",
+            ["resolution_rate", "avg_csat"],
+            "metric",
+        ),
+        ("Resolution rate for Q2 '26?", ["resolution_rate"], "metric"),
+        ("What kind of issue takes longest to resolve?", ["avg_resolution_hours"], "metric"),
+        ("What dragged satisfaction down in July?", ["avg_csat"], "explain_change"),
+        ("comments from 1- and 2-star surveys on washing machines in September", [], "detail"),
+    ],
+)
+def test_context_and_everyday_wording_around_a_question(
+    planner: Planner, question: str, metrics: list[str], kind: str
+) -> None:
+    intent = planner.plan(question).intent
+    assert intent.kind == kind and intent.query is not None, intent
+    assert list(intent.query.metrics) == metrics
+
+
+def test_negative_and_zero_are_numbers_and_money_is_not_in_the_data(planner: Planner) -> None:
+    for question in (
+        "provinces where NPS is negative",
+        "Any channels with an NPS below zero?",
+        "NPS是负数的产品线",
+    ):
+        assert ("nps", "lt", frozenset({0})) in _filters(planner.plan(question).intent), question
+    assert planner.plan("total refund amount in RMB last month").intent.kind == "unsupported"
+    assert (
+        planner.plan("Will air conditioner complaints spike again next summer?").intent.kind == "unsupported"
+    )
+    assert planner.plan("把这周的投诉报表发给王总").intent.kind == "unsupported"  # an action
+    kind = planner.plan("What kind of issue takes longest to resolve?").intent
+    assert kind.query is not None and kind.query.limit == 1  # "what kind of issue": which one
