@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from rapidfuzz import fuzz
 
@@ -81,6 +81,10 @@ _COMPLEMENT = re.compile(
 )
 _THE_REST = re.compile(r"其他|其它|其余|剩下的?|剩余|\bthe rest\b|\ball other\b|\bthe others\b")
 _WHICH_OR_SHOW = re.compile(r"哪些|\bwhich\b|\bshow\b|\blist\b|看看|看一下")
+_BEFORE_THAT = re.compile(
+    r"^(?:and |what about |how about )?(?:in )?the (month|week|quarter|year|day) before(?: that)?\s*[?？.]*$"
+    r"|再往前一?个?(月|周|季度|年|天)"
+)
 _SCORED_BEFORE = re.compile(r"(?:rated|scored|scoring|gave|打了?)(?: us)?(?: an?)?\s*$")
 _RECORD_UNIT = re.compile(r"tickets?|单|件|张")
 _SEPARATOR = re.compile(r"^(?:\s|,|、|和|与|及|跟|以及|或者?|\band\b|\bor\b|\bnor\b|&|/|\+|的)*$")
@@ -125,6 +129,8 @@ class Reading:
     """Dimensions named as part of a reference ("那个大区"): they say whose groups, not a new grouping."""
     time_columns: list[str] = field(default_factory=list)
     """Time dimensions the words name ("closed", "创建"): the period's column, or a trend's."""
+    period_before: str | None = None
+    """The unit of "the month before (that)": the period before the last answer's."""
     mentions: list[str] = field(default_factory=list)
     """Words the question searches free text for ("提到“太慢”的评价")."""
     unplaced: list[str] = field(default_factory=list)
@@ -375,6 +381,10 @@ class Planner:
         if comparison:
             reading.compare = comparison.compare
             blank(comparison.span, "comparison", comparison.compare)
+        before = _BEFORE_THAT.search("".join(work))
+        if before:  # "and the month before that?": the period before the last one
+            reading.period_before = next(g for g in before.groups() if g)
+            blank(before.span(), "time", f"the {reading.period_before} before")
         reading.time = find_time("".join(work), self.clock.today(), self.model.calendar.week_start)
         if reading.time:
             blank(reading.time.span, "time", _period_ref(reading.time))
@@ -878,6 +888,8 @@ class Planner:
     # --- assembling ----------------------------------------------------------------------------------
 
     def fresh(self, lang: Language, reading: Reading) -> Intent:
+        if reading.period_before:  # "complaints the month before": before what? nothing was shown
+            reading.unplaced.append(f"the {reading.period_before} before")
         distinct = self.counted_dimension(reading)
         if distinct is not None:  # the people counted, not grouped by
             table = getattr(self.model.metric(distinct), "table", "")
@@ -1718,6 +1730,11 @@ class Planner:
         """The period and comparison after this turn: a new period replaces the old one, unless the
         turn compares the old one with it ("跟Q1对比下", "how does that compare w last week")."""
         time_range, compare = base.time_range, reading.compare or base.compare
+        old = base.time_range
+        if reading.period_before:  # "and the month before?": before the period shown (none shown: asked)
+            if old is not None and old.start is not None:
+                return _period_before(old.start, reading.period_before), compare
+            reading.unplaced.append(f"the {reading.period_before} before")
         if reading.time is not None and reading.time.start is None and reading.time.end is None:
             return None, reading.compare  # "what about all time?": no period at all
         if reading.time is not None:
@@ -1952,3 +1969,11 @@ def _same_word(word: str, words: str) -> bool:
 def _side(op: str) -> str:
     """Which way a bound limits: from below (gt, gte), from above (lt, lte), or exactly."""
     return {"gt": "low", "gte": "low", "lt": "high", "lte": "high"}.get(op, op)
+
+
+def _period_before(start: date, unit: str) -> TimeRange:
+    """The whole `unit` ending where a period starts ("the month before" October is September)."""
+    unit = {"月": "month", "周": "week", "季度": "quarter", "年": "year", "天": "day"}.get(unit, unit)
+    months = {"month": 1, "quarter": 3, "year": 12}.get(unit)
+    begin = add_months(start, -months) if months else start - timedelta(days=7 if unit == "week" else 1)
+    return TimeRange(start=begin, end=start)

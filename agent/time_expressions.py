@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from semantic_layer.periods import add_months, resolve_period
+from semantic_layer.periods import add_months, resolve_period, week_start
 
 MONTHS_EN = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -176,6 +176,10 @@ class _Finder:
                 since = self.since_day(match.span())
                 if since is not None:  # "11月11日以来", "since nov 11": from that day to today
                     return self.absolute(day, self.today + timedelta(days=1), since)
+                week = re.search(r"(?:the )?week (?:of|starting|beginning) $", self.text[: match.start()])
+                if week is not None:  # "the week of Nov 2": the calendar week holding that day
+                    first = week_start(day, self.week_start)
+                    return self.absolute(first, first + timedelta(days=7), (week.start(), match.end()))
                 return self.absolute(day, day + timedelta(days=1), match.span())
         return None
 

@@ -758,3 +758,19 @@ def test_negative_and_zero_are_numbers_and_money_is_not_in_the_data(planner: Pla
     assert planner.plan("把这周的投诉报表发给王总").intent.kind == "unsupported"  # an action
     kind = planner.plan("What kind of issue takes longest to resolve?").intent
     assert kind.query is not None and kind.query.limit == 1  # "what kind of issue": which one
+
+
+def test_the_period_before_the_last_one_and_the_week_of_a_day(planner: Planner) -> None:
+    before = _plan(planner, "complaints last month", "and the month before?")
+    assert before.query is not None and before.query.time_range is not None
+    assert (before.query.time_range.start, before.query.time_range.end) == (
+        date(2026, 9, 1),
+        date(2026, 10, 1),
+    )
+    that = _plan(planner, "complaints last month", "and the month before?", "and the month before that?")
+    assert that.query is not None and that.query.time_range is not None
+    assert that.query.time_range.start == date(2026, 8, 1)
+    assert planner.plan("complaints the month before").intent.kind == "clarify"  # before what?
+    week = planner.plan("How many tickets did Online team 2 handle in the week of Oct 26?").intent
+    assert week.query is not None and week.query.time_range is not None
+    assert (week.query.time_range.start, week.query.time_range.end) == (date(2026, 10, 26), date(2026, 11, 2))
