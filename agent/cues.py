@@ -30,7 +30,7 @@ DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|hi
 DETAIL = re.compile(
     r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:客户|用户)都?有哪些|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
-    r"|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list)|which (?:[\w-]+ )?(tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call (?:[\w-]+ ){0,2}back|^(?:the |all )?(?:comments|feedback|verbatims?) (?:from|of|on|for|left)\b|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
+    r"|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list|feedback|comments|verbatims)|which (?:[\w-]+ )?(tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call (?:[\w-]+ ){0,2}back|^(?:the |all )?(?:comments|feedback|verbatims?) (?:from|of|on|for|left)\b|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
 )
 TREND = re.compile(
     r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日|怎么走|走得怎么样|走向"
@@ -201,7 +201,14 @@ MENTION = re.compile(
 )
 # "which ones?" after a count: the records counted (a follow-up only; alone it points at nothing)
 WHICH_ONES = re.compile(
-    r"^(?:ok |so |and )?(?:which|what) ones(?: were they| are they)?\s*[?？.!]*$|^具体是?哪些[?？]?$"
+    r"^(?:ok |so |and )?(?:which|what) ones(?: were they| are they)?\s*[?？.!]*$"
+    r"|^(?:ok |so |and )?(?:let me see|show me|can i see|show|list) (?:them|those|these)(?: ones)?\s*[?？.!]*$"
+    r"|^(?:那)?(?:具体|都)?是?哪些(?:单|工单|单子|客户|评价)?[?？]?$|^哪几(?:单|张|个)[?？]?$"
+)
+# "so how's everyone doing overall?", "那整体表现怎么样": how things go, no measure named
+HOW_GOING = re.compile(
+    r"\bhow(?:'s| is| are|s)? (?:[\w']+ ){0,3}(?:doing|going|looking|performing)\b|\boverall\s*[?.!]*$"
+    r"|整体(?:表现|情况)|表现(?:得)?怎么样|情况怎么样|干得怎么样"
 )
 HOW_BIG = re.compile(r"\bhow (?:big|large|bad)\b")  # "how big is the backlog": its size, a count
 HOW_MANY = re.compile(
@@ -231,7 +238,7 @@ REFERENCES: list[tuple[re.Pattern[str], int]] = [
 
 # A follow-up that adds to the answer instead of replacing ("add NPS too", "再加上投诉率", "按优先级也拆一下").
 ADD = re.compile(
-    r"加上|加一个|加个|也加|也看|也拆|也按|顺便|还要|一起|\badd\b|\btoo\b|\bas well\b|\balso\b|\binclude\b|\bplus\b|\balong with\b"
+    r"加上|加一个|加个|也加|也看|也拆|也按|顺便|还要|一起|放进来|加进来|带上|\badd\b|\btoo\b|\bas well\b|\balso\b|\binclude\b|\bplus\b|\balong with\b"
 )
 # The old count as a rate ("rate pls", "as a percentage?", "占比呢").
 RATE_WORD = re.compile(r"\brate\b|\bratio\b|percent|\bshare\b|比例|占比|比率|\b%")

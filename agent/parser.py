@@ -85,6 +85,8 @@ _BEFORE_THAT = re.compile(
     r"^(?:and |what about |how about )?(?:in )?the (month|week|quarter|year|day) before(?: that)?\s*[?？.]*$"
     r"|再往前一?个?(月|周|季度|年|天)"
 )
+_MOST_FROM = re.compile(r"(most of (?:the |our )?)(.*?)(\s*(?:come|comes|came|coming|are) from)", re.DOTALL)
+_ALL_BEFORE = re.compile(r"\ball (?:the |our )?$|\bevery $|\bany $|(?:所有|全部|全)的?$")
 _SCORED_BEFORE = re.compile(r"(?:rated|scored|scoring|gave|打了?)(?: us)?(?: an?)?\s*$")
 _RECORD_UNIT = re.compile(r"tickets?|单|件|张")
 _SEPARATOR = re.compile(r"^(?:\s|,|、|和|与|及|跟|以及|或者?|\band\b|\bor\b|\bnor\b|&|/|\+|的)*$")
@@ -348,6 +350,16 @@ class Planner:
         )
         if reading.ambiguous and not reading.metrics:
             return self.clarify_metric(lang, reading, last if follow_up else None)
+        said = (
+            reading.metrics,
+            reading.filters,
+            reading.dimensions,
+            reading.time,
+            reading.grain,
+            reading.top_n,
+        )
+        if follow_up and not any(said) and reading.has(cues.HOW_GOING):  # "how's everyone doing overall?"
+            return self.clarify_headline(lang, reading)
         if follow_up and last is not None:
             if reading.reference is not None:
                 reading = self.resolve_reference(reading, state)
@@ -454,7 +466,13 @@ class Planner:
         for phrase in cues.BREAKDOWN_PHRASE.finditer("".join(work)):  # "broken out by": no value's words
             blank(phrase.span(), "cue", "breakdown")
         for concentration in cues.CONCENTRATION.finditer(text):  # "account for" is no account category
-            blank(concentration.span(), "cue", "concentration")
+            start, end = concentration.span()
+            inner = _MOST_FROM.fullmatch(concentration.group(0))
+            if inner:  # "most of our late responses coming from": the words between are read as terms
+                blank((start, start + inner.end(1)), "cue", "concentration")
+                blank((start + inner.start(3), end), "cue", "concentration")
+            else:
+                blank((start, end), "cue", "concentration")
         for pattern, count in cues.REFERENCES:
             reference = pattern.search("".join(work))
             if reference:
@@ -1183,11 +1201,11 @@ class Planner:
         same = [a.name for a in self.model.attributes if a.format == unit_format]
         if unit_format not in _DURATIONS:
             return same[0] if same else None  # "打1分": the model's first score (satisfaction)
-        if not same:
-            same = [a.name for a in self.model.attributes if a.format in _DURATIONS]
+        # any duration, whatever its unit ("took longer than 3 hours": to respond, or to resolve?)
+        same = [a.name for a in self.model.attributes if a.format in _DURATIONS]
         if len(same) > 1:  # "解决用了超过一周", "took over 3 days to resolve": the duration the words name
             near = (
-                reading.text[max(0, position - 12) : position] + " " + reading.text[position : position + 30]
+                reading.text[max(0, position - 12) : position] + " " + reading.text[position : position + 45]
             )
             same = [
                 name for name in same if _shares_a_word(self.model.attributes_by_name[name], near)
@@ -1646,8 +1664,10 @@ class Planner:
             rate = self.rate_of(old[0]) if cues.RATE_WORD.search(reading.cue_text) else None
             derived = sibling if sibling != old[:1] else [rate] if rate else []
             return old + [d for d in derived if d not in old] if add else derived or old
-        if reading.has(cues.NOT_JUST) or (reading.filters and reading.has(_ONLY)):
-            named = [n for n in named if not self.is_plain_count(n)]  # "only phone tickets": whose, not what
+        listed = any(reading.has(c) for c in (cues.DETAIL, cues.SHOW_RECORDS, cues.WHICH_ONES))
+        if reading.has(cues.NOT_JUST) or (reading.filters and reading.has(_ONLY)) or listed:
+            # "only phone tickets", "show me those tickets": whose records, not what is measured
+            named = [n for n in named if not self.is_plain_count(n)]
         if not named or (set(named) <= set(old) and reading.thresholds):
             return old  # nothing asked but the old measures, or a condition on one of them
         if add:  # "好评率呢，顺便加上NPS": named before 呢 replace; "把NPS也加上", "add NPS too": added
@@ -1674,6 +1694,13 @@ class Planner:
         if reading.has(cues.DROP_FILTER):  # "drop the region filter", "drop the VIP filter": unfiltered
             dropped = {*groupings, *(f.dimension for f in reading.filters if f.dimension)}
             return [f for f in filters if f.dimension not in dropped], []
+        every = {  # "all channels again", "所有渠道": the filter on them goes, no grouping comes
+            ref for start, _, role, ref in reading.spans
+            if role == "dimension" and _ALL_BEFORE.search(reading.text[:start])
+            and any(f.dimension == ref for f in filters)
+        }  # fmt: skip
+        if every:
+            return [f for f in filters if f.dimension not in every], [g for g in groupings if g not in every]
         side_by_side = reading.has(cues.SIDE_BY_SIDE) or reading.has(_COMPARE_WORDS)
         if reading.has(cues.NOT_JUST):  # "for all customers, not just VIP": that filter goes
             widened = {f.dimension for f in reading.filters if f.dimension}
@@ -1921,7 +1948,10 @@ def _joined(one: Match, other: Match, work: str) -> bool:
     gap = work[min(one.end, other.end) : max(one.start, other.start)]
     later = max(one, other, key=lambda m: m.start)
     added = _ADDED_BEFORE.search(work[: later.start]) and _ADDED_AFTER.match(work[later.end :])
-    return (len(gap.strip()) <= 4 and bool(_CONJUNCTION.search(gap))) or bool(added)
+    worded = (
+        gap.isascii() and len(gap.split()) <= 2 and re.search(r"\band\b|&|\bplus\b", gap)
+    )  # "received and"
+    return (len(gap.strip()) <= 4 and bool(_CONJUNCTION.search(gap))) or bool(worded) or bool(added)
 
 
 def _period_on(column: str, period: TimeRange) -> list[Filter]:

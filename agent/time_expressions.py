@@ -146,15 +146,15 @@ class _Finder:
     # "2026年11月1日至11月30日", "11月1日到15日", "Nov 1 – 15, 2026", "Dec 1, 2025 – Nov 15, 2026",
     # "2026-11-01 to 2026-11-10": whole days, the last one included
     def day_ranges(self) -> TimeMatch | None:
-        for pattern in (_ZH_DAY_RANGE, _EN_DAY_RANGE, _ISO_DAY_RANGE):
+        for pattern in (_ZH_DAY_RANGE, _EN_DAY_RANGE, _EN_DAYS_OF_MONTH, _ISO_DAY_RANGE):
             match = pattern.search(self.text)
             if match is None:
                 continue
             parts = match.groupdict()
-            end_year = _int(parts["y2"])
-            start_year = _int(parts["y1"]) or end_year
+            end_year = _int(parts.get("y2"))
+            start_year = _int(parts.get("y1")) or end_year
             m1, d1 = _month_number(parts["m1"]), int(parts["d1"])
-            m2, d2 = _month_number(parts["m2"]) or m1, int(parts["d2"])
+            m2, d2 = _month_number(parts.get("m2")) or m1, int(parts["d2"])
             first = _day(start_year, m1, d1, self.today)
             last = _day(
                 end_year or (first.year if first and (m2, d2) >= (m1, d1) else None), m2, d2, self.today
@@ -540,6 +540,10 @@ def _date_pattern(kind: str, n: str) -> str:
 _ZH_DAY_RANGE = re.compile(
     _date_pattern("zh", "1")
     + r"\s*(?:到|至|-|~|—|–)\s*(?:(?:(?P<y2>\d{4})\s*年\s*)?(?P<m2>\d{1,2})\s*月\s*)?(?P<d2>\d{1,2})\s*[日号]"
+)
+_EN_DAYS_OF_MONTH = re.compile(  # "from 1st to 7th November", "1-7 nov"
+    r"(?:from |between )?(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s*(?:to|through|until|till|-|–|—|and)\s*"
+    r"(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>" + _MONTH_WORD + r")\b\.?(?:,?\s*(?P<y2>\d{4}))?"
 )
 _EN_DAY_RANGE = re.compile(
     r"(?:from |between )?"

@@ -774,3 +774,33 @@ def test_the_period_before_the_last_one_and_the_week_of_a_day(planner: Planner) 
     week = planner.plan("How many tickets did Online team 2 handle in the week of Oct 26?").intent
     assert week.query is not None and week.query.time_range is not None
     assert (week.query.time_range.start, week.query.time_range.end) == (date(2026, 10, 26), date(2026, 11, 2))
+
+
+def test_conversations_widen_list_add_and_ask(planner: Planner) -> None:
+    every = _plan(
+        planner, "how many tickets came in over the phone last week?", "and email?", "all channels again"
+    )
+    assert every.query is not None and not every.query.filters and not every.query.dimensions
+    those = _plan(planner, "VIP complaints this week", "show me those tickets")
+    assert those.kind == "detail" and ("is_complaint", "eq", frozenset({True})) in _filters(those)
+    seen = _plan(planner, "how many low-score surveys this week", "let me see them")
+    assert seen.kind == "detail" and ("csat_score", "lte", frozenset({2})) in _filters(seen)
+    which = _plan(planner, "上周重开了多少单", "是哪些单")
+    assert which.kind == "detail" and ("reopened", "eq", frozenset({True})) in _filters(which)
+    added = _plan(planner, "今年硬件故障的重开率按产品线", "一次解决率也放进来")
+    assert added.query is not None
+    assert list(added.query.metrics) == ["reopen_rate", "first_contact_resolution_rate"]
+    assert _plan(planner, "tickets by team last week", "so how's everyone doing overall?").kind == "clarify"
+    assert _plan(planner, "各组上周工单量", "那整体表现怎么样").kind == "clarify"
+
+
+def test_durations_days_of_a_month_and_measures_joined_by_and(planner: Planner) -> None:
+    assert planner.plan("How many tickets took longer than 3 hours?").intent.kind == "clarify"  # of what?
+    days = planner.plan("average resolution time for the tickets created from 1st to 7th November").intent
+    assert days.query is not None and days.query.time_range is not None
+    assert (days.query.time_range.start, days.query.time_range.end) == (date(2026, 11, 1), date(2026, 11, 8))
+    both = planner.plan("Surveys received and survey response rate in October").intent
+    assert both.query is not None and list(both.query.metrics) == ["survey_count", "survey_response_rate"]
+    concentrated = planner.plan("where are most of our late responses coming from, region-wise?").intent
+    assert concentrated.kind == "concentration" and concentrated.query is not None
+    assert list(concentrated.query.metrics) == ["response_sla_breach_count"]
