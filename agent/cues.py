@@ -24,7 +24,7 @@ CHANGE = re.compile(
 )
 CONCENTRATION = re.compile(
     r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八|(?:\d+%|大部分|多数)的(?=.{0,10}?(?:是|由|来自)哪些.{0,10}?贡献)"
-    r"|make up (?:the )?(?:bulk|majority|most)|the bulk of|a handful of|\bfew (?:agents|cities|models|regions|teams|customers)\b|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|coming|are) from|concentrat\w*(?: (?:in|among|on) \d+\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
+    r"|make up (?:the )?(?:bulk|majority|most)|the bulk of|a handful of|\bfew (?:agents|cities|models|regions|teams|customers)\b|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|coming|are) from|concentrat\w*(?: (?:in|among|on) (?:just |only )?\d+\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
 )
 DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distributed|buckets?")
 DETAIL = re.compile(
@@ -125,6 +125,9 @@ TOP_N = [
     ),
     re.compile(r"(?<![a-z])(?:top|bottom|best|worst|first|last|lowest|highest)\s*(\d+)(?![\d.])"),
     re.compile(r"\bwhich (\d+)\b|哪\s*(\d+)\s*(?:个|名|位|款|家)"),
+    re.compile(
+        r"^(?:ok |and |now )?(?:show|give me|make it|just) (?:me )?(?:the )?(?:top )?(\d+)(?: instead| only)?\s*[?.!]*$"
+    ),
     re.compile(
         r"\b(\d+)\s+(?:\w+\s+){0,2}?(?:with|by|having) the (?:most|highest|fewest|lowest|least|longest|shortest|largest|worst|best)"
     ),
@@ -254,7 +257,7 @@ DROP_FILTER = re.compile(
 ACTION_REQUEST = re.compile(
     r"^(?:please |pls |can you |could you |would you )?(?:email|e-mail|send|forward|book|schedule|remind|notify|ping|text|post)"
     r"\b(?= (?:the|this|that|these|those|it|them|me|my|him|her|a|an|to|out|our|us)\b)"
-    r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)|(?:发|转|抄送|推送)给\s*\S{1,6}(?:总|经理|老板|领导|主管|同事|部门|群)"
+    r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)|把.{0,12}(?:关掉|删掉|删除|关了|改掉|合并掉|清空)|(?:发|转|抄送|推送)给\s*\S{1,6}(?:总|经理|老板|领导|主管|同事|部门|群)"
 )
 # Words that widen a follow-up back to everyone ("for all customers, not just VIP", "不限大区").
 NOT_JUST = re.compile(r"\bnot just\b|\bnot only\b|不只|不止|不仅")
@@ -274,7 +277,7 @@ SUPERLATIVE_THE = re.compile(r"最(?:高|低|多|少|好|差|快|慢|大|小|长
 
 # A range of scores or durations: "1到5分", "4 or 5 stars", "0-6分" (read as at least / at most).
 RANGE = re.compile(
-    r"(?<![\d.])(\d+)\s*(?:到|至|~|-|–|or|和)\s*(\d+)\s*(分|星|stars?|points?|(?<=\d)(?=\s+(?:in|on|for|last|this|from)\b|\s*[?.,!]?\s*$))"
+    r"(?<![\d.])(\d+)\s*(?:到|至|~|-|–|or|和)\s*(\d+)\s*(分|星|stars?|points?|(?<=\d)(?=\s+(?:in|on|for|last|this|from|with)\b|\s*[?.,!;]|\s*$))"
     r"|(?<![\d.])(\d+)\s*(?:[-–~]|or)\s*(\d+)(\s*)(?=\s*[)）])"  # "(4-5)", "(9 or 10)": a score range in brackets
 )
 # "1-star surveys", "5星": one score.

@@ -465,6 +465,8 @@ class Planner:
         reading.cue_text = "".join(work)
         for phrase in cues.BREAKDOWN_PHRASE.finditer("".join(work)):  # "broken out by": no value's words
             blank(phrase.span(), "cue", "breakdown")
+        for few in re.finditer(r"\b\d+\b(?= (?:[\w-]+ ){1,2}account(?:s|ed)? for)", text):  # "a few provinces
+            blank(few.span(), "cue", "concentration")  # account for most": how few, said loosely
         for concentration in cues.CONCENTRATION.finditer(text):  # "account for" is no account category
             start, end = concentration.span()
             inner = _MOST_FROM.fullmatch(concentration.group(0))
@@ -1631,7 +1633,10 @@ class Planner:
         )
         if ranked and metrics and not reading.narrowed:
             changes["limit"] = reading.top_n or (1 if reading.singular else base.limit)
-            changes["order_by"] = (OrderBy(field=metrics[0], desc=self.descending(reading, metrics[0])),)
+            desc = self.descending(reading, metrics[0])
+            if reading.direction is None and base.order_by and base.order_by[0].field == metrics[0]:
+                desc = base.order_by[0].desc  # "show 5 instead" after the lowest 3: still the lowest
+            changes["order_by"] = (OrderBy(field=metrics[0], desc=desc),)
         if reading.narrowed:
             changes["limit"], changes["order_by"] = None, ()
         if not dims and changes.get("order_by"):

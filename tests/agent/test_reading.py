@@ -804,3 +804,21 @@ def test_durations_days_of_a_month_and_measures_joined_by_and(planner: Planner) 
     concentrated = planner.plan("where are most of our late responses coming from, region-wise?").intent
     assert concentrated.kind == "concentration" and concentrated.query is not None
     assert list(concentrated.query.metrics) == ["response_sla_breach_count"]
+
+
+def test_careful_english_and_ranking_follow_ups(planner: Planner) -> None:
+    kindly = planner.plan("Kindly tell me the first contact resolution rate of this week.").intent
+    assert kindly.query is not None and list(kindly.query.metrics) == ["first_contact_resolution_rate"]
+    landed = planner.plan("How many WeChat tickets landed overnight last week?").intent
+    assert _filters(landed) == {("channel", "eq", frozenset({"微信"})), ("shift", "eq", frozenset({"夜班"}))}
+    few = planner.plan("Do a few provinces account for most of the detractors?").intent
+    assert few.kind == "concentration" and few.query is not None
+    assert [d.name for d in few.query.dimensions] == ["province"]
+    dated = planner.plan("List customers in Chengdu who rated us 1 or 2, with the survey date").intent
+    assert dated.kind == "detail" and dated.query is not None and "surveyed_at" in dated.query.fields
+    assert ("csat_score", "lte", frozenset({2})) in _filters(dated)
+    five = _plan(planner, "Which 3 cities have the lowest CSAT this quarter?", "show 5 instead")
+    assert five.query is not None and five.query.limit == 5
+    assert [(o.field, o.desc) for o in five.query.order_by] == [("avg_csat", False)]  # still the lowest
+    assert planner.plan("帮我把它们都关掉").intent.kind == "unsupported"  # an action on the data
+    assert planner.plan("what are they paid on average?").intent.kind == "unsupported"  # pay: not held
