@@ -52,6 +52,7 @@ NEGATED_VERB = r"weren't|wasn't|aren't|isn't|were not|was not|are not|is not"
 EXCLUDE = re.compile(
     r"(除了?|不含|不包括|没有?|未|不走|没走|不算|leav(?:e|ing)(?: out)?|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
     r"|not counting|leaving out|leave out|without|w/o|besides|ignoring|outside( of)?|not in|not from|not on|not via|not through|not|non-?"
+    r"|(?:everything|anything|all|everyone) but|minus|but not"
     r"|(that |which |who )?("
     + NEGATED_VERB
     + r"|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
@@ -255,8 +256,9 @@ DROP_FILTER = re.compile(
 # A request for an action, not an answer ("email the weekly report to my manager", "帮我发给老板"): refused
 # before its words are read as data (email is also a channel).
 ACTION_REQUEST = re.compile(
-    r"^(?:please |pls |can you |could you |would you )?(?:email|e-mail|send|forward|book|schedule|remind|notify|ping|text|post)"
-    r"\b(?= (?:the|this|that|these|those|it|them|me|my|him|her|a|an|to|out|our|us)\b)"
+    r"^(?:please |pls |can you |could you |would you )?(?:email|e-mail|send|forward|book|schedule|remind|notify|ping|text|post"
+    r"|delete|remove|erase|wipe|close|update|change|modify|cancel|assign|reassign|merge)"
+    r"\b(?= (?:the|this|that|these|those|it|them|me|my|him|her|a|an|to|out|our|us|all|every|last|yesterday's)\b)"
     r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)|把.{0,12}(?:关掉|删掉|删除|关了|改掉|合并掉|清空)|(?:发|转|抄送|推送)给\s*\S{1,6}(?:总|经理|老板|领导|主管|同事|部门|群)"
 )
 # Words that widen a follow-up back to everyone ("for all customers, not just VIP", "不限大区").

@@ -46,6 +46,9 @@ _WHICH_TIME = [(re.compile(r"哪些月份?|哪几个月|哪一个?月|which mont
                (re.compile(r"哪一?周|哪个星期|which week"), "week"), (re.compile(r"哪个?季度|which quarter"), "quarter")]  # fmt: skip
 _CONJUNCTION = re.compile(r"和|与|及|以及|、|,|跟|还有|\band\b|&|\+|\bplus\b|as well as|\bvs\b")
 _ADDED_BEFORE = re.compile(r"(?:,|\band|\bplus|\balso)\s+(?:the |our )?$|(?:还有|再加上|加上|以及)$")
+_ADDED_ANYWAY = re.compile(
+    r"(?:\bplus|\balong with|\balongside|\bnext to|\bas well as|\btogether with)\s+(?:the |our )?$"
+)
 _ADDED_AFTER = re.compile(r"\s*(?:too|as well|also)\b|\s*(?:也要|也看|也)")
 _UNIT_FORMATS = {"star": "score", "stars": "score", "星": "score", "分钟": "minutes", "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
                  "小时": "hours", "hour": "hours", "hours": "hours", "hr": "hours", "hrs": "hours", "h": "hours", "天": "days", "日": "days",
@@ -247,7 +250,11 @@ class Planner:
             listed = ("、" if lang == "zh" else ", ").join(self.values.get(dimension, ())[:8])
             return self.unsupported(lang, text, "no_such_value", dimension=label, word=word, values=listed)
         if reading.reference is not None and state.last is None and not reading.filters:
-            words = [g.text for g in segments if g.role == "reference" and g.text not in ("their", "they")]
+            words = [
+                g.text for g in segments
+                if g.role == "reference" and g.text not in ("their", "they")
+                and not (g.text == "both" and re.search(r"\bboth\b.+\band\b", text))  # "both X and Y"
+            ]  # fmt: skip
             unknown = [*words, *unknown]  # "它们的满意度" with nothing shown before: whose?
         intent = self.shape(lang, reading, state)
         if outside := out_of_scope(unknown) or out_of_scope_in(reading.rest):
@@ -458,7 +465,10 @@ class Planner:
             op = cues.THRESHOLD_OPS.get(said) or cues.THRESHOLD_OPS.get(said.split(" ")[0])
             if op is None:
                 continue
-            unit = match.group(3) or ("分" if said.split(" ")[0] in cues.SCORE_VERBS else None)
+            scored = said.split(" ")[0] in cues.SCORE_VERBS or _SCORED_BEFORE.search(
+                "".join(work)[: match.start()]
+            )
+            unit = match.group(3) or ("分" if scored else None)
             unit = unit[1:] if unit and unit.startswith("个") and len(unit) > 1 else unit  # 2个小时
             reading.thresholds.append((op, float(match.group(2)), unit, match.start()))
             blank(match.span(), "threshold", f"{op} {match.group(2)}")
@@ -543,6 +553,9 @@ class Planner:
             reading.complement = True
             blank(complement.span(), "cue", "not")
         negated = {f.dimension for f in reading.filters if f.op in ("ne", "not_in")}
+        for start, _, role, ref in reading.spans:  # "FCR for all teams that aren't hotline team 1": the scope
+            if role == "dimension" and ref in negated and _ALL_BEFORE.search(reading.text[:start]):
+                reading.dimensions = [d for d in reading.dimensions if d != ref]
         for match in _THE_REST.finditer("".join(work)) if negated else ():  # "不算华北，其他大区": the rest
             blank(match.span(), "phrasing")
             for start, _, role, ref in reading.spans:  # its dimension is the scope, not a grouping
@@ -995,7 +1008,13 @@ class Planner:
         if not (snapshot_now and reading.time is None and reading.compare is None):
             time_range, notes = self.time_range(lang, reading, default_this_month=reading.compare is not None)
         column = reading.time_columns[0] if reading.time_columns else None
-        if column is not None and not trend and reading.time is None:
+        said_as_verb = any(  # "tickets raised at night": how they came, not "tickets by closed date"
+            role == "dimension"
+            and ref == column
+            and re.match(r"\s+(?:at|in|on|during|from|via|through)\b", reading.text[end:])
+            for _, end, role, ref in reading.spans
+        )
+        if column is not None and not trend and reading.time is None and not said_as_verb:
             trend = True  # "tickets by closed date": a series by that date
         if column is not None and column != self.time_dimension(metrics[0]) and not trend and time_range:
             filters += _period_on(column, time_range)  # "resolved in September": the period of that date
@@ -1193,7 +1212,14 @@ class Planner:
             candidates = {name: p for name, p in candidates.items() if self.format_of(name) in kinds}
         before = [(p, name) for name, p in candidates.items() if p <= position]
         if before:
-            return max(before)[1]
+            nearest, name = max(before)
+            fields = [  # "surveys with a score under 4": the score named after the count, not the count
+                (p, f) for f, p in reading.field_positions.items()
+                if nearest < p <= position and self.format_of(f) in ("score", "number", *_DURATIONS)
+            ]  # fmt: skip
+            if not detail and fields and is_count(self.model.metric(name)) and not unit_format:
+                return max(fields)[1]
+            return name
         if candidates:
             return min((p, name) for name, p in candidates.items())[1]
         if unit and _RECORD_UNIT.fullmatch(unit) and not detail:
@@ -1883,7 +1909,10 @@ def _examples_of(condition: Filter, reading: Reading) -> bool:
 
 
 def _qualifies_value(match: Match, dimension: str, values: list[Match], work: str) -> bool:
-    """ "电话渠道", "South China region": a dimension word next to one of its own values names no grouping."""
+    """ "电话渠道", "South China region": a dimension word next to one of its own values names no grouping
+    (but "by team excluding the VIP desk" groups the other teams)."""
+    if re.search(r"(?:\bby|\bper|\beach|按|各|每个)\s*$", work[: match.start]):
+        return False
     for value in values:
         if dimension not in value.names("value"):
             continue
@@ -1952,7 +1981,9 @@ def _joined(one: Match, other: Match, work: str) -> bool:
     ("complaints by product line, and the CSAT too")."""
     gap = work[min(one.end, other.end) : max(one.start, other.start)]
     later = max(one, other, key=lambda m: m.start)
-    added = _ADDED_BEFORE.search(work[: later.start]) and _ADDED_AFTER.match(work[later.end :])
+    added = _ADDED_ANYWAY.search(work[: later.start]) or (
+        _ADDED_BEFORE.search(work[: later.start]) and _ADDED_AFTER.match(work[later.end :])
+    )
     worded = (
         gap.isascii() and len(gap.split()) <= 2 and re.search(r"\band\b|&|\bplus\b", gap)
     )  # "received and"

@@ -43,6 +43,8 @@ _SHORTHAND = {
     "mth": "month", "mths": "months", "hr": "hour", "hrs": "hours", "mins": "minutes",
     "qtd": "quarter to date", "wtd": "week to date", "w/o": "without", "u": "you", "thx": "thanks",
     "excl": "excluding", "excl.": "excluding", "incl": "including", "incl.": "including",
+    "yday": "yesterday", "yest": "yesterday", "tmrw": "tomorrow", "tmr": "tomorrow", "mo": "month", "mos": "months",
+    "w": "with", "r": "are", "b4": "before", "q": "question", "tix": "tickets",
 }  # fmt: skip
 _SHORTHANDS = re.compile(
     r"(?<![\w/])("
@@ -102,7 +104,13 @@ def normalize(text: str) -> str:
     text = re.sub(r"\b(take|takes|took|taking) (?:us|you|them|the team|our team|agents) to\b", r"\1 to", text)
     text = re.sub(r"\bafter (?=(?:more than|over|at least|longer than)\b)", "", text)  # "after more than 2h"
     text = re.sub(r"^(?:good )?(?:morning|afternoon|evening)\s*[!,.]+\s*", "", text)  # "Morning! ...": hello
-    text = re.sub(r"\bwhat (?:kind|type|sort)s? of\b", "which", text)  # "what kind of issue": which issue
+    text = re.sub(r"\bwhat (?:kind|type|sort)s? of\b", "which", text)
+    text = re.sub(  # "over an hour", "more than a day": one
+        r"\b(over|under|more than|less than|longer than|shorter than|at least|at most|within|above|below) (?:an?|one) "
+        r"(hour|day|week|minute|month)\b",
+        r"\1 1 \2",
+        text,
+    )  # "what kind of issue": which issue
     text = re.sub(_FOR_A_MEETING, " ", text)  # "for the Monday review": why they ask, not what
     text = re.sub(r"\b(q[1-4]|h[12]|fy)\s*['’](\d{2})\b", r"\1 20\2", text)  # "Q2 '26"
     text = re.sub(

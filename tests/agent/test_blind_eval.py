@@ -32,6 +32,8 @@ SETS = (
     "blind8",
     "blind9",
     "blind10",
+    "blind11",
+    "blind12",
     "holdout",
 )
 LANGUAGES = {
@@ -40,8 +42,14 @@ LANGUAGES = {
     "blind6": ("en",),
     "blind7": ("en",),
     "blind9": ("en",),
+    "blind11": ("en",),
+    "blind12": ("en",),
 }  # written for one language each; the others hold both
-SMALLER = {("blind8", "zh"): 100, ("blind10", "en"): 80, ("blind10", "zh"): 60}  # fewer than the usual 150
+SMALLER = {
+    ("blind8", "zh"): 100,
+    ("blind10", "en"): 80,
+    ("blind10", "zh"): 60,
+}  # fewer than the usual 150
 CASES: list[tuple[str, dict[str, Any]]] = [
     (name, case)
     for name in SETS
@@ -63,10 +71,9 @@ WRONG_CEILING = {
     "blind7": {"en": 0.01},  # 6.0% when it was written, early in the fourth round
     "blind8": {"zh": 0.01, "en": 0.005},  # 2.5% / 2.3% when it was written, early in the fourth round
     "blind9": {"en": 0.005},  # 1.7% when it was written, mid fourth round
-    "blind10": {
-        "zh": 0.005,
-        "en": 0.005,
-    },  # 1.9% / 3.2% when it was written (conversations), mid fourth round
+    "blind10": {"zh": 0.005, "en": 0.005},  # 1.9% / 3.2% when written (conversations), mid fourth round
+    "blind11": {"en": 0.015},  # 3.9% when it was written (traps), at the end of the fourth round
+    "blind12": {"en": 0.01},  # 1.6% when it was written (phone shorthand), at the end of the fourth round
 }
 
 

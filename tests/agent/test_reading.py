@@ -822,3 +822,53 @@ def test_careful_english_and_ranking_follow_ups(planner: Planner) -> None:
     assert [(o.field, o.desc) for o in five.query.order_by] == [("avg_csat", False)]  # still the lowest
     assert planner.plan("帮我把它们都关掉").intent.kind == "unsupported"  # an action on the data
     assert planner.plan("what are they paid on average?").intent.kind == "unsupported"  # pay: not held
+
+
+@pytest.mark.parametrize(
+    ("question", "filters"),
+    [
+        ("avg FRT on everything but P4", {("priority", "ne", frozenset({"P4"}))}),
+        ("last month's ticket volume minus the stores", {("channel", "ne", frozenset({"门店"}))}),
+        (
+            "how many surveys came back with a score under 4 last month",
+            {("csat_score", "lt", frozenset({4}))},
+        ),
+        ("tickets raised at night, by region", {("shift", "eq", frozenset({"夜班"}))}),
+        ("list this week's surveys that scored below 3", {("csat_score", "lt", frozenset({3}))}),
+        (
+            "How many VIP tickets waited over an hour for a first response this week?",
+            {("customer_tier", "eq", frozenset({"VIP"})), ("first_response_minutes", "gt", frozenset({60}))},
+        ),
+    ],
+)
+def test_traps_that_skimming_would_answer_wrongly(
+    planner: Planner, question: str, filters: set[tuple[str, str, frozenset[object]]]
+) -> None:
+    intent = planner.plan(question).intent
+    assert intent.query is not None and _filters(intent) == filters, intent
+    assert not any(d.grain for d in intent.query.dimensions)  # "raised at night" is no series by date
+
+
+def test_groupings_and_measures_said_around_an_exclusion_or_a_plus(planner: Planner) -> None:
+    scope = planner.plan("FCR for all teams that aren't hotline team 1 or hotline team 2").intent
+    assert scope.query is not None and not scope.query.dimensions  # all the other teams, together
+    grouped = planner.plan("complaints by team excluding VIP desk").intent
+    assert grouped.query is not None and [d.name for d in grouped.query.dimensions] == ["team"]
+    plus = planner.plan("ticket volume by region, plus the complaint rate").intent
+    assert plus.query is not None and list(plus.query.metrics) == ["ticket_count", "complaint_rate"]
+    both = planner.plan("give me both churn rate and repurchase rate per customer tier").intent
+    assert both.query is not None and list(both.query.metrics) == ["churn_rate", "repurchase_rate"]
+    assert planner.plan("delete last week's surveys please").intent.kind == "unsupported"
+
+
+@pytest.mark.parametrize(
+    ("question", "period"),
+    [
+        ("tix yday", (date(2026, 11, 14), date(2026, 11, 15))),
+        ("reopen rate last mo", (date(2026, 10, 1), date(2026, 11, 1))),
+    ],
+)
+def test_phone_shorthand(planner: Planner, question: str, period: tuple[date, date]) -> None:
+    intent = planner.plan(question).intent
+    assert intent.kind == "metric" and intent.query is not None and intent.query.time_range is not None
+    assert (intent.query.time_range.start, intent.query.time_range.end) == period

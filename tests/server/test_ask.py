@@ -297,10 +297,16 @@ def test_a_question_the_layer_cannot_run_is_asked_back_not_an_http_error(client:
     """Customers have no channel (channel is a ticket's): the reading is valid words, an invalid query."""
     asked = ask(client, question="各渠道的客户数")
     question = asked["clarification"]["question"]
-    assert asked["status"] == "clarify" and "客户数，按渠道" in question  # the question as read, in Chinese
+    assert asked["status"] == "clarify" and "「客户数」不能按「渠道」" in question  # both named, in Chinese
     assert not any("a" <= c.lower() <= "z" for c in question)  # not the layer's English explanation
     english = ask(client, question="customers by channel")
-    assert english["status"] == "clarify" and "channel" in english["clarification"]["question"]
+    assert (
+        english["status"] == "clarify"
+        and "Customers cannot be broken down" in english["clarification"]["question"]
+    )
     assert asked["data"] is None and asked["clarification"]["options"]
     chosen = ask(client, conversation_id=asked["conversation_id"], choice="option1")
-    assert chosen["status"] == "answered"
+    assert chosen["status"] == "answered"  # the question without the grouping the measure cannot reach
+    assert chosen["query"]["query"]["dimensions"] == [] and chosen["query"]["query"]["metrics"] == [
+        "customer_count"
+    ]
