@@ -270,7 +270,7 @@ BREAKDOWN_PHRASE = re.compile(
 )
 # Records asked for by their noun with words between ("show the unassigned tickets in the northwest").
 SHOW_RECORDS = re.compile(
-    r"^(?:pls |please |can you |could you )?(?:show|give|get|pull|find|list|display)(?: up| out)?(?: me| us)?(?: all| the| any)?(?: [\w'’-]+){0,3}? (?:tickets|surveys|comments|verbatims|records)\b(?! (?:by|per|count|volume|trend|over))"
+    r"^(?:pls |please |can you |could you )?(?:show|give|get|pull|find|list|display)(?: up| out)?(?: me| us)?(?: all| the| any)?(?: [\w'’-]+){0,5}? (?:tickets|surveys|comments|verbatims|records)\b(?! (?:by|per|count|volume|trend|over))"
     r"|(?:的|那些)[\w-]{0,6}?(?:单子|工单|评价|评论|记录)(?:[?？.。!！]*)$"
 )
 

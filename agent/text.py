@@ -111,7 +111,10 @@ def normalize(text: str) -> str:
         r"\1 1 \2",
         text,
     )  # "what kind of issue": which issue
-    text = re.sub(_FOR_A_MEETING, " ", text)  # "for the Monday review": why they ask, not what
+    text = re.sub(_FOR_A_MEETING, " ", text)
+    text = re.sub(
+        r"^(?:(?:please|pls|can you|could you) )?(?:double[- ]check|confirm|verify|validate)\b", " ", text
+    )  # "for the Monday review": why they ask, not what
     text = re.sub(r"\b(q[1-4]|h[12]|fy)\s*['’](\d{2})\b", r"\1 20\2", text)  # "Q2 '26"
     text = re.sub(
         r"\b(below|under|less than|lower than|above|over|more than|at least|at most) zero\b", r"\1 0", text

@@ -34,6 +34,7 @@ SETS = (
     "blind10",
     "blind11",
     "blind12",
+    "blind13",
     "holdout",
 )
 LANGUAGES = {
@@ -44,6 +45,7 @@ LANGUAGES = {
     "blind9": ("en",),
     "blind11": ("en",),
     "blind12": ("en",),
+    "blind13": ("en",),
 }  # written for one language each; the others hold both
 SMALLER = {
     ("blind8", "zh"): 100,
@@ -74,6 +76,9 @@ WRONG_CEILING = {
     "blind10": {"zh": 0.005, "en": 0.005},  # 1.9% / 3.2% when written (conversations), mid fourth round
     "blind11": {"en": 0.015},  # 3.9% when it was written (traps), at the end of the fourth round
     "blind12": {"en": 0.01},  # 1.6% when it was written (phone shorthand), at the end of the fourth round
+    "blind13": {
+        "en": 0.005
+    },  # 0.5% when it was written (several parts at once), at the end of the fourth round
 }
 
 

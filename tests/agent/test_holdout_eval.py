@@ -18,11 +18,11 @@ EVAL = Path(__file__).parent / "eval"
 # (share right at least, share answered wrongly at most), per language.
 # holdout2, measured 2026-12-07: when it was written (the parser of the second round of issue 15) zh 89.1%
 # right, 3.1% wrong; en 85.0% right, 2.6% wrong (229 and 227 turns). End of the third round: zh 97.8% /
-# 0.9%, en 93.4% / 1.3%. End of the fourth: zh 97.8% / 0.9%, en 94.7% / 1.3%.
+# 0.9%, en 93.4% / 1.3%. End of the fourth: zh 97.8% / 0.9%, en 95.6% / 1.3%.
 # holdout3 (240 zh and 294 en turns), written at the start of the fourth round: zh 97.1% / 1.2%, en 94.2% /
-# 1.7% on the parser it was written against; end of the fourth round: see HELD_OUT.
+# 1.7% on the parser it was written against; end of the fourth round zh 98.3% / 0.4%, en 95.9% / 1.4%.
 HELD_OUT = {
-    "holdout2": {"zh": (0.975, 0.01), "en": (0.945, 0.015)},
+    "holdout2": {"zh": (0.975, 0.01), "en": (0.955, 0.015)},
     "holdout3": {"zh": (0.98, 0.005), "en": (0.955, 0.015)},
 }
 

@@ -872,3 +872,16 @@ def test_phone_shorthand(planner: Planner, question: str, period: tuple[date, da
     intent = planner.plan(question).intent
     assert intent.kind == "metric" and intent.query is not None and intent.query.time_range is not None
     assert (intent.query.time_range.start, intent.query.time_range.end) == period
+
+
+def test_asked_to_check_a_number_and_long_lists(planner: Planner) -> None:
+    checked = planner.plan("double-check the total number of tickets we took in October").intent
+    assert checked.query is not None and list(checked.query.metrics) == ["ticket_count"]
+    confirmed = planner.plan(
+        "Can you confirm the first-contact resolution rate for VIP customers so far this year?"
+    ).intent
+    assert confirmed.query is not None and list(confirmed.query.metrics) == ["first_contact_resolution_rate"]
+    listed = planner.plan(
+        "show the urgent washing machine hardware failure tickets created yesterday, with creation timestamps"
+    ).intent
+    assert listed.kind == "detail" and listed.query is not None and "created_at" in listed.query.fields

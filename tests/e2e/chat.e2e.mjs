@@ -156,8 +156,9 @@ async function chatSteps(browser) {
   await shot(page, "unknown-word");
 
   // 5. a breakdown: the table and its CSV download hold the same rows; the chart can be redrawn as a line
+  const cardsShown = await page.locator("article.card.answer").count(); // counted before asking: the answer may be quick
   await ask(page, page, "各渠道的满意度");
-  const breakdown = await waitForCard(page, (await page.locator("article.card.answer").count()) + 1);
+  const breakdown = await waitForCard(page, cardsShown + 1);
   await breakdown.getByRole("button", { name: "表格" }).click();
   const table = breakdown.locator("table.data-table");
   await table.waitFor();
