@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _DIGITS = {
     "零": 0,
@@ -82,6 +83,7 @@ def chinese_number(text: str) -> int | None:
     return total + current
 
 
+@lru_cache(maxsize=16384)  # the model's own words are normalised again for every question
 def normalize(text: str) -> str:
     """NFKC (full-width letters, digits and punctuation to ASCII), lower case, single spaces;
     Chinese numerals followed by a counter word and English number words become digits."""
