@@ -647,11 +647,8 @@ class Planner:
         asked for a share, the rate. (the words' spans, the metric)."""
         asked = list(reading.metrics)
         if not asked and reading.field_positions and _COUNT_WORDS.search(reading.cue_text):
-            table = self.model.attributes_by_name[next(iter(reading.field_positions))].table
-            asked = [  # "流失了多少客户": the customers counted
-                m.name for m in self.model.metrics
-                if not m.hidden and self.is_plain_count(m.name) and getattr(m, "table", None) == table
-            ][:1]  # fmt: skip
+            field = next(iter(reading.field_positions))  # "流失了多少客户": the customers counted
+            asked = self.plain_counts_on(self.model.attributes_by_name[field].table)[:1]
         if len(asked) != 1 or not is_count(self.model.metric(asked[0])):
             return None
         counted = self.model.metric(asked[0])
@@ -822,6 +819,13 @@ class Planner:
         ]
         return counts[0] if counts else None
 
+    def plain_counts_on(self, table: str) -> list[str]:
+        """The visible counts of every record of `table` (tickets: the ticket count)."""
+        return [
+            m.name for m in self.model.metrics
+            if not m.hidden and self.is_plain_count(m.name) and getattr(m, "table", None) == table
+        ]  # fmt: skip
+
     def is_plain_count(self, name: str) -> bool:
         metric = self.model.metrics_by_name.get(name)
         return getattr(metric, "agg", None) == "count" and getattr(metric, "filter", None) is None
@@ -941,9 +945,7 @@ class Planner:
         named_keys = keys & set(reading.fields)
         if named_keys and not metrics and reading.dimensions and not reading.has(cues.DETAIL):
             # "ticket numbers by region": how many, per region (a list has no groups)
-            table = self.model.attributes_by_name[next(iter(named_keys))].table
-            plain = [m.name for m in self.model.metrics if not m.hidden and self.is_plain_count(m.name)]
-            metrics = [n for n in plain if getattr(self.model.metric(n), "table", None) == table][:1]
+            metrics = self.plain_counts_on(self.model.attributes_by_name[next(iter(named_keys))].table)[:1]
             named_keys = set() if metrics else named_keys
         wants_detail = (
             reading.has(cues.DETAIL)
@@ -1077,8 +1079,7 @@ class Planner:
         counted = [f.dimension for f in reading.filters if f.dimension and f.op in ("eq", "in")]
         if not counted and not reading.dimensions and reading.has(_COUNT_WORDS) and reading.field_positions:
             table = self.model.attributes_by_name[next(iter(reading.field_positions))].table
-            plain = [m.name for m in self.model.metrics if not m.hidden and self.is_plain_count(m.name)]
-            same = [n for n in plain if getattr(self.model.metric(n), "table", None) == table]
+            same = self.plain_counts_on(table)
             return same[0] if len(same) == 1 else None  # "5星评价有多少": the surveys counted
         records = [unit for *_, unit, _ in reading.thresholds if unit and _RECORD_UNIT.fullmatch(unit)]
         for unit in records:  # "cities with at least 500 tickets": the count the unit names
