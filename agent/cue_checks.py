@@ -99,7 +99,12 @@ def _repaired(
         if not fits(numerator):
             return None
         both = numerator.name in _named(reading)  # "how many surveys, and the response rate": both asked
-        return _with_metrics(query, (numerator.name, name) if both else (numerator.name,))
+        replaced = _with_metrics(query, (numerator.name, name) if both else (numerator.name,))
+        return replaced and replaced.model_copy(  # "how many reopens and the reopen rate": not a 100% rate
+            update={
+                "filters": tuple(f for f in replaced.filters if not _is_condition_of(model, f, numerator))
+            }
+        )
     if key == "count" and isinstance(metric, SimpleMetric) and metric.expr:
         # "how many tickets have had a first response": the count of the records the average has a value for
         used = set(re.findall(r"[a-z_]\w*", metric.expr.lower()))
@@ -165,12 +170,17 @@ def _repaired(
             for start, end, role, ref in reading.spans
             if (role == "metric" and ref == name) or role == "value"  # "to get resolved"
         ]
-        stems = [
-            w[:5] if w.isascii() else w
-            for words in said
-            for w in re.findall(r"[a-z]{4,}|[\u4e00-\u9fff]{2,}", words)
-        ]
+        records = set(  # "how long do tickets take": the records' own noun names no duration
+            _stems(
+                [w for m in visible if _counts_all(m) and _table(m) == _table(metric) for w in own_words(m)]
+            )
+        )
+        stems = [stem for stem in _stems(said) if stem not in records]
         same = [m for m in visible if fits(m) and stems and any(_shares(m, stem) for stem in stems)]
+        if not same:  # "takes the longest to fix": the word is the count's own ("fix" names resolved tickets)
+            label = [metric.label.get("en") or "", metric.label.get("zh") or ""]
+            stems = [stem for stem in _stems(label) if stem not in records]
+            same = [m for m in visible if fits(m) and stems and any(_shares(m, stem) for stem in stems)]
         return _with_metric(query, same[0].name) if len(same) == 1 else None
     return None
 
@@ -268,6 +278,19 @@ def _named(reading: Reading) -> set[str]:
     return {
         n.strip() for _, _, role, ref in reading.spans if role == "metric" and ref for n in ref.split("|")
     }
+
+
+def _table(metric: Metric) -> str | None:
+    return getattr(metric, "table", None)
+
+
+def _stems(phrases: list[str]) -> list[str]:
+    """The words of `phrases` to look for in other measures' words (English words cut to 5 letters)."""
+    return [
+        w[:5] if w.isascii() else w
+        for words in phrases
+        for w in re.findall(r"[a-z]{4,}|[\u4e00-\u9fff]{2,}", words.lower())
+    ]
 
 
 def _shares(metric: Metric, stem: str) -> bool:

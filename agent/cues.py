@@ -29,8 +29,8 @@ CONCENTRATION = re.compile(
 DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distributed|buckets?")
 DETAIL = re.compile(
     r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:客户|用户)都?有哪些|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
-    r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(tickets|customers|surveys|comments|records|verbatims)"
-    r"|\bpull (up )?(the |all )?(tickets|customers|surveys|records|list|feedback|comments|verbatims)|which (?:[\w-]+ )?(tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call (?:[\w-]+ ){0,2}back|^(?:the |all )?(?:comments|feedback|verbatims?) (?:from|of|on|for|left)\b|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
+    r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(survey |customer )?(tickets|customers|surveys|comments|records|verbatims)"
+    r"|\bpull (up )?(the |all )?(survey |customer )?(tickets|customers|surveys|records|list|feedback|comments|verbatims)|which (?:[\w-]+ )?(tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call (?:[\w-]+ ){0,2}back|^(?:the |all )?(?:comments|feedback|verbatims?) (?:from|of|on|for|left)\b|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
 )
 TREND = re.compile(
     r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日|怎么走|走得怎么样|走向"
@@ -192,7 +192,7 @@ DURATION = re.compile(
     r"多久|多长时间|时长|耗时|用时|花了?多少时间|几个?小时|几天|最快|最慢|更快|更慢"
     r"|how long|how many (hours|days|minutes)|(?<!\d)(?<!\d )\b(hours?|hrs?|minutes?|mins?|days)\b|time to (resolve|close|respond|fix|first|reply|answer)"
     r"|\bforever\b|\bfastest\b|\bslowest\b|\bquickest\b|\bfaster\b|\bslower\b|\bturnaround\b"
-    r"|\blongest\b|\bshortest\b|最长|最短|too long|so long|\btat\b"
+    r"|\blongest\b|\bshortest\b|最长|最短|too long|so long|\btat\b|\bhow (?:fast|quick|quickly|soon)\b"
 )
 SHARE = re.compile(
     r"比例|占比|比率|百分比|百分之|几成|份额|占了?多少|\bshare\b|\bpercent(age)?\b|\bportion\b|\bfraction\b|\bratio\b|\bproportion\b|%"
@@ -221,6 +221,7 @@ HOW_MANY = re.compile(
 
 # Words that point at what the last answer showed: (pattern, how many of its groups; 0 = all of them).
 # "那个大区", "最多的那个", "它" -> the first; "这两个型号", "both" -> the first two; "它们", "those" -> all.
+# "throw NPS in there" adds to the answer: "in there" points at no group.
 REFERENCES: list[tuple[re.Pattern[str], int]] = [
     (
         re.compile(
@@ -234,7 +235,7 @@ REFERENCES: list[tuple[re.Pattern[str], int]] = [
     (
         re.compile(
             r"(?:最多|最高|最大|最少|最低|最差|最好|最慢|最快|排第一)的?那个|那个|这个(?!月|季度|星期|周|年)|它(?!们)|(?<!其)他(?!们)|她(?!们)|\b(?:his|her)\b"
-            r"|\b(?:that|this) (?!month|week|quarter|year|weekend|time)(?=[a-z])|\bthat one\b|\bthe top one\b|\b(?:for|of|about) it\b|\bthere\b"
+            r"|\b(?:that|this) (?!month|week|quarter|year|weekend|time)(?=[a-z])|\bthat one\b|\bthe top one\b|\b(?:for|of|about) it\b|(?<!\bin )(?<!\binto )\bthere\b"
         ),
         1,
     ),

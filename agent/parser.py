@@ -35,7 +35,15 @@ from .intent import (
 )
 from .text import has_cjk, is_cjk, language_of, normalize, squash_sql
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
-from .unknown_words import actions, leftover_pieces, out_of_scope, out_of_scope_in, unknown_words, vague
+from .unknown_words import (
+    actions,
+    leftover_pieces,
+    out_of_scope,
+    out_of_scope_in,
+    respelt,
+    unknown_words,
+    vague,
+)
 from .value_index import ValueIndex
 from .vocabulary import Match, Vocabulary, flag_dimension, own_words
 
@@ -81,6 +89,7 @@ _COMPARE_WORDS = re.compile(
 )
 _COMPLEMENT = re.compile(
     r"\b(?:everyone|everybody|everything|all) else\b|\bthe rest of (?:them|the \w+)|其余的|剩下的|其他人"
+    r"|\ball (?:the )?other(?=\s)|^(?:and |what about |how about )?(?:for |through |via |in )?the other(?=\s)"
 )
 _THE_REST = re.compile(r"其他|其它|其余|剩下的?|剩余|\bthe rest\b|\ball other\b|\bthe others\b")
 _WHICH_OR_SHOW = re.compile(r"哪些|\bwhich\b|\bshow\b|\blist\b|看看|看一下")
@@ -89,6 +98,9 @@ _BEFORE_THAT = re.compile(
     r"|再往前一?个?(月|周|季度|年|天)"
 )
 _MOST_FROM = re.compile(r"(most of (?:the |our )?)(.*?)(\s*(?:come|comes|came|coming|are) from)", re.DOTALL)
+_GROUPED_BEFORE = re.compile(r"(?:\bby|\bper|\beach|按|各|每个)\s*$")
+_FOR_RECORDS = re.compile(r"(?:^|\b(?:and|what about|how about))\s+(?:for|on|among)\s+(?:the\s+|our\s+)?$")
+_ALL_ACROSS = re.compile(r"(?:(?:^|[,;:(])\s*|\bacross\s+)all (?:the |our )?$")
 _ALL_BEFORE = re.compile(r"\ball (?:the |our )?$|\bevery $|\bany $|(?:所有|全部|全)的?$")
 _SCORED_BEFORE = re.compile(r"(?:rated|scored|scoring|gave|打了?)(?: us)?(?: an?)?\s*$")
 _RECORD_UNIT = re.compile(r"tickets?|单|件|张")
@@ -127,6 +139,7 @@ class Reading:
     ("hours" in "within 72 hours" is a threshold's unit, not a question about a duration)."""
     reference: int | None = None
     """How many groups of the last answer the words point at ("那个" 1, "这两个" 2, "它们" 0 = all)."""
+    reference_start: int = 0
     reference_end: int = 0
     reference_needs_dimension: bool = False
     """ "that city" refers; "break that down" is about the whole answer."""
@@ -142,8 +155,8 @@ class Reading:
     """Comparisons with a number that fit no measure: asked about, never dropped."""
     narrowed: bool = False
     """A reference became a filter on the groups shown: the ranking that picked them is done."""
-    complement: bool = False
-    """ "and for everyone else?": a follow-up about the records the last filter left out."""
+    complement: str = ""
+    """ "and for everyone else?": the words of a follow-up about the records the last filter left out."""
     negations: list[tuple[int, int]] = field(default_factory=list)
     """Where words negate a value ("weren't", "除了", "不算"): read, as the filter's `not`."""
     spans: list[tuple[int, int, SegmentRole, str | None]] = field(default_factory=list)
@@ -227,6 +240,14 @@ class Planner:
             return self.unsupported(lang, text, "action", words=action.group(0).strip())
         reading = self.read(text)
         segments = self.segments(reading)
+        unknown = [g.text for g in segments if g.role == "unknown"]
+        if fixes := respelt([w for w in unknown if not (out_of_scope([w]) or actions([w]) or vague([w]))]):
+            text = re.sub(
+                r"\b(" + "|".join(map(re.escape, fixes)) + r")\b", lambda m: fixes[m.group(0)], text
+            )
+            reading = self.read(text)  # "whats our csat so far tihs year": read as the word it misspells
+            reading.fuzzy = True
+            segments = self.segments(reading)
         return self.judge(lang, reading, segments, state).model_copy(update={"reading": segments})
 
     def judge(
@@ -256,6 +277,9 @@ class Planner:
                 and not (g.text == "both" and re.search(r"\bboth\b.+\band\b", text))  # "both X and Y"
             ]  # fmt: skip
             unknown = [*words, *unknown]  # "它们的满意度" with nothing shown before: whose?
+        before = state.last.query.filters if state.last is not None and state.last.query is not None else ()
+        if reading.complement and not any(f.dimension and f.op in ("eq", "in") for f in before):
+            unknown = [reading.complement, *unknown]  # "CSAT for everyone else" with no one named before
         intent = self.shape(lang, reading, state)
         if outside := out_of_scope(unknown) or out_of_scope_in(reading.rest):
             answerable = intent.kind not in ("unsupported", "clarify") and len(outside) < len(unknown) + 1
@@ -487,8 +511,14 @@ class Planner:
                 blank((start, end), "cue", "concentration")
         for pattern, count in cues.REFERENCES:
             reference = pattern.search("".join(work))
+            if reference and any(  # "when they came in" names a field
+                m.start <= reference.start() and reference.end() <= m.end
+                for m in self.vocabulary.find("".join(work))
+            ):
+                continue
             if reference:
                 reading.reference, reading.reference_end = count, reference.end()
+                reading.reference_start = reference.start()
                 reading.reference_needs_dimension = reference.group(0).strip() in ("that", "this")
                 blank(reference.span(), "reference", "all" if count == 0 else str(count))
                 break
@@ -515,23 +545,36 @@ class Planner:
                 reading.singular = False
             elif (
                 term.kind == "dimension"
-                and _SUPERLATIVE_BEFORE.search(text[: term.start])
+                and _SUPERLATIVE_BEFORE.search(text[: _measure_before(term, matches, text)])
                 and text[term.end - 1] != "s"
             ):
-                reading.singular = True  # "the fastest team", "slowest product line": the one
+                reading.singular = True  # "the fastest team", "lowest-CSAT product line": the one
         if reading.reference_needs_dimension and not reading.referred:  # "break that down": the answer
             reading.reference = None
             reading.spans = [s for s in reading.spans if s[2] != "reference"]
+        if reading.reference == 0 and any(  # "tickets last week, and how many of them were complaints"
+            m.kind == "metric" and m.end <= reading.reference_start for m in matches
+        ):  # points back within the question, not at the last answer
+            reading.reference = None
+            reading.spans = [
+                (start, end, "phrasing" if role == "reference" else role, ref)
+                for start, end, role, ref in reading.spans
+            ]
         for term in matches:
             blank((term.start, term.end), term.kind, _term_ref(term))
         for span in reading.negations:
             blank(span, "cue", "not")
         hidden = [m for m in reading.metrics if self.model.metric(m).hidden]
+        parts = {  # "% of tickets with more than one contact, i.e. the repeat contact rate": its definition
+            getattr(self.model.metric(m), side, None)
+            for m in reading.metrics
+            for side in ("numerator", "denominator")
+        }
         if hidden and len(hidden) < len(reading.metrics):  # "CSAT of repeat buyers": a building block as
             reading.unplaced += [  # a condition on another measure's records, which it cannot be: asked
                 text[start:end]
                 for start, end, role, ref in reading.spans
-                if role == "metric" and ref and set(ref.split(" | ")) & set(hidden)
+                if role == "metric" and ref and set(ref.split(" | ")) & set(hidden) - parts
             ]
             reading.metrics = [m for m in reading.metrics if m not in hidden]
         qualified = self.qualified_count(reading, "".join(work))
@@ -550,12 +593,21 @@ class Planner:
                     reading.unplaced.append(match.group(0))
         complement = _COMPLEMENT.search("".join(work))
         if complement and not reading.filters:  # "and for everyone else?": the other side of the filter
-            reading.complement = True
+            reading.complement = complement.group(0).strip()
             blank(complement.span(), "cue", "not")
+            for start, _, role, ref in reading.spans:  # "all the other channels": whose others, no grouping
+                if role == "dimension" and 0 <= start - complement.end() <= 1:
+                    reading.dimensions = [d for d in reading.dimensions if d != ref]
         negated = {f.dimension for f in reading.filters if f.op in ("ne", "not_in")}
         for start, _, role, ref in reading.spans:  # "FCR for all teams that aren't hotline team 1": the scope
-            if role == "dimension" and ref in negated and _ALL_BEFORE.search(reading.text[:start]):
-                reading.dimensions = [d for d in reading.dimensions if d != ref]
+            scope = role == "dimension" and _ALL_ACROSS.search(reading.text[:start])  # "..., all channels"
+            if role == "dimension" and (ref in negated or scope) and _ALL_BEFORE.search(reading.text[:start]):
+                grouped = any(  # "NPS by team, all teams except tech support" still groups
+                    (other_role, other) == (role, ref) and _GROUPED_BEFORE.search(reading.text[:other_start])
+                    for other_start, _, other_role, other in reading.spans
+                )
+                if not grouped:
+                    reading.dimensions = [d for d in reading.dimensions if d != ref]
         for match in _THE_REST.finditer("".join(work)) if negated else ():  # "不算华北，其他大区": the rest
             blank(match.span(), "phrasing")
             for start, _, role, ref in reading.spans:  # its dimension is the scope, not a grouping
@@ -958,7 +1010,12 @@ class Planner:
         counted = reading.has(cues.HOW_MANY) or reading.has(_COUNT_WORDS)
         if reading.has(cues.SHOW_RECORDS) and not reading.dimensions and not counted:
             wants_detail = wants_detail or all(  # "show reopened RV-20 tickets": the reopened ones, listed
-                self.is_plain_count(m) or self.attribute_for(m) or flag_dimension(self.model, m)
+                self.is_plain_count(m)
+                or self.attribute_for(m)
+                or flag_dimension(self.model, m)
+                or (
+                    bool(reading.thresholds) and is_count(self.model.metric(m))
+                )  # "that took over 72h to resolve"
                 for m in metrics
             )
         if wants_detail and reading.dimensions and metrics and not low_score:
@@ -1139,7 +1196,8 @@ class Planner:
                 continue
             target = self.threshold_target(reading, position, unit, detail=detail)
             metric = self.model.metrics_by_name.get(target or "")
-            if target is not None and metric is None and reading.dimensions and not detail:
+            rows = target is not None and metric is None and self.counts_rows_of(target, remaining, reading)
+            if target is not None and metric is None and reading.dimensions and not detail and not rows:
                 average = self.average_of(target)  # "issue types taking over 48 hrs on average": groups
                 if average is not None:
                     target, metric = average, self.model.metric(average)
@@ -1154,7 +1212,7 @@ class Planner:
             ):
                 value = number / 100
             attribute = self.attribute_for(target, detail=detail) if metric is not None else target
-            if attribute is not None and (detail or not reading.dimensions):
+            if attribute is not None and (detail or not reading.dimensions or rows):
                 record.append(Filter(field=attribute, op=op, values=(_number(value),)))  # type: ignore[arg-type]
                 counted = (
                     self.plain_count_of(metric) if metric is not None and reading.has(_COUNT_WORDS) else None
@@ -1168,6 +1226,16 @@ class Planner:
             else:
                 reading.unplaced.append(_said(number, unit))
         return remaining, record, on_groups
+
+    def counts_rows_of(self, attribute: str, metrics: list[str], reading: Reading) -> bool:
+        """Whether a condition on a record field counts rows even in groups: a count of the field's
+        table is named and no average ("tickets that took over 3 days to resolve by region")."""
+        field = self.model.attributes_by_name.get(attribute)
+        table = field.table if field is not None else None
+        return not reading.has(_AVERAGE) and any(
+            is_count(self.model.metric(m)) and getattr(self.model.metric(m), "table", None) == table
+            for m in metrics
+        )
 
     def restated_conditions(self, reading: Reading, metrics: list[str]) -> set[int]:
         """Where the question restates the condition a measure counts by ("satisfied (4 or 5 stars)" is
@@ -1700,6 +1768,11 @@ class Planner:
         if reading.has(cues.NOT_JUST) or (reading.filters and reading.has(_ONLY)) or listed:
             # "only phone tickets", "show me those tickets": whose records, not what is measured
             named = [n for n in named if not self.is_plain_count(n)]
+        if reading.filters and old and not any(is_count(self.model.metric(m)) for m in old):
+            named = [  # "and for tickets from schools?" after a duration: whose records, not a count
+                n for n in named
+                if not (self.is_plain_count(n) and _FOR_RECORDS.search(reading.text[: reading.metric_positions.get(n, 0)]))
+            ]  # fmt: skip
         if not named or (set(named) <= set(old) and reading.thresholds):
             return old  # nothing asked but the old measures, or a condition on one of them
         if add:  # "好评率呢，顺便加上NPS": named before 呢 replace; "把NPS也加上", "add NPS too": added
@@ -1899,6 +1972,19 @@ def _shares_a_word(attribute: Attribute, text: str) -> bool:
     )
 
 
+def _measure_before(term: Match, matches: list[Match], text: str) -> int:
+    """Where the words before a dimension begin once a measure right before it is skipped ("lowest
+    CSAT region": the superlative is said of the region, by its CSAT)."""
+    for other in matches:
+        if (
+            other.kind == "metric"
+            and other.end <= term.start
+            and not text[other.end : term.start].strip(" -")
+        ):
+            return other.start
+    return term.start
+
+
 def _examples_of(condition: Filter, reading: Reading) -> bool:
     """ "for each resolution type (remote vs on-site vs replacement etc)": values listed as examples of
     a grouped dimension ("etc", "等等") name no filter."""
@@ -1912,7 +1998,7 @@ def _examples_of(condition: Filter, reading: Reading) -> bool:
 def _qualifies_value(match: Match, dimension: str, values: list[Match], work: str) -> bool:
     """ "电话渠道", "South China region": a dimension word next to one of its own values names no grouping
     (but "by team excluding the VIP desk" groups the other teams)."""
-    if re.search(r"(?:\bby|\bper|\beach|按|各|每个)\s*$", work[: match.start]):
+    if _GROUPED_BEFORE.search(work[: match.start]):
         return False
     for value in values:
         if dimension not in value.names("value"):
@@ -1985,10 +2071,11 @@ def _joined(one: Match, other: Match, work: str) -> bool:
     added = _ADDED_ANYWAY.search(work[: later.start]) or (
         _ADDED_BEFORE.search(work[: later.start]) and _ADDED_AFTER.match(work[later.end :])
     )
-    worded = (
-        gap.isascii() and len(gap.split()) <= 2 and re.search(r"\band\b|&|\bplus\b", gap)
-    )  # "received and"
-    return (len(gap.strip()) <= 4 and bool(_CONJUNCTION.search(gap))) or bool(worded) or bool(added)
+    worded = (gap.isascii() and len(gap.split()) <= 2 and re.search(r"\band\b|&|\bplus\b", gap)) or re.search(
+        r"\band how many\b", gap + work[later.start : later.end]
+    )  # "and how many of them were"
+    bare = re.sub(r"\b(?:the|our|its|their|an?)\b", "", gap)  # "the number of customers, the churn rate"
+    return (len(bare.strip()) <= 4 and bool(_CONJUNCTION.search(gap))) or bool(worded) or bool(added)
 
 
 def _period_on(column: str, period: TimeRange) -> list[Filter]:

@@ -45,7 +45,7 @@ _SHORTHAND = {
     "qtd": "quarter to date", "wtd": "week to date", "w/o": "without", "u": "you", "thx": "thanks",
     "excl": "excluding", "excl.": "excluding", "incl": "including", "incl.": "including",
     "yday": "yesterday", "yest": "yesterday", "tmrw": "tomorrow", "tmr": "tomorrow", "mo": "month", "mos": "months",
-    "w": "with", "r": "are", "b4": "before", "q": "question", "tix": "tickets",
+    "w": "with", "r": "are", "b4": "before", "q": "question", "tix": "tickets", "prev": "previous",
 }  # fmt: skip
 _SHORTHANDS = re.compile(
     r"(?<![\w/])("
@@ -66,6 +66,27 @@ _FOR_A_MEETING = re.compile(
     r"\b(?:for|before|in) (?:the|my|our|a|an|tomorrow's|today's|this week's|next week's|monday's|friday's)"
     r"(?: [\w'-]+){0,2}? (?:review|meeting|call|standup|stand-up|sync|deck|presentation|update|qbr|all-hands"
     r"|1:1|one-on-one|offsite|board meeting)s?\b"
+    r"|\b(?:before|by) (?:my |the |our )?\d{1,2}(?::\d{2})? ?(?:am|pm)\b(?: (?:meeting|call|review|sync))?"
+    r"|\b(?:review|meeting|call|standup|sync|presentation) in \d+ ?(?:min|mins|minutes|hr|hrs|hours)\b"
+    r"|\b(?:i'm|i am|we're|we are) (?:presenting|meeting|talking) (?:to|with) (?:the |my |our )?[\w-]+"
+    r"(?: (?:this|tomorrow) (?:morning|afternoon|evening))?"
+)
+
+# Polite frames around a question: how it is asked, never what ("if it isn't too much trouble", "I'd be
+# grateful for"). Stripped whole, so that their words (some of them negations) are not read one by one.
+_POLITE = re.compile(
+    r"\b(?:i'd|i would|we'd|we would) (?:really |very much |also )?(?:appreciate(?: it)?|be (?:very |really )?"
+    r"(?:grateful|thankful)(?: for)?|love|like)(?: (?:if you could|knowing|seeing|getting|having|to see|to know"
+    r"|to understand|to get|to have|a look at))?\b"
+    r"|\bwhen(?:ever)? you (?:have|get|find) a (?:moment|minute|sec|second|chance)\b"
+    r"|\bif (?:it )?(?:isn't|is not|wouldn't be|won't be|'s not) too much (?:trouble|bother|work)\b"
+    r"|\bif you (?:don't|do not) mind\b|\bwould you mind(?: telling| showing| giving| sending| pulling| checking)?"
+    r"(?: me| us)?\b"
+    r"|\b(?:would|is) it (?:be )?possible (?:to|for you to)(?: see| get| have| pull| show)?\b"
+    r"|\bif (?:you could|possible|you can)\b"
+    r"|\b(?:i'm|i am|we're|we are) trying to (?:understand|figure out|work out|see)\b"
+    r"|\b(?:could|can|would) you help (?:me|us) (?:see|understand|find|figure out|work out|get)\b"
+    r"|\bhelp (?:me|us) understand\b|\bthank you(?: so much| very much)?\b|\b(?:could|can) you check (?:whether|if)\b"
 )
 
 
@@ -106,7 +127,13 @@ def normalize(text: str) -> str:
     text = re.sub(r"\b(take|takes|took|taking) (?:us|you|them|the team|our team|agents) to\b", r"\1 to", text)
     text = re.sub(r"\bafter (?=(?:more than|over|at least|longer than)\b)", "", text)  # "after more than 2h"
     text = re.sub(r"^(?:good )?(?:morning|afternoon|evening)\s*[!,.]+\s*", "", text)  # "Morning! ...": hello
+    text = re.sub(r"\b(?:type|kind|sort|category) of (problem|issue|fault|request)(s?)\b", r"\1 type\2", text)
+    text = re.sub(
+        r"\b(?:types|kinds|sorts|categories) of (problem|issue|fault|request)s?\b", r"\1 types", text
+    )
     text = re.sub(r"\bwhat (?:kind|type|sort)s? of\b", "which", text)
+    text = re.sub(r"\bfirst (?:respond|reply|answer)\b", "first response", text)  # "take to first respond"
+    text = re.sub(r"\bwhat (?=(?:problem|issue|fault|request) types?\b)", "which ", text)
     text = re.sub(  # "over an hour", "more than a day": one
         r"\b(over|under|more than|less than|longer than|shorter than|at least|at most|within|above|below) (?:an?|one) "
         r"(hour|day|week|minute|month)\b",
@@ -114,10 +141,12 @@ def normalize(text: str) -> str:
         text,
     )  # "what kind of issue": which issue
     text = re.sub(_FOR_A_MEETING, " ", text)
+    text = re.sub(_POLITE, " ", text)
     text = re.sub(
         r"^(?:(?:please|pls|can you|could you) )?(?:double[- ]check|confirm|verify|validate)\b", " ", text
     )  # "for the Monday review": why they ask, not what
     text = re.sub(r"\b(q[1-4]|h[12]|fy)\s*['’](\d{2})\b", r"\1 20\2", text)  # "Q2 '26"
+    text = re.sub(r"\bmore than (?:one|1|a single) (contact|call)s?\b", r"multiple \1s", text)  # no threshold
     text = re.sub(
         r"\b(below|under|less than|lower than|above|over|more than|at least|at most) zero\b", r"\1 0", text
     )

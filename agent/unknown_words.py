@@ -33,6 +33,7 @@ class Lexicon:
     actions_en: frozenset[str]
     vague_zh: tuple[str, ...]
     vague_en: frozenset[str]
+    respell: tuple[str, ...]
 
 
 @cache
@@ -50,6 +51,7 @@ def lexicon() -> Lexicon:
         actions_en=frozenset(data["actions"]["en"].split()),
         vague_zh=tuple(data["vague"]["zh"].split()),
         vague_en=frozenset(data["vague"]["en"].split()),
+        respell=tuple(data["respell"].split()),
     )
 
 
@@ -145,6 +147,34 @@ def unknown_words(rest: str, text: str) -> list[str]:
     repeats."""
     found = [rest[p.start : p.end].strip("'-") for p in leftover_pieces(rest, text) if p.role == "unknown"]
     return list(dict.fromkeys(found))
+
+
+def respelt(words: list[str]) -> dict[str, str]:
+    """The unknown words that are a misspelt word of the question's shape, with their spelling: a
+    letter dropped ("trnd") or two swapped ("tihs"), or its consonants alone ("mnth", "lst"), from
+    exactly one such word. Not a letter changed: that makes other real words ("weak", "lost")."""
+    fixes = {}
+    for word in words:
+        if not (word.isascii() and word.isalpha() and len(word) >= MIN_EN_WORD):
+            continue
+        near = {known for known in lexicon().respell if _misspelt(word, known)}
+        if len(near) == 1:
+            fixes[word] = near.pop()
+    return fixes
+
+
+def _misspelt(word: str, known: str) -> bool:
+    if word == known[0] + re.sub(r"[aeiou]", "", known[1:]):
+        return True
+    if len(word) < 4:
+        return False
+    dropped = len(word) == len(known) - 1 and any(
+        known[:i] + known[i + 1 :] == word for i in range(len(known))
+    )
+    swapped = len(word) == len(known) and any(
+        known[:i] + known[i + 1] + known[i] + known[i + 2 :] == word for i in range(len(known) - 1)
+    )
+    return dropped or swapped
 
 
 def out_of_scope(words: list[str]) -> list[str]:

@@ -166,6 +166,8 @@ class Vocabulary:
                 if not has_cjk(t.text) and len(t.text) >= 5 and t.kind != "value" and "%" not in t.text
             }
         )
+        # Words spelt as the model spells them are no typos ("did we close" is not "did we lose").
+        self._spelt = frozenset(w for t in self.terms if not has_cjk(t.text) for w in t.text.split())
         # The words a homophone typo may stand for, by length and first character (a typo keeps the first).
         self._chinese: dict[tuple[int, str], list[str]] = {}
         for text in sorted({t.text for t in self.terms if t.kind != "value" and _all_chinese(t.text)}):
@@ -234,6 +236,17 @@ class Vocabulary:
                 found.append(Match(start, end, tuple(readings), fuzzy=True))
         return found
 
+    def _forgivable(self, said: str, term: str) -> bool:
+        """Whether the words said may be a typo of the term's: no word said is another real word than
+        the term's ("did we close" is not "did we lose"; "satisfied customers" is "satisfied customer")."""
+        words, term_words = said.split(), term.split()
+        if len(words) != len(term_words):
+            return True
+        return all(
+            w == t or w.startswith(t) or t.startswith(w) or not (w in self._spelt or w in lexicon().en_words)
+            for w, t in zip(words, term_words, strict=True)
+        )
+
     def _fuzzy(self, text: str, taken: list[bool]) -> list[Match]:
         """English words left over that are a typo away from a term ("complants", "satisfation");
         the closest windows of one to three words win."""
@@ -247,7 +260,7 @@ class Vocabulary:
                 if size == 1 and text[start:end] in lexicon().en_words:  # "prioritise" is no "priorities"
                     continue
                 best = process.extractOne(text[start:end], self._english, scorer=fuzz.ratio, score_cutoff=86)
-                if best is not None:
+                if best is not None and self._forgivable(text[start:end], best[0]):
                     candidates.append((best[1], start, end, best[0]))
         found: list[Match] = []
         for _, start, end, term_text in sorted(candidates, key=lambda c: (-c[0], -(c[2] - c[1]))):

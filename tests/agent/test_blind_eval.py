@@ -35,6 +35,9 @@ SETS = (
     "blind11",
     "blind12",
     "blind13",
+    "blind14",
+    "blind15",
+    "blind16",
     "holdout",
 )
 LANGUAGES = {
@@ -46,6 +49,9 @@ LANGUAGES = {
     "blind11": ("en",),
     "blind12": ("en",),
     "blind13": ("en",),
+    "blind14": ("en",),
+    "blind15": ("en",),
+    "blind16": ("zh",),
 }  # written for one language each; the others hold both
 SMALLER = {
     ("blind8", "zh"): 100,
@@ -79,6 +85,9 @@ WRONG_CEILING = {
     "blind13": {
         "en": 0.005
     },  # 0.5% when it was written (several parts at once), at the end of the fourth round
+    "blind14": {"en": 0.005},  # 3.8% when it was written (the held-out mix), at the start of the fifth round
+    "blind15": {"en": 0.005},  # 3.0% when it was written (metric words), at the start of the fifth round
+    "blind16": {"zh": 0.015},  # 1.1% when it was written, at the start of the fifth round
 }
 
 

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from agent.answer import answer_question
+from agent.answer import answer_question, data_query, remember_shown
 from agent.intent import ConversationState, Intent
 from agent.parser import Planner
 from agent.unknown_words import leftover_pieces, lexicon
@@ -854,6 +854,8 @@ def test_groupings_and_measures_said_around_an_exclusion_or_a_plus(planner: Plan
     assert scope.query is not None and not scope.query.dimensions  # all the other teams, together
     grouped = planner.plan("complaints by team excluding VIP desk").intent
     assert grouped.query is not None and [d.name for d in grouped.query.dimensions] == ["team"]
+    regrouped = planner.plan("NPS by team, all teams except tech support").intent  # said "by team" too
+    assert regrouped.query is not None and [d.name for d in regrouped.query.dimensions] == ["team"]
     plus = planner.plan("ticket volume by region, plus the complaint rate").intent
     assert plus.query is not None and list(plus.query.metrics) == ["ticket_count", "complaint_rate"]
     both = planner.plan("give me both churn rate and repurchase rate per customer tier").intent
@@ -885,3 +887,105 @@ def test_asked_to_check_a_number_and_long_lists(planner: Planner) -> None:
         "show the urgent washing machine hardware failure tickets created yesterday, with creation timestamps"
     ).intent
     assert listed.kind == "detail" and listed.query is not None and "created_at" in listed.query.fields
+
+
+def test_a_condition_on_the_counted_rows_stays_on_rows_in_groups(planner: Planner) -> None:
+    rows = planner.plan("tickets that took over 3 days to resolve by region").intent
+    assert rows.query is not None and [d.name for d in rows.query.dimensions] == ["region"]
+    assert [(f.field, f.op, f.values) for f in rows.query.filters] == [("resolution_hours", "gt", (72,))]
+    assert not any(f.metric for f in rows.query.filters)  # not regions whose average is over 72 hours
+
+
+def test_adding_a_measure_in_there_points_at_no_group(
+    eval_planner: Planner, eval_layer: SemanticLayer
+) -> None:
+    first = eval_planner.plan("CSAT by channel for last quarter")
+    query = data_query(first.intent)
+    assert query is not None
+    state = remember_shown(first.state, first.intent, eval_layer.query(query))
+    added = eval_planner.plan("throw NPS in there as well", state).intent
+    assert added.query is not None and set(added.query.metrics) == {"avg_csat", "nps"}
+    assert [d.name for d in added.query.dimensions] == ["channel"] and not added.query.filters
+
+
+@pytest.mark.parametrize(
+    ("question", "metric", "start"),
+    [
+        ("If it isn't too much trouble, I'd like to see the p90 first response time for the past 30 days.",
+         "p90_first_response_minutes", date(2026, 10, 17)),
+        ("When you have a moment, I'd appreciate knowing how many surveys we received back last month.",
+         "survey_count", date(2026, 10, 1)),
+        ("need the complaint count for the past 7 days asap, exec review in 10 min", "complaint_count",
+         date(2026, 11, 9)),
+        ("whats our csat so far tihs year", "avg_csat", date(2026, 1, 1)),  # a misspelt period word
+        ("nps for wechat tickets lst month", "nps", date(2026, 10, 1)),  # its consonants alone
+    ],
+)  # fmt: skip
+def test_polite_frames_chatter_and_misspelt_period_words(
+    eval_planner: Planner, question: str, metric: str, start: date
+) -> None:
+    intent = eval_planner.plan(question).intent
+    assert intent.kind == "metric" and intent.query is not None, intent
+    assert list(intent.query.metrics) == [metric] and intent.query.time_range is not None
+    assert intent.query.time_range.start == start
+
+
+def test_what_polite_frames_and_respelling_leave_alone(eval_planner: Planner) -> None:
+    negated = eval_planner.plan("tickets that didn't come in by phone, if you don't mind").intent
+    assert negated.query is not None and _filters(negated) == {("channel", "ne", frozenset({"电话"}))}
+    assert eval_planner.plan("why is csat weak in the east").intent.kind == "clarify"  # not "week"
+    closed = eval_planner.plan("how many tickets did we close out in Q3?").intent  # not "did we lose"
+    assert closed.query is not None and list(closed.query.metrics) == ["resolved_ticket_count"]
+
+
+def test_them_within_the_question_and_counts_listed_with_rates(eval_planner: Planner) -> None:
+    both = eval_planner.plan(
+        "How many tickets did we get last week, and how many of them were complaints?"
+    ).intent
+    assert both.query is not None and list(both.query.metrics) == ["ticket_count", "complaint_count"]
+    listed = eval_planner.plan(
+        "the number of customers, the churn rate and the repurchase rate by customer tier"
+    )
+    assert listed.intent.query is not None
+    assert list(listed.intent.query.metrics) == ["customer_count", "churn_rate", "repurchase_rate"]
+    rate = eval_planner.plan("for fridges this year, how many reopens and what's the reopen rate?").intent
+    assert rate.query is not None and _filters(rate) == {
+        ("product_line", "eq", frozenset({"冰箱"}))
+    }  # not a 100% rate
+
+
+def test_scopes_that_are_no_grouping(eval_planner: Planner) -> None:
+    scope = eval_planner.plan("Median first response time over the last 30 days, all channels.").intent
+    assert scope.query is not None and not scope.query.dimensions
+    first = eval_planner.plan("How many tickets came in through the walk-in stores this year?")
+    others = eval_planner.plan("And through all the other channels?", first.state).intent
+    assert others.query is not None and not others.query.dimensions
+    assert _filters(others) == {("channel", "ne", frozenset({"门店"}))}
+    assert eval_planner.plan("csat for everyone else").intent.kind == "clarify"  # no one named before
+
+
+def test_measures_in_everyday_words(eval_planner: Planner) -> None:
+    one = eval_planner.plan("Lowest-CSAT product line in July?").intent
+    assert one.query is not None and one.query.limit == 1
+    half = eval_planner.plan("NPS for the first half of this year against the same half last year").intent
+    assert half.query is not None and half.query.compare == "same_period_last_year"
+    kind = eval_planner.plan("Which type of problem gets the most complaints?").intent
+    assert kind.query is not None and [d.name for d in kind.query.dimensions] == ["category"]
+    fix = eval_planner.plan("which product line takes the longest to fix?").intent
+    assert fix.query is not None and list(fix.query.metrics) == ["avg_resolution_hours"]
+    assert eval_planner.plan("how long do tickets take in South China?").intent.kind == "clarify"
+    first = eval_planner.plan("How long does it take on average to close a ticket?")
+    scoped = eval_planner.plan("And for tickets from schools?", first.state).intent
+    assert scoped.query is not None and list(scoped.query.metrics) == ["avg_close_hours"]
+
+
+def test_lists_asked_with_pull_up_or_a_condition(eval_planner: Planner) -> None:
+    comments = eval_planner.plan(
+        "pull up the survey comments that mention '态度' from the last 30 days"
+    ).intent
+    assert comments.kind == "detail"
+    slow = eval_planner.plan(
+        "Show the AC-300 tickets in South China from July that took over 72 hours to resolve."
+    )
+    assert slow.intent.kind == "detail" and slow.intent.query is not None
+    assert ("resolution_hours", "gt", (72,)) in {(f.field, f.op, f.values) for f in slow.intent.query.filters}
