@@ -189,13 +189,14 @@ FORECAST = re.compile(
 )
 # Cues a metric must agree with (checked on the question with its times, numbers and thresholds blanked).
 DURATION = re.compile(
-    r"多久|多长时间|时长|耗时|用时|花了?多少时间|几个?小时|几天|最快|最慢|更快|更慢"
+    r"多久|多长时间|时长|耗时|用时|花了?多少时间|几个?小时|几天|多少个?(?:小时|钟头|分钟|天)|最快|最慢|更快|更慢"
     r"|how long|how many (hours|days|minutes)|(?<!\d)(?<!\d )\b(hours?|hrs?|minutes?|mins?|days)\b|time to (resolve|close|respond|fix|first|reply|answer)"
     r"|\bforever\b|\bfastest\b|\bslowest\b|\bquickest\b|\bfaster\b|\bslower\b|\bturnaround\b"
     r"|\blongest\b|\bshortest\b|最长|最短|too long|so long|\btat\b|\bhow (?:fast|quick|quickly|soon)\b"
 )
 SHARE = re.compile(
     r"比例|占比|比率|百分比|百分之|几成|份额|占了?多少|\bshare\b|\bpercent(age)?\b|\bportion\b|\bfraction\b|\bratio\b|\bproportion\b|%"
+    r"|\bhow often\b"
 )
 # "评论提到“太慢”", "comments that mention 等待", "saying 'too slow'": words searched for in free text
 MENTION = re.compile(
@@ -260,7 +261,7 @@ ACTION_REQUEST = re.compile(
     r"^(?:please |pls |can you |could you |would you )?(?:email|e-mail|send|forward|book|schedule|remind|notify|ping|text|post"
     r"|delete|remove|erase|wipe|close|update|change|modify|cancel|assign|reassign|merge)"
     r"\b(?= (?:the|this|that|these|those|it|them|me|my|him|her|a|an|to|out|our|us|all|every|last|yesterday's)\b)"
-    r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)|把.{0,12}(?:关掉|删掉|删除|关了|改掉|合并掉|清空)|(?:发|转|抄送|推送)给\s*\S{1,6}(?:总|经理|老板|领导|主管|同事|部门|群)"
+    r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)|把.{0,12}(?:关掉|删掉|删除|关了|改掉|合并掉|清空)|(?:发|转|抄送|推送)(?:给|到)\s*\S{1,6}(?:总|经理|老板|领导|主管|同事|部门|群|邮箱)"
 )
 # Words that widen a follow-up back to everyone ("for all customers, not just VIP", "不限大区").
 NOT_JUST = re.compile(r"\bnot just\b|\bnot only\b|不只|不止|不仅")

@@ -100,6 +100,9 @@ _BEFORE_THAT = re.compile(
 _MOST_FROM = re.compile(r"(most of (?:the |our )?)(.*?)(\s*(?:come|comes|came|coming|are) from)", re.DOTALL)
 _GROUPED_BEFORE = re.compile(r"(?:\bby|\bper|\beach|按|各|每个)\s*$")
 _FOR_RECORDS = re.compile(r"(?:^|\b(?:and|what about|how about))\s+(?:for|on|among)\s+(?:the\s+|our\s+)?$")
+_ON_FIELD = re.compile(
+    r"[\d.]+(?:\s*(?:or|to|and|-)\s*[\d.]+)?(?:\s*(?:stars?|points?))?\s+(?:on|for|in)\s+(?:the |their |our |a )?"
+)
 _ALL_ACROSS = re.compile(r"(?:(?:^|[,;:(])\s*|\bacross\s+)all (?:the |our )?$")
 _ALL_BEFORE = re.compile(r"\ball (?:the |our )?$|\bevery $|\bany $|(?:所有|全部|全)的?$")
 _SCORED_BEFORE = re.compile(r"(?:rated|scored|scoring|gave|打了?)(?: us)?(?: an?)?\s*$")
@@ -1092,6 +1095,9 @@ class Planner:
             else:  # "the most" of nothing grouped: which groups? asked, never a total
                 reading.unplaced.append(ranked.group(0))
         order_by, limit = self.ranking(reading, metrics, dims)
+        if metric_filters and not dims:  # "NPS score 6 or lower": no groups to keep or drop, so what? asked
+            reading.unplaced += [f"{f.values[0]:g}" for f in metric_filters]
+            metric_filters = []
         query = SemanticQuery(
             metrics=tuple(metrics),
             dimensions=tuple(dims),
@@ -1279,6 +1285,12 @@ class Planner:
         if unit_format:
             kinds = _DURATIONS if unit_format in _DURATIONS else (unit_format,)
             candidates = {name: p for name, p in candidates.items() if self.format_of(name) in kinds}
+        named_after = [  # "a 9 or 10 on would-you-recommend": the field named right after the number
+            name for name, p in reading.field_positions.items()
+            if p > position and _ON_FIELD.fullmatch(reading.text[position:p]) and self.format_of(name) == "score"
+        ]  # fmt: skip
+        if named_after and unit_format in (None, "score"):
+            return named_after[0]
         before = [(p, name) for name, p in candidates.items() if p <= position]
         if before:
             nearest, name = max(before)
@@ -1775,6 +1787,13 @@ class Planner:
             ]  # fmt: skip
         if not named or (set(named) <= set(old) and reading.thresholds):
             return old  # nothing asked but the old measures, or a condition on one of them
+        if reading.has(cues.SHARE) and len(named) == 1 and len(old) == 1 and self.is_plain_count(named[0]):
+            of = [  # "what share of tickets is that?" after the resolved count: the resolution rate
+                m.name for m in self.model.metrics
+                if isinstance(m, RatioMetric) and not m.hidden and (m.numerator, m.denominator) == (old[0], named[0])
+            ]  # fmt: skip
+            if len(of) == 1:
+                return of
         if add:  # "好评率呢，顺便加上NPS": named before 呢 replace; "把NPS也加上", "add NPS too": added
             replaced = re.search(r"呢|instead|换成|改成", reading.text[: add.start()])
             before = [n for n in named if replaced and reading.metric_positions.get(n, 0) < add.start()]
@@ -1966,6 +1985,7 @@ def _shares_a_word(attribute: Attribute, text: str) -> bool:
     letters of an English word): "解决" names the time to resolve, "respond" the first response."""
     own = " ".join(own_words(attribute))
     chinese = {own[i : i + 2] for i in range(len(own) - 1) if is_cjk(own[i]) and is_cjk(own[i + 1])}
+    chinese -= {"小时", "分钟", "时长", "时间"}  # the unit's words, said of every duration
     english = {w[:5] for w in re.findall(r"[a-z]{4,}", own)} - {"minut", "hours", "time"}
     return any(text[i : i + 2] in chinese for i in range(len(text) - 1)) or any(
         w[:5] in english for w in re.findall(r"[a-z]{4,}", text)

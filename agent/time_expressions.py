@@ -49,7 +49,7 @@ class Comparison:
 
 _COMPARE_PATTERNS: list[tuple[str, str]] = [
     (r"(?:比|较|和|跟|与)去年(?!同期|\d|[0-9一二三四五六七八九十]+月|q\d|第)(?:相比|比)?|(?:vs\.?|versus|compared? (?:with|to)|against|stack up against) (?:the same (?:month|quarter|half) )?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|q[1-4]|h[12]) (?:of )?(?:last year|a year (?:ago|earlier|before))|同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ](?:over|on)[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|half|week|time|point) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|half|week|time) last year|same period a year ago", "same_period_last_year"),
-    (r"(?:跟|和|与|比|较)(?:之前|前面|再往前)的?\s*\d+\s*(?:天|周|个月)(?:相)?比?|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+(?: (?:days|weeks|months))?|(?:than|vs\.?|versus|compared (?:with|to)|against) (?:the )?(?:\d+ )?(?:days?|weeks?|months?|quarters?) before(?: that)?|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ](?:over|on)[- ]month|week[- ](?:over|on)[- ]week|quarter[- ](?:over|on)[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
+    (r"(?:跟|和|与|比|较)(?:之前|前面|再往前)的?\s*\d+\s*(?:天|周|个月)(?:相)?比?|(?:vs\.?|对比|相比|比)\s*(?:之前|前面|再往前|前)的?\s*\d+\s*(?:天|周|个月)|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+(?: (?:days|weeks|months))?|(?:than|vs\.?|versus|compared (?:with|to)|against) (?:the )?(?:\d+ )?(?:days?|weeks?|months?|quarters?) before(?: that)?|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ](?:over|on)[- ]month|week[- ](?:over|on)[- ]week|quarter[- ](?:over|on)[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
 ]  # fmt: skip
 
 
@@ -161,8 +161,22 @@ class _Finder:
             )
             if first is None or last is None or last < first:
                 continue
-            return self.absolute(first, last + timedelta(days=1), match.span())
+            return self.absolute(first, last + timedelta(days=1), self.with_its_name(match.span()))
         return None
+
+    def with_its_name(self, span: tuple[int, int]) -> tuple[int, int]:
+        """The span of dates written in brackets after the occasion they are ("去年双十一那周（2025/11/10~11/16）"),
+        widened to take in the occasion's words and the brackets."""
+        bracket = re.search(r"[(（]\s*$", self.text[: span[0]])
+        if bracket is None:
+            return span
+        named = [
+            re.search(rf"(?:(?:去年|今年|前年)的?)?(?:{pattern})\s*$", self.text[: bracket.start()])
+            for pattern, *_ in _HOLIDAYS
+        ]
+        start = min((m.start() for m in named if m), default=span[0])
+        closing = re.match(r"\s*[)）]", self.text[span[1] :])
+        return (start, span[1] + (closing.end() if closing and start < span[0] else 0))
 
     # "11月3日", "2026年11月3日", "nov 3", "3 nov 2026", "2026-11-03": one day
     def days(self) -> TimeMatch | None:
@@ -171,17 +185,32 @@ class _Finder:
             if match is None:
                 continue
             parts = match.groupdict()
-            day = _day(_int(parts["y"]), _month_number(parts["m"]), int(parts["d"]), self.today)
+            year, span = self.year_said(match.span())
+            day = _day(_int(parts["y"]) or year, _month_number(parts["m"]), int(parts["d"]), self.today)
             if day is not None:
-                since = self.since_day(match.span())
+                since = self.since_day(span)
                 if since is not None:  # "11月11日以来", "since nov 11": from that day to today
                     return self.absolute(day, self.today + timedelta(days=1), since)
-                week = re.search(r"(?:the )?week (?:of|starting|beginning) $", self.text[: match.start()])
-                if week is not None:  # "the week of Nov 2": the calendar week holding that day
+                week = re.search(r"(?:the )?week (?:of|starting|beginning) $", self.text[: span[0]])
+                after = _WEEK_AFTER.match(self.text[span[1] :])
+                if week is not None or after is not None:  # "the week of Nov 2", "11月11日那周": its week
                     first = week_start(day, self.week_start)
-                    return self.absolute(first, first + timedelta(days=7), (week.start(), match.end()))
-                return self.absolute(day, day + timedelta(days=1), match.span())
+                    whole = (week.start() if week else span[0], span[1] + (after.end() if after else 0))
+                    return self.absolute(first, first + timedelta(days=7), whole)
+                return self.absolute(day, day + timedelta(days=1), span)
         return None
+
+    def year_said(self, span: tuple[int, int]) -> tuple[int | None, tuple[int, int]]:
+        """The year a word beside a day names ("去年双十一", "nov 11 last year"), with the span widened to it."""
+        before = re.search(r"(去年|今年|前年)的?\s*$", self.text[: span[0]])
+        after = re.match(r",?\s*(?:of )?(last|this) year\b", self.text[span[1] :])
+        if before is None and after is None:
+            return None, span
+        back = {"去年": 1, "今年": 0, "前年": 2, "last": 1, "this": 0}[(before or after).group(1)]  # type: ignore[union-attr]
+        return self.today.year - back, (
+            before.start() if before else span[0],
+            span[1] + (after.end() if after else 0),
+        )
 
     def since_day(self, span: tuple[int, int]) -> tuple[int, int] | None:
         """The span with its "since" words when a day is said to start an open range, else None."""
@@ -211,18 +240,19 @@ class _Finder:
         for pattern, month, day, days in _HOLIDAYS:
             match = re.search(pattern, self.text)
             if match:
-                first = _day(None, month, day, self.today)
+                year, (start, _) = self.year_said(match.span())
+                first = _day(year, month, day, self.today)
                 if first is not None:
                     dated = _DATED.match(self.text[match.end() :])  # "singles day (nov 11)": its date
                     end = match.end() + (dated.end() if dated else 0)
-                    since = self.since_day((match.start(), end))
+                    since = self.since_day((start, end))
                     if since is not None:
                         return self.absolute(first, self.today + timedelta(days=1), since)
                     if days == 0:  # "双十一那周": the calendar week holding the day
                         offset = (first.weekday() - (6 if self.week_start == "sunday" else 0)) % 7
                         week = first - timedelta(days=offset)
-                        return self.absolute(week, week + timedelta(days=7), match.span())
-                    return self.absolute(first, first + timedelta(days=days), (match.start(), end))
+                        return self.absolute(week, week + timedelta(days=7), (start, end))
+                    return self.absolute(first, first + timedelta(days=days), (start, end))
         return None
 
     # "前天", "上周五", "last friday", "这周末", "last weekend", "上上个月", "the week before last"
@@ -552,10 +582,10 @@ _EN_DAY_RANGE = re.compile(
     + _MONTH_WORD
     + r")\.?\s*)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s*(?P<y2>\d{4}))?"
 )
-_ISO_DAY_RANGE = re.compile(
+_ISO_DAY_RANGE = re.compile(  # "2025-11-10 to 2025-11-16", "2025/11/10~11/16"
     _date_pattern("iso", "1")
-    + r"\s*(?:to|through|until|till|到|至|-|~|–|—|and)\s*"
-    + _date_pattern("iso", "2")
+    + r"\s*(?:to|through|until|till|到|至|-|~|～|–|—|and)\s*"
+    + r"(?:(?P<y2>\d{4})[-/.])?(?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})(?![\d])"
 )
 _ZH_DAY = re.compile(_date_pattern("zh", ""))
 _EN_DAY = re.compile(_date_pattern("en", ""))
@@ -565,6 +595,7 @@ _EN_DAY_FIRST = re.compile(
     + r")\b\.?(?:,?\s*(?P<y>\d{4}))?"
 )
 _ISO_DAY = re.compile(_date_pattern("iso", ""))
+_WEEK_AFTER = re.compile(r"\s*(?:那|当|的|所在的?)一?(?:周|星期)")
 _SINCE_AFTER = re.compile(r"\s*(?:以来|之后|后|起|开始|至今|到现在|到今天)")
 _SINCE_BEFORE = re.compile(r"(?:since|from|自|从)\s*(?:the\s+)?$")
 _DATED = re.compile(

@@ -989,3 +989,39 @@ def test_lists_asked_with_pull_up_or_a_condition(eval_planner: Planner) -> None:
     )
     assert slow.intent.kind == "detail" and slow.intent.query is not None
     assert ("resolution_hours", "gt", (72,)) in {(f.field, f.op, f.values) for f in slow.intent.query.filters}
+
+
+@pytest.mark.parametrize(
+    ("question", "period"),
+    [
+        ("11月11日那周的进线量", (date(2026, 11, 9), date(2026, 11, 16))),  # the week, not the day
+        ("去年双十一那周进线量", (date(2025, 11, 10), date(2025, 11, 17))),
+        ("去年双十一那周（2025/11/10~11/16）进线量多少", (date(2025, 11, 10), date(2025, 11, 17))),
+        ("week of nov 11 last year tickets", (date(2025, 11, 10), date(2025, 11, 17))),
+    ],
+)
+def test_weeks_of_days_and_years_said_beside_them(
+    eval_planner: Planner, question: str, period: tuple[date, date]
+) -> None:
+    intent = eval_planner.plan(question).intent
+    assert intent.kind == "metric" and intent.query is not None and intent.query.time_range is not None
+    assert (intent.query.time_range.start, intent.query.time_range.end) == period
+
+
+def test_conditions_a_total_cannot_take_are_asked(eval_planner: Planner) -> None:
+    assert (
+        eval_planner.plan("nps score 6 or lower last month").intent.kind == "clarify"
+    )  # not HAVING on a total
+    recent = eval_planner.plan("近7天首响 vs 前7天").intent
+    assert recent.query is not None and recent.query.compare == "previous_period"
+    broken = eval_planner.plan("哪个型号坏得最多").intent
+    assert broken.query is not None and _filters(broken) == {("category", "eq", frozenset({"硬件故障"}))}
+    often = eval_planner.plan("for network issues, how often do we get it fixed on first contact?").intent
+    assert often.query is not None and list(often.query.metrics) == ["first_contact_resolution_rate"]
+
+
+def test_a_share_of_the_records_after_a_count_is_its_rate(eval_planner: Planner) -> None:
+    first = eval_planner.plan("how many tickets did tech support fix last month?")
+    share = eval_planner.plan("what share of their tickets is that?", first.state).intent
+    assert share.query is not None and list(share.query.metrics) == ["resolution_rate"]
+    assert _filters(share) == {("team", "eq", frozenset({"技术支持组"}))}
