@@ -103,6 +103,7 @@ _FOR_RECORDS = re.compile(r"(?:^|\b(?:and|what about|how about))\s+(?:for|on|amo
 _ON_FIELD = re.compile(
     r"[\d.]+(?:\s*(?:or|to|and|-)\s*[\d.]+)?(?:\s*(?:stars?|points?))?\s+(?:on|for|in)\s+(?:the |their |our |a )?"
 )
+_BACK_IN = re.compile(r"\bback in\b|\b(?:put|add|bring|include)\b.{1,30}\bback\b|加回来|放回来|加回去")
 _ALL_ACROSS = re.compile(r"(?:(?:^|[,;:(])\s*|\bacross\s+)all (?:the |our )?$")
 _ALL_BEFORE = re.compile(r"\ball (?:the |our )?$|\bevery $|\bany $|(?:所有|全部|全)的?$")
 _SCORED_BEFORE = re.compile(r"(?:rated|scored|scoring|gave|打了?)(?: us)?(?: an?)?\s*$")
@@ -1841,6 +1842,8 @@ class Planner:
         for condition in (self.same_dimension(f, base) for f in reading.filters):
             old = next((f for f in filters if f.dimension and f.dimension == condition.dimension), None)
             filters = [f for f in filters if f is not old]
+            if _BACK_IN.search(reading.text) and old is not None and old.op in ("ne", "not_in"):
+                continue  # "put stores back in": the exclusion goes, no filter to stores comes
             widen = side_by_side or cues.ADD.search(reading.text)  # "医疗和教育也加上"
             if widen and old is not None and old.op in ("eq", "in") and condition.op in ("eq", "in"):
                 values = tuple(dict.fromkeys([*old.values, *condition.values]))

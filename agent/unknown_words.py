@@ -109,6 +109,7 @@ def leftover_pieces(rest: str, question: str) -> list[Piece]:
             (len(word) <= MIN_EN_WORD and _attached(question, match.start(), match.end()))
             or word in words.en_words
             or word.rstrip("s") in words.en_words
+            or _misspelt_phrasing(word)
         )
         pieces.append(Piece(match.start(), match.end(), "phrasing" if known else "unknown"))
     return sorted(pieces, key=lambda p: p.start)
@@ -161,6 +162,22 @@ def respelt(words: list[str]) -> dict[str, str]:
         if len(near) == 1:
             fixes[word] = near.pop()
     return fixes
+
+
+@cache
+def _misspelt_phrasing(word: str) -> bool:
+    """ "appreicate", "thnaks", "apprecate": a phrasing word with two letters swapped, or a long one with a
+    letter dropped, is phrasing too (the term matcher forgives typos only in the model's words). A short
+    word with a letter dropped is often another word ("bought" is no "brought")."""
+    if len(word) < 5 or word in lexicon().out_of_scope_en or word in lexicon().actions_en:
+        return False
+    return any(
+        len(word) == len(known)
+        and sorted(word) == sorted(known)
+        and _misspelt(word, known)
+        or (len(word) >= 7 and len(word) == len(known) - 1 and _misspelt(word, known))
+        for known in lexicon().en_words
+    )
 
 
 def _misspelt(word: str, known: str) -> bool:

@@ -1025,3 +1025,21 @@ def test_a_share_of_the_records_after_a_count_is_its_rate(eval_planner: Planner)
     share = eval_planner.plan("what share of their tickets is that?", first.state).intent
     assert share.query is not None and list(share.query.metrics) == ["resolution_rate"]
     assert _filters(share) == {("team", "eq", frozenset({"技术支持组"}))}
+
+
+def test_putting_an_excluded_value_back_drops_the_exclusion(eval_planner: Planner) -> None:
+    first = eval_planner.plan("complaint rate in East China this quarter")
+    without = eval_planner.plan("and without the store channel?", first.state)
+    back = eval_planner.plan("put stores back in, but show it by city", without.state).intent
+    assert back.query is not None and _filters(back) == {("region", "eq", frozenset({"华东"}))}
+    zh = eval_planner.plan("把门店加回来", eval_planner.plan("投诉率 不含门店").state).intent
+    assert zh.query is not None and not zh.query.filters
+
+
+def test_misspelt_phrasing_is_phrasing_but_not_other_real_words(eval_planner: Planner) -> None:
+    typo = eval_planner.plan("I'd really apprecaite the complaint count for last month, thnaks").intent
+    assert typo.query is not None and list(typo.query.metrics) == ["complaint_count"]
+    bought = eval_planner.plan("how many customers have bought from us again? all time").intent
+    assert not (
+        bought.query is not None and list(bought.query.metrics) == ["customer_count"]
+    )  # not "brought"
