@@ -172,9 +172,7 @@ def _misspelt_phrasing(word: str) -> bool:
     if len(word) < 5 or word in lexicon().out_of_scope_en or word in lexicon().actions_en:
         return False
     return any(
-        len(word) == len(known)
-        and sorted(word) == sorted(known)
-        and _misspelt(word, known)
+        (len(word) == len(known) and sorted(word) == sorted(known) and _misspelt(word, known))
         or (len(word) >= 7 and len(word) == len(known) - 1 and _misspelt(word, known))
         for known in lexicon().en_words
     )
