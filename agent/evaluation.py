@@ -134,12 +134,33 @@ def _range(spec: dict[str, Any] | None, model: SemanticModel, today: date) -> tu
     return as_date(spec.get("start")), as_date(spec.get("end"))
 
 
-def _filter_key(spec: dict[str, Any]) -> tuple[str, str, str, frozenset[Any]]:
+def _filter_keys(spec: dict[str, Any], model: SemanticModel) -> set[tuple[str, str, str, frozenset[Any]]]:
+    """A filter as the conditions it means, so that ways of writing the same rows compare equal: one
+    value `in` is `eq`; a yes/no `ne true` is `eq false`; `between` is its two bounds; on a whole-number
+    field, `gt 3` is `gte 4` and `lt 3` is `lte 2`."""
     kind = next(k for k in ("dimension", "field", "metric") if spec.get(k) is not None)
-    values = frozenset(
-        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in spec["values"]
-    )
-    return kind, spec[kind], spec["op"], values
+    name, op = spec[kind], spec["op"]
+    values = [float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in spec["values"]]
+    if op in ("in", "not_in") and len(values) == 1:
+        op = "eq" if op == "in" else "ne"
+    if kind == "dimension" and op == "ne" and len(values) == 1 and isinstance(values[0], bool):
+        dimension = model.dimensions_by_name.get(name)
+        if dimension is not None and dimension.type == "boolean":
+            op, values = "eq", [not values[0]]
+    if op == "between" and len(values) == 2:
+        bounds = [("gte", values[0]), ("lte", values[1])]
+    else:
+        bounds = [(op, values[0])] if len(values) == 1 and op in ("gt", "gte", "lt", "lte") else []
+    if not bounds:
+        return {(kind, name, op, frozenset(values))}
+    attribute = model.attributes_by_name.get(name) if kind == "field" else None
+    whole = attribute is not None and attribute.type == "integer"
+    keys = set()
+    for bound, value in bounds:
+        if whole and isinstance(value, float) and value.is_integer() and bound in ("gt", "lt"):
+            bound, value = ("gte", value + 1) if bound == "gt" else ("lte", value - 1)
+        keys.add((kind, name, bound, frozenset([value])))
+    return keys
 
 
 def compare_intent(expect: dict[str, Any], intent: Intent, model: SemanticModel, today: date) -> list[str]:
@@ -159,8 +180,8 @@ def compare_intent(expect: dict[str, Any], intent: Intent, model: SemanticModel,
     got_dims = {(d.name, d.grain) for d in query.dimensions}
     if want_dims != got_dims:
         problems.append(f"dimensions {sorted(got_dims, key=str)} != {sorted(want_dims, key=str)}")
-    want_filters = {_filter_key(f) for f in expect.get("filters", [])}
-    got_filters = {_filter_key(f.model_dump()) for f in query.filters}
+    want_filters = {key for f in expect.get("filters", []) for key in _filter_keys(f, model)}
+    got_filters = {key for f in query.filters for key in _filter_keys(f.model_dump(), model)}
     if want_filters != got_filters:
         problems.append(f"filters {sorted(got_filters, key=str)} != {sorted(want_filters, key=str)}")
     want_range = _range(expect.get("time_range"), model, today)
