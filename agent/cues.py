@@ -34,7 +34,7 @@ DETAIL = re.compile(
 )
 TREND = re.compile(
     r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日|怎么走|走得怎么样|走向"
-    r"|\btrend|over time|\bevolution\b|how has .{0,40} (?:changed|moved)|how did .{0,40} change|time series|month by month|week by week|day by day"
+    r"|\btrend|over time|\bevolution\b|\btrajector(?:y|ies)\b|\bprogression\b|how has .{0,40} (?:changed|moved)|how did .{0,40} change|time series|month by month|week by week|day by day"
 )
 LOW_SCORE = re.compile(
     r"低分|差评|打低分|不满意|评分很低|评分低|低评分|\blow (?:csat|satisfaction|ratings?)\b|\blow[- ]scor|\bbad (review|rating|score)s?|\bunhappy\b|dissatisfied|detractors?|poor (rating|score)s?"

@@ -140,7 +140,9 @@ def _filter_keys(spec: dict[str, Any], model: SemanticModel) -> set[tuple[str, s
     field, `gt 3` is `gte 4` and `lt 3` is `lte 2`."""
     kind = next(k for k in ("dimension", "field", "metric") if spec.get(k) is not None)
     name, op = spec[kind], spec["op"]
-    values = [float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in spec["values"]]
+    values = [
+        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in spec["values"]
+    ]
     if op in ("in", "not_in") and len(values) == 1:
         op = "eq" if op == "in" else "ne"
     if kind == "dimension" and op == "ne" and len(values) == 1 and isinstance(values[0], bool):

@@ -63,9 +63,9 @@ _EN_NUMBER = re.compile(r"\b(" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=T
 
 
 _FOR_A_MEETING = re.compile(
-    r"\b(?:for|before|in) (?:the|my|our|a|an|tomorrow's|today's|this week's|next week's|monday's|friday's)"
+    r"\b(?:for|before|in|ahead of|prior to) (?:the|my|our|a|an|tomorrow's|today's|this week's|next week's|monday's|friday's)"
     r"(?: [\w'-]+){0,2}? (?:review|meeting|call|standup|stand-up|sync|deck|presentation|update|qbr|all-hands"
-    r"|1:1|one-on-one|offsite|board meeting)s?\b"
+    r"|1:1|one-on-one|offsite|board meeting|pack|pre-read|report)s?\b"
     r"|\b(?:before|by) (?:my |the |our )?\d{1,2}(?::\d{2})? ?(?:am|pm)\b(?: (?:meeting|call|review|sync))?"
     r"|\b(?:review|meeting|call|standup|sync|presentation) in \d+ ?(?:min|mins|minutes|hr|hrs|hours)\b"
     r"|\b(?:i'm|i am|we're|we are) (?:presenting|meeting|talking) (?:to|with) (?:the |my |our )?[\w-]+"

@@ -97,13 +97,31 @@ class _Finder:
         recognisers: list[Callable[[], TimeMatch | None]] = [
             self.ranges, self.day_ranges, self.days, self.relative_days, self.holidays, self.listed_months, self.since,
             self.last_n, self.named_quarter, self.half_year, self.week_number, self.named_month,
-            self.named_year, self.fixed,
+            self.named_year, self.season, self.fixed,
         ]  # fmt: skip
         found = [m for m in (r() for r in recognisers) if m is not None]
         if not found:
             return None
         # The longest expression wins ("2025年7月" over "2025年"); then the earliest.
         return max(found, key=lambda m: (m.span[1] - m.span[0], -m.span[0]))
+
+    # "over the summer", "last winter", "去年夏天": whole months (spring March-May, summer June-August,
+    # autumn September-November, winter December-February), the latest one begun unless "last" says
+    # the one before the current
+    def season(self) -> TimeMatch | None:
+        match = _SEASON.search(self.text)
+        if match is None:
+            return None
+        which, name = (match.group(1) or match.group(3) or "").strip(), match.group(2) or match.group(4)
+        first_month = _SEASONS[name]
+        start = date(self.today.year, first_month, 1)
+        while start > self.today:  # the latest begun
+            start = date(start.year - 1, first_month, 1)
+        if which == "去年":  # "去年夏天": the one that began in last calendar year
+            start = date(self.today.year - 1, first_month, 1)
+        elif which in ("last", "previous") and self.today < add_months(start, 3):  # "last winter", in winter
+            start = date(start.year - 1, first_month, 1)
+        return self.absolute(start, add_months(start, 3), match.span())
 
     # "3月到5月", "from March to May", "2025年3月至2025年5月"
     def ranges(self) -> TimeMatch | None:
@@ -264,9 +282,17 @@ class _Finder:
         if before_yesterday:
             day = today - timedelta(days=2)
             return self.absolute(day, day + timedelta(days=1), before_yesterday.span())
-        weekend = re.search(r"(上|这|本)(个)?周末(?:\s*2\s*天)?|(last|this|past) weekend", self.text)
-        if weekend:
-            last = weekend.group(1) == "上" or weekend.group(3) in ("last", "past")
+        weekend = re.search(
+            r"(上|这|本)(个)?周末(?:\s*2\s*天)?|(last|this|past|the) weekend",
+            self.text,
+        )
+        if weekend:  # "over the weekend": the last one begun (this one on a Saturday or Sunday)
+            bare = weekend.group(3) == "the"
+            last = (
+                weekend.group(1) == "上"
+                or weekend.group(3) in ("last", "past")
+                or (bare and today.weekday() < 5)
+            )
             saturday = (
                 this_week + timedelta(days=(5 - this_week.weekday()) % 7) - timedelta(days=7 if last else 0)
             )
@@ -595,6 +621,14 @@ _EN_DAY_FIRST = re.compile(
     + r")\b\.?(?:,?\s*(?P<y>\d{4}))?"
 )
 _ISO_DAY = re.compile(_date_pattern("iso", ""))
+_SEASONS = {
+    "spring": 3, "summer": 6, "autumn": 9, "winter": 12,  # not "fall": "why did FCR fall"
+    "春天": 3, "春季": 3, "夏天": 6, "夏季": 6, "秋天": 9, "秋季": 9, "冬天": 12, "冬季": 12,
+}  # fmt: skip
+_SEASON = re.compile(
+    r"\b(?:(this|last|previous|the)\s+)?(spring|summer|autumn|winter)\b(?!\s+(?:campaign|sale|promo|release))"
+    r"|(今年|去年)?(春天|春季|夏天|夏季|秋天|秋季|冬天|冬季)"
+)
 _WEEK_AFTER = re.compile(r"\s*(?:那|当|的|所在的?)一?(?:周|星期)")
 _SINCE_AFTER = re.compile(r"\s*(?:以来|之后|后|起|开始|至今|到现在|到今天)")
 _SINCE_BEFORE = re.compile(r"(?:since|from|自|从)\s*(?:the\s+)?$")

@@ -53,7 +53,9 @@ def test_accuracy_is_at_least_95_percent_in_each_language(
         ({"dimension": "channel", "op": "eq", "values": ["电话"]}, Filter(dimension="channel", op="ne", values=("电话",)), False),
     ],
 )  # fmt: skip
-def test_filters_that_mean_the_same_rows_compare_equal(gold: dict[str, object], ours: Filter, same: bool) -> None:
+def test_filters_that_mean_the_same_rows_compare_equal(
+    gold: dict[str, object], ours: Filter, same: bool
+) -> None:
     """One value `in` is `eq`, a yes/no `ne true` is `eq false`, `gt 3` on a whole-number score is `gte 4`;
     not on hours, and never a different condition."""
     query = SemanticQuery(metrics=("ticket_count",), filters=(ours,))

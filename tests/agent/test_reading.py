@@ -1043,3 +1043,30 @@ def test_misspelt_phrasing_is_phrasing_but_not_other_real_words(eval_planner: Pl
     assert not (
         bought.query is not None and list(bought.query.metrics) == ["customer_count"]
     )  # not "brought"
+
+
+@pytest.mark.parametrize(
+    ("question", "period"),
+    [
+        ("how many P1 tickets came in over the weekend", (date(2026, 11, 14), date(2026, 11, 16))),
+        ("how did the reopen rate trend through the summer", (date(2026, 6, 1), date(2026, 9, 1))),
+        ("complaints last winter", (date(2025, 12, 1), date(2026, 3, 1))),
+        ("去年夏天的投诉量", (date(2025, 6, 1), date(2025, 9, 1))),
+        (
+            "For the board pack: ticket volume YTD vs same period last year",
+            (date(2026, 1, 1), date(2026, 11, 16)),
+        ),
+    ],
+)
+def test_seasons_weekends_and_meeting_framing(
+    eval_planner: Planner, question: str, period: tuple[date, date]
+) -> None:
+    intent = eval_planner.plan(question).intent
+    assert intent.query is not None and intent.query.time_range is not None, intent
+    assert (intent.query.time_range.start, intent.query.time_range.end) == period
+
+
+def test_fall_is_a_change_not_a_season(eval_planner: Planner) -> None:
+    fell = eval_planner.plan("why did FCR fall in Q3?").intent
+    assert fell.query is not None and fell.query.time_range is not None
+    assert fell.query.time_range.start == date(2026, 7, 1)
