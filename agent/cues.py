@@ -21,12 +21,16 @@ WHY = re.compile(
 CHANGE = re.compile(
     r"下降|下滑|降低|降了|升了|涨|掉了|掉|跌|往下走|往上走|走低|走高|下行|上行|差了|变差|变低|恶化|上升|上涨|增加|增长|升高|提高|提升|涨了|多了|少了|变化|波动|暴涨|激增|飙升|骤降"
     r"|\bdrop(ped|s)?\b|\btank(ed|ing|s)?\b|\bplunge|\bplummet|\bslump|\bfell\b|\bfall(en|ing|s)?\b|declin|decreas|worse|\brise\b|\brose\b|\brisen\b|\brising\b|increas|\bgr[eo]w|jump|spike|surge|\bdip\b|change[ds]?\b|went (up|down)|go(ne)? (up|down)|\bup so much\b|\bway (?:up|down)\b|\b(?:up|down) (?:on|from|vs|versus|compared)\b|\b(?:pushing|driving|dragging|pulling|pushed|drove|dragged|pulled|brought)\b.{0,40}\b(?:up|down)\b|deteriorat|improv|\b(?:is|are|was|were)\s+(?:[\w-]+\s+){0,4}(?:up|down)\b(?! to\b)|变多|变少"
+    r"|\b(?:get|gets|got|getting|become|became|grown|gone)\s+(?:so\s+|much\s+|a\s+lot\s+)?(?:slower|faster|longer|shorter|higher|lower|worse|better|bigger|smaller)\b"
+    r"|变慢|变快|变长|变短|变高"
 )
 CONCENTRATION = re.compile(
     r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八|(?:\d+%|大部分|多数)的(?=.{0,10}?(?:是|由|来自)哪些.{0,10}?贡献)"
     r"|make up (?:the )?(?:bulk|majority|most)|the bulk of|a handful of|\bfew (?:agents|cities|models|regions|teams|customers)\b|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|coming|are) from|concentrat\w*(?: (?:in|among|on) (?:just |only )?\d+\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
 )
-DISTRIBUTION = re.compile(r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distributed|buckets?")
+DISTRIBUTION = re.compile(
+    r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distribute[ds]?\b|buckets?"
+)
 DETAIL = re.compile(
     r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:客户|用户)都?有哪些|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(survey |customer )?(tickets|customers|surveys|comments|records|verbatims)"
@@ -46,6 +50,7 @@ FOLLOW_UP = re.compile(
     r"呢[?？.。!！]*$|^那|^那么|^换成|^改成|^改为|^换为|^只看|^仅看|^再|再看|^同样|^也|^还有|^如果|^分别"
     r"|^(and|what about|how about|same for|same but|same thing for|now|then|also|only|just|ok,? (now|and)|and for|and in|what if|instead|but)\b"
     r"|\binstead\b|\bas well\b|\bsame (for|but|thing)\b|^(for|in|by|with) |\bonly\s*[?.!]*$"
+    r"|\bthen\s*[?.!]*$|^(?:ok|okay|right|fine|cool|great)\b|^(?:now )?(?:sort|order|rank)(?:ed)? (?:it |them |this |that )?by\b"
 )
 # "weren't reopened", "that aren't P3": a negated verb before what it excludes (EXCLUDE, and flags).
 NEGATED_VERB = r"weren't|wasn't|aren't|isn't|were not|was not|are not|is not"
@@ -69,12 +74,14 @@ SUPERLATIVES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"从快到慢|从低到高|从小到大|从少到多|由低到高|升序|\bascending\b|lowest first|smallest first|fastest first|fewest first"
+            r"|\b(?:from )?low(?:est)? to high(?:est)?\b|\b(?:from )?small(?:est)? to (?:big|large)(?:st|est)?\b"
         ),
         "low",
     ),
     (
         re.compile(
             r"从慢到快|从高到低|从大到小|从多到少|由高到低|降序|\bdescending\b|highest first|largest first|slowest first"
+            r"|\b(?:from )?high(?:est)? to low(?:est)?\b|\b(?:from )?(?:big|large)(?:st|est)? to small(?:est)?\b"
         ),
         "high",
     ),
@@ -112,7 +119,8 @@ SUPERLATIVES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\btop\b|前列|头部"), "high"),
 ]
 SINGULAR_WHICH = re.compile(
-    r"\bwhat(?:'s| is| was) the (?:least|most|highest|lowest|best|worst|fewest|biggest|largest|smallest)\b|哪个|哪一个|哪家|哪位|哪款|哪一款|哪条|哪种|哪类|哪一类|谁|\bwhich (?!\w+s\b)(?!\d)\w+|\bwhat (?!\w+s\b)\w+ (has|had|is|was|gets?|got)\b|\bwho\b"
+    r"\b(?:what|which)(?:'s| is| was) the (?:least|most|highest|lowest|best|worst|fewest|biggest|largest|smallest|\w+est)\b"
+    r"|\b(?:worst|best|top|bottom|\w+est) one\b|哪个|哪一个|哪家|哪位|哪款|哪一款|哪条|哪种|哪类|哪一类|谁|\bwhich (?!\w+s\b)(?!\d)\w+|\bwhat (?!\w+s\b)\w+ (has|had|is|was|gets?|got)\b|\bwho\b"
 )
 
 TOP_N = [
@@ -209,6 +217,8 @@ WHICH_ONES = re.compile(
     r"^(?:ok |so |and )?(?:which|what) ones(?: were they| are they)?\s*[?？.!]*$"
     r"|^(?:ok |so |and )?(?:let me see|show me|can i see|show|list) (?:them|those|these)(?: ones)?\s*[?？.!]*$"
     r"|^(?:那)?(?:具体|都)?是?哪些(?:单|工单|单子|客户|评价)?[?？]?$|^哪几(?:单|张|个)[?？]?$"
+    r"|^(?:ok |so |and )?who (?:are|were) (?:they|those|these|the customers|those customers|the agents)\s*[?？.!]*$"
+    r"|^(?:都)?是谁[?？]?$"
 )
 # "so how's everyone doing overall?", "那整体表现怎么样": how things go, no measure named
 HOW_GOING = re.compile(

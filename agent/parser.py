@@ -78,6 +78,9 @@ _MEASURE_WORD = re.compile(r"量|数|多少|几|count|volume|number|total|how ma
 _SUPERLATIVE = re.compile(
     r"\bmost\b|\bleast\b|\bhighest\b|\blowest\b|\bfewest\b|\btop\b|\bbottom\b|最多|最少|最高|最低|排名|排行|倒数"
 )
+_SUPERLATIVE_AFTER = re.compile(
+    r"\s+(?:with|that has|that had|having|has|had|getting|gets|got)\s+(?:the\s+)?(?:most|least|fewest|\w+est)\b"
+)
 _SUPERLATIVE_BEFORE = re.compile(r"\b(?:\w+est|most|least|best|worst|top|bottom)\s+$")
 _PEOPLE = re.compile(r"\bagents?\b|\bstaff\b|\breps?\b|\bemployees?\b|客服|坐席|员工|处理人")
 _WHO = re.compile(r"\bwho\b|\bwhom\b|谁|哪些人|哪位|哪些客户")
@@ -104,6 +107,16 @@ _ON_FIELD = re.compile(
     r"[\d.]+(?:\s*(?:or|to|and|-)\s*[\d.]+)?(?:\s*(?:stars?|points?))?\s+(?:on|for|in)\s+(?:the |their |our |a )?"
 )
 _BACK_IN = re.compile(r"\bback in\b|\b(?:put|add|bring|include)\b.{1,30}\bback\b|加回来|放回来|加回去")
+_BY_FLAG_BEFORE = re.compile(
+    r"(?:\bby|\bper|\bsplit by|\bbroken down by)\s+(?:whether\s+(?:or not\s+)?(?:the \w+ |it |they )?(?:was|were|is|are|got)\s+(?:an?\s+)?)?$"
+    r"|(?:按|按照)(?:是否)?$"
+)
+_OR_NOT_AFTER = re.compile(r"\s*(?:or not\b|vs\.? not\b|与否|或否)")
+_INSTEAD = re.compile(r"^\s*(?:and )?(?:what|how) about\b|\binstead\b|换成|改成|那.{0,12}呢")
+_MEASURE_ALONE = re.compile(r"\s*(?:and |what about |how about )?(?:the |our )?\s*[?？]\s*")
+_SORTED_BY = re.compile(
+    r"\b(?:sort|order|rank)(?:ed)?\s+(?:it\s+|them\s+|this\s+|that\s+)?by\s+(?:the\s+)?$|按$"
+)
 _ALL_ACROSS = re.compile(r"(?:(?:^|[,;:(])\s*|\bacross\s+)all (?:the |our )?$")
 _ALL_BEFORE = re.compile(r"\ball (?:the |our )?$|\bevery $|\bany $|(?:所有|全部|全)的?$")
 _SCORED_BEFORE = re.compile(r"(?:rated|scored|scoring|gave|打了?)(?: us)?(?: an?)?\s*$")
@@ -381,6 +394,8 @@ class Planner:
                 or reading.reference is not None
                 or cues.ADD.search(reading.text) is not None
                 or self.narrows(reading, last)
+                or _MEASURE_ALONE.fullmatch(reading.rest)  # "Detractors?": the same slice, that measure
+                or reading.has(cues.WHICH_ONES)  # "who are the customers?": the records behind the answer
             )
         )
         if reading.ambiguous and not reading.metrics:
@@ -549,8 +564,12 @@ class Planner:
                 reading.singular = False
             elif (
                 term.kind == "dimension"
-                and _SUPERLATIVE_BEFORE.search(text[: _measure_before(term, matches, text)])
+                and (
+                    _SUPERLATIVE_BEFORE.search(text[: _measure_before(term, matches, text)])
+                    or _SUPERLATIVE_AFTER.match(text[term.end :])  # "model with the fewest complaints"
+                )
                 and text[term.end - 1] != "s"
+                and not re.search(r"\b(?:which|what) (?:\w+ )?$|哪些", text[: term.start])
             ):
                 reading.singular = True  # "the fastest team", "lowest-CSAT product line": the one
         if reading.reference_needs_dimension and not reading.referred:  # "break that down": the answer
@@ -767,6 +786,7 @@ class Planner:
         """ "P1工单的平均解决时长", "resolution time of P1 tickets": a plain count next to another metric
         names the records, not a second metric, unless a conjunction joins them ("工单量和投诉率")."""
         metric_matches = [m for m in matches if m.kind == "metric" and len(m.names("metric")) == 1]
+        named_flags = {n for n in reading.metrics if flag_dimension(self.model, n)}  # which records, not what
         for index, match in enumerate(metric_matches):
             name = match.names("metric")[0]
             if not self.is_plain_count(name) or len(reading.metrics) < 2:
@@ -778,6 +798,10 @@ class Planner:
                 following
                 and self.is_plain_count(following[0].names("metric")[0])
                 and not _joined(match, following[0], work)
+                and (
+                    has_cjk(work[match.start : match.end])
+                    or all(self.is_plain_count(m) for m in reading.metrics if m not in named_flags)
+                )  # ("NPS from surveys on tickets": both the records of the NPS)
             ):
                 continue  # "回访了多少单": the first count is what is counted, the second its unit
             words = work[match.start : match.end]
@@ -827,6 +851,8 @@ class Planner:
             if (not others or joined) and not negated:
                 continue
             said.setdefault(flag, set()).add(not negated)
+            if _BY_FLAG_BEFORE.search(work[: match.start]) or _OR_NOT_AFTER.match(work[match.end :]):
+                said[flag] |= {True, False}  # "CSAT split by reopened or not", "按是否投诉": both sides
             if names[0] in reading.metrics:
                 reading.metrics.remove(names[0])
                 reading.metric_positions.pop(names[0], None)
@@ -1012,7 +1038,15 @@ class Planner:
             )  # "提到“态度”的有哪些"
         )
         counted = reading.has(cues.HOW_MANY) or reading.has(_COUNT_WORDS)
-        if reading.has(cues.SHOW_RECORDS) and not reading.dimensions and not counted:
+        trended = reading.grain is not None or reading.has(cues.TREND)  # "show the weekly trend of tickets"
+        listed = len(metrics) > 1  # "give me tickets, complaints and CSAT": measures, not records
+        if (
+            reading.has(cues.SHOW_RECORDS)
+            and not reading.dimensions
+            and not counted
+            and not trended
+            and not listed
+        ):
             wants_detail = wants_detail or all(  # "show reopened RV-20 tickets": the reopened ones, listed
                 self.is_plain_count(m)
                 or self.attribute_for(m)
@@ -1022,9 +1056,14 @@ class Planner:
                 )  # "that took over 72h to resolve"
                 for m in metrics
             )
-        if wants_detail and reading.dimensions and metrics and not low_score:
+        columns = [  # fields named by words read as fields ("tickets + CSAT by channel" names measures)
+            ref
+            for _, _, role, ref in reading.spans
+            if role == "field" and ref in self.model.attributes_by_name
+        ]
+        if wants_detail and reading.dimensions and metrics and not low_score and not columns:
             wants_detail = False  # "FCR不到七成的客服名单": a list of agents is a breakdown by agent
-        if wants_detail:
+        if wants_detail:  # ("complaint tickets - ticket id, agent and region": a list with those columns)
             return self.detail(lang, reading)
         implied: str | None = None
         if not metrics and reading.has(_AVERAGE):  # "average resolution hours": the field's average
@@ -1221,6 +1260,8 @@ class Planner:
             attribute = self.attribute_for(target, detail=detail) if metric is not None else target
             if attribute is not None and (detail or not reading.dimensions or rows):
                 record.append(Filter(field=attribute, op=op, values=(_number(value),)))  # type: ignore[arg-type]
+                if metric is None:  # "tickets that took over 48 hours to resolve": the word is the field's
+                    remaining = [self.said_of_field(m, attribute, position, reading) or m for m in remaining]
                 counted = (
                     self.plain_count_of(metric) if metric is not None and reading.has(_COUNT_WORDS) else None
                 )
@@ -1233,6 +1274,20 @@ class Planner:
             else:
                 reading.unplaced.append(_said(number, unit))
         return remaining, record, on_groups
+
+    def said_of_field(self, name: str, attribute: str, position: int, reading: Reading) -> str | None:
+        """The plain count, when a count's word comes after a threshold and names the field compared
+        ("took over 48 hours to resolve": the tickets counted, "resolve" says which duration)."""
+        field = self.model.attributes_by_name[attribute]
+        said = [
+            reading.text[start:end]
+            for start, end, role, ref in reading.spans
+            if role == "metric" and ref and name in ref.split(" | ") and start > position
+        ]
+        if not said or not any(_shares_a_word(field, words) for words in said):
+            return None
+        counts = self.plain_counts_on(field.table)
+        return counts[0] if counts and is_count(self.model.metric(name)) else None
 
     def counts_rows_of(self, attribute: str, metrics: list[str], reading: Reading) -> bool:
         """Whether a condition on a record field counts rows even in groups: a count of the field's
@@ -1423,6 +1478,9 @@ class Planner:
             elif not self.attribute_for(name, detail=True):  # "NPS of 0": the field it is defined on
                 reading.unplaced.append(name)  # "没解决的单子列出来": open is a snapshot, no condition
         fields = self.detail_fields(reading, filters)
+        fields += [
+            d for d in reading.dimensions if d not in fields and self.model.dimension(d).type != "time"
+        ]
         time_range, notes = self.time_range(lang, reading)
         query = SemanticQuery(
             fields=tuple(fields), filters=tuple(filters), time_range=time_range, limit=reading.top_n
@@ -1736,15 +1794,19 @@ class Planner:
             reading, base.model_copy(update={"time_range": time_range}), metrics, filters, groupings
         )
         changes["dimensions"] = tuple(dims)
-        ranked = reading.top_n is not None or (
-            reading.direction is not None and (reading.singular or bool(base.order_by))
+        sorted_by = self.sorted_by(reading)
+        ranked = (
+            reading.top_n is not None
+            or sorted_by is not None
+            or (reading.direction is not None and (reading.singular or bool(base.order_by)))
         )
         if ranked and metrics and not reading.narrowed:
             changes["limit"] = reading.top_n or (1 if reading.singular else base.limit)
-            desc = self.descending(reading, metrics[0])
-            if reading.direction is None and base.order_by and base.order_by[0].field == metrics[0]:
+            ranking = sorted_by or metrics[0]
+            desc = self.descending(reading, ranking)
+            if reading.direction is None and base.order_by and base.order_by[0].field == ranking:
                 desc = base.order_by[0].desc  # "show 5 instead" after the lowest 3: still the lowest
-            changes["order_by"] = (OrderBy(field=metrics[0], desc=desc),)
+            changes["order_by"] = (OrderBy(field=ranking, desc=desc),)
         if reading.narrowed:
             changes["limit"], changes["order_by"] = None, ()
         if not dims and changes.get("order_by"):
@@ -1761,7 +1823,7 @@ class Planner:
         except ValueError:
             return None
         if query == base and reading.metrics == list(base.metrics):
-            return None if not (reading.time or reading.filters) else last
+            return None if not (reading.time or reading.filters or reading.field_positions) else last
         return Intent(
             kind=last.kind, query=query, confidence=self.confidence(reading, follow_up=True), language=lang
         )
@@ -1771,6 +1833,9 @@ class Planner:
         old metric with another aggregation ("中位数呢", "p90?") or as a rate ("rate pls", "占比呢")."""
         old = list(base.metrics)
         named = list(reading.metrics)
+        sorted_by = self.sorted_by(reading)
+        if sorted_by is not None:  # "sort by NPS from low to high": the same measures, in that order
+            return old if sorted_by in old else [*old, sorted_by]
         add = cues.ADD.search(reading.text)
         if not named and old and not reading.thresholds:
             sibling = self.sibling_by_aggregation(old[0], reading.cue_text)
@@ -1800,6 +1865,14 @@ class Planner:
             before = [n for n in named if replaced and reading.metric_positions.get(n, 0) < add.start()]
             return (before or old) + [n for n in named if n not in before and n not in old]
         return named
+
+    def sorted_by(self, reading: Reading) -> str | None:
+        """The one measure a turn sorts by ("sort by NPS", "按满意度排序"), else None."""
+        said = [
+            ref for start, _, role, ref in reading.spans
+            if role == "metric" and ref and _SORTED_BY.search(reading.text[:start])
+        ]  # fmt: skip
+        return said[0].split(" | ")[0] if len(said) == 1 and len(reading.metrics) == 1 else None
 
     def rate_of(self, count: str) -> str | None:
         """The one visible rate whose numerator is `count` (reopened tickets -> reopen rate)."""
@@ -1860,10 +1933,12 @@ class Planner:
             _, record, on_groups = self.thresholds(with_metrics, metrics, detail=base.is_detail)
             reading.unplaced += with_metrics.unplaced
             new = [f for f in record + on_groups if f not in filters]
+            instead = _INSTEAD.search(reading.text) and not cues.ADD.search(reading.text)
             for f in new:  # "what about under 3.8?": the new bound replaces the old one on the same measure
-                filters = [
+                filters = [  # ("what about under 10%?" after "over 15%": the condition asked now, alone)
                     old for old in filters
-                    if (old.metric or old.field) != (f.metric or f.field) or _side(old.op) != _side(f.op)
+                    if (old.metric or old.field) != (f.metric or f.field)
+                    or (_side(old.op) != _side(f.op) and not instead)
                 ]  # fmt: skip
             filters += new
         if reading.low_score():

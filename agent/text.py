@@ -147,6 +147,7 @@ def normalize(text: str) -> str:
     )  # "for the Monday review": why they ask, not what
     text = re.sub(r"\b(q[1-4]|h[12]|fy)\s*['’](\d{2})\b", r"\1 20\2", text)  # "Q2 '26"
     text = re.sub(r"\bmore than (?:one|1|a single) (contact|call)s?\b", r"multiple \1s", text)  # no threshold
+    text = re.sub(r"\b(last|past|previous|next) (\d+) ?d\b", r"\1 \2 days", text)  # "last 90d"
     text = re.sub(
         r"\b(below|under|less than|lower than|above|over|more than|at least|at most) zero\b", r"\1 0", text
     )

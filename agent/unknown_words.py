@@ -169,12 +169,13 @@ def _misspelt_phrasing(word: str) -> bool:
     """ "appreicate", "thnaks", "apprecate": a phrasing word with two letters swapped, or a long one with a
     letter dropped, is phrasing too (the term matcher forgives typos only in the model's words). A short
     word with a letter dropped is often another word ("bought" is no "brought")."""
-    if len(word) < 5 or word in lexicon().out_of_scope_en or word in lexicon().actions_en:
-        return False
+    if len(word) < 5 or word in lexicon().out_of_scope_en or word in lexicon().actions_en or respelt([word]):
+        return False  # a misspelt cue or period word is read as it ("dialy"), never dropped as phrasing
     return any(
         (len(word) == len(known) and sorted(word) == sorted(known) and _misspelt(word, known))
         or (len(word) >= 7 and len(word) == len(known) - 1 and _misspelt(word, known))
         for known in lexicon().en_words
+        if not any(cue.search(known) for cue in _CUES)
     )
 
 

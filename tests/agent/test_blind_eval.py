@@ -38,6 +38,10 @@ SETS = (
     "blind14",
     "blind15",
     "blind16",
+    "blind17",
+    "blind18",
+    "blind19",
+    "blind20",
     "holdout",
 )
 LANGUAGES = {
@@ -52,11 +56,16 @@ LANGUAGES = {
     "blind14": ("en",),
     "blind15": ("en",),
     "blind16": ("zh",),
+    "blind17": ("en",),
+    "blind18": ("en",),
+    "blind19": ("en",),
+    "blind20": ("zh",),
 }  # written for one language each; the others hold both
 SMALLER = {
     ("blind8", "zh"): 100,
     ("blind10", "en"): 80,
     ("blind10", "zh"): 60,
+    ("blind19", "en"): 90,
 }  # fewer than the usual 150
 CASES: list[tuple[str, dict[str, Any]]] = [
     (name, case)
@@ -88,6 +97,10 @@ WRONG_CEILING = {
     "blind14": {"en": 0.005},  # 3.8% when it was written (the held-out mix), at the start of the fifth round
     "blind15": {"en": 0.005},  # 3.0% when it was written (metric words), at the start of the fifth round
     "blind16": {"zh": 0.015},  # 1.1% when it was written, at the start of the fifth round
+    "blind17": {"en": 0.02},  # 5.1% when it was written (the held-out brief), mid fifth round
+    "blind18": {"en": 0.03},  # 6.4% when it was written (answers beyond one number), mid fifth round
+    "blind19": {"en": 0.02},  # 7.3% when it was written (conversations), mid fifth round
+    "blind20": {"zh": 0.04},  # 4.2% when it was written, mid fifth round
 }
 
 

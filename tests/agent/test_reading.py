@@ -1070,3 +1070,68 @@ def test_fall_is_a_change_not_a_season(eval_planner: Planner) -> None:
     fell = eval_planner.plan("why did FCR fall in Q3?").intent
     assert fell.query is not None and fell.query.time_range is not None
     assert fell.query.time_range.start == date(2026, 7, 1)
+
+
+def test_lists_with_named_columns_and_record_conditions(eval_planner: Planner) -> None:
+    listed = eval_planner.plan("list yesterday's complaint tickets - ticket id, agent and region pls").intent
+    assert listed.kind == "detail" and listed.query is not None
+    assert {"ticket_id", "agent", "region"} <= set(listed.query.fields)  # columns, not groups
+    measures = eval_planner.plan("show tickets + CSAT by channel, YTD").intent
+    assert measures.kind == "metric"  # CSAT is a measure here, not a column
+    slow = eval_planner.plan("how many tickets took longer than 48 hours to resolve last month?").intent
+    assert slow.query is not None and list(slow.query.metrics) == ["ticket_count"]
+    three = eval_planner.plan("Give me tickets, complaints and CSAT for last quarter.").intent
+    assert three.kind == "metric" and three.query is not None and len(three.query.metrics) == 3
+
+
+def test_flags_split_both_ways_and_changes_said_as_comparatives(eval_planner: Planner) -> None:
+    split = eval_planner.plan("NPS last quarter broken down by whether the ticket was a complaint").intent
+    assert split.query is not None and [d.name for d in split.query.dimensions] == ["is_complaint"]
+    assert not split.query.filters
+    slower = eval_planner.plan("why did first response get slower last week?").intent
+    assert slower.query is not None and slower.query.compare == "previous_period"
+    level = eval_planner.plan("why is first response so slow in east china").intent
+    assert level.query is not None and level.query.compare is None
+    fewest = eval_planner.plan("model with the fewest complaints this year").intent
+    assert fewest.query is not None and fewest.query.limit == 1
+
+
+def test_follow_ups_in_few_words(eval_planner: Planner) -> None:
+    def chain(*questions: str) -> Intent:
+        state = ConversationState()
+        for question in questions:
+            plan = eval_planner.plan(question, state)
+            state = plan.state
+        return plan.intent
+
+    swapped = chain("NPS by industry for 2025", "Detractors?")
+    assert swapped.query is not None and [d.name for d in swapped.query.dimensions] == ["industry"]
+    then = chain(
+        "How many complaints did we have this week?",
+        "what about response time?",
+        "ok, first response time then",
+    )
+    assert then.query is not None and then.query.time_range is not None
+    assert then.query.time_range.start == date(2026, 11, 9)
+    worst = chain("complaint rate by team last month", "worst one?")
+    assert worst.query is not None and worst.query.limit == 1
+    who = chain("reopened tickets for WM-700 last month", "who are the customers?")
+    assert who.kind == "detail" and _filters(who) == {
+        ("product_model", "eq", frozenset({"WM-700"})),
+        ("reopened", "eq", frozenset({True})),
+    }
+    ordered = chain(
+        "tickets and complaint rate for each region in last 3 months",
+        "add the NPS",
+        "sort by NPS from low to high",
+    )
+    assert ordered.query is not None and set(ordered.query.metrics) == {
+        "ticket_count",
+        "complaint_rate",
+        "nps",
+    }
+    assert [(o.field, o.desc) for o in ordered.query.order_by] == [("nps", False)]
+    narrowed = chain("regions with breach rate over 15% this month", "what about under 10%?")
+    assert narrowed.query is not None and [(f.op, f.values) for f in narrowed.query.filters] == [
+        ("lt", (0.1,))
+    ]
