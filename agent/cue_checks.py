@@ -181,7 +181,22 @@ def _repaired(
             label = [metric.label.get("en") or "", metric.label.get("zh") or ""]
             stems = [stem for stem in _stems(label) if stem not in records]
             same = [m for m in visible if fits(m) and stems and any(_shares(m, stem) for stem in stems)]
-        return _with_metric(query, same[0].name) if len(same) == 1 else None
+        if len(same) != 1:
+            return None
+        replaced = _with_metric(query, same[0].name)
+        naming = {  # "投诉工单平均多久解决": 解决 named the duration, it is no status filter
+            tuple(ref.split("=", 1))
+            for start, end, role, ref in reading.spans
+            if role == "value"
+            and ref
+            and "=" in ref
+            and any(_shares(same[0], s) for s in _stems([reading.text[start:end]]))
+        }
+        flag = flag_dimension(model, name)  # and the complaints are which records: the flag's yes
+        kept = [f for f in query.filters if (f.dimension, str(f.values[0]) if f.values else "") not in naming]
+        if flag is not None and not any(f.dimension == flag for f in kept):
+            kept.append(Filter(dimension=flag, op="eq", values=(True,)))
+        return replaced and replaced.model_copy(update={"filters": tuple(kept)})
     return None
 
 

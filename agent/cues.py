@@ -62,7 +62,9 @@ EXCLUDE = re.compile(
     + NEGATED_VERB
     + r"|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
 )
-NEGATION_AFTER = re.compile(r"^\s*(?:的\s*)?(以外|之外|外|除外|不要|不算|不含|不计|out\b)")
+NEGATION_AFTER = re.compile(
+    r"^\s*(?:的\s*)?(?:单子|单|工单|客户)?\s*(以外|之外|外|除外|不要|不算|不含|不计|不包括|排除在外|out\b)"
+)
 SIDE_BY_SIDE = re.compile(
     r"比较|对比|相比|哪个|哪一个|分别|谁的|差多少|差距|相差|区别|差异|\bcompare|\bdiffer|\bdifference|\bgap\b|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
 )

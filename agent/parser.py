@@ -70,7 +70,7 @@ _QUALIFIED_EXCLUSION = re.compile(
     r"\s*(?:other than|except(?: for)?|excluding|besides|apart from|but not|not)\s*(?:the\s+)?"
 )
 _FLAG_NEGATION = re.compile(
-    r"(非|没有?|未|不是|\bnon-?|\bnot |\bun-?|\b(?:"
+    r"(非|没有?|未|不是|不算|不含|不包括|除了?|排除|去掉|\bnon-?|\bnot |\bun-?|\b(?:"
     + cues.NEGATED_VERB
     + r"|never|not been|haven't been|hasn't been)\s)\s*$"
 )
@@ -116,6 +116,11 @@ _INSTEAD = re.compile(r"^\s*(?:and )?(?:what|how) about\b|\binstead\b|换成|改
 _MEASURE_ALONE = re.compile(r"\s*(?:and |what about |how about )?(?:the |our )?\s*[?？]\s*")
 _SORTED_BY = re.compile(
     r"\b(?:sort|order|rank)(?:ed)?\s+(?:it\s+|them\s+|this\s+|that\s+)?by\s+(?:the\s+)?$|按$"
+)
+_RECORDS_AFTER = re.compile(r"\s*的?\s*(?:单子|工单|单|记录|回访|评价|tickets?\b|cases?\b|surveys?\b)")
+_IDENTIFIER = re.compile(r"(?<![a-z0-9])[a-z]{1,4}-?\d{4,}(?![a-z0-9])")
+_COMPARED = re.compile(
+    r"一些|一点|更[高低好差快慢多少]|明显|分别|对比|相比|比较|\bthan\b|\bvs\b|\bversus\b|\bcompar"
 )
 _ALL_ACROSS = re.compile(r"(?:(?:^|[,;:(])\s*|\bacross\s+)all (?:the |our )?$")
 _ALL_BEFORE = re.compile(r"\ball (?:the |our )?$|\bevery $|\bany $|(?:所有|全部|全)的?$")
@@ -172,6 +177,8 @@ class Reading:
     """Comparisons with a number that fit no measure: asked about, never dropped."""
     narrowed: bool = False
     """A reference became a filter on the groups shown: the ranking that picked them is done."""
+    looked_up: bool = False
+    """A record named by its id ("ticket T000123456"): the answer lists it."""
     complement: str = ""
     """ "and for everyone else?": the words of a follow-up about the records the last filter left out."""
     negations: list[tuple[int, int]] = field(default_factory=list)
@@ -621,6 +628,22 @@ class Planner:
             for start, _, role, ref in reading.spans:  # "all the other channels": whose others, no grouping
                 if role == "dimension" and 0 <= start - complement.end() <= 1:
                     reading.dimensions = [d for d in reading.dimensions if d != ref]
+        sides: dict[str, set[bool]] = {}  # "没重开过的单子": which records, a yes or a no
+        for start, end, role, ref in reading.spans:
+            if (
+                role == "dimension"
+                and ref in reading.dimensions
+                and self.model.dimension(ref).type == "boolean"
+            ):
+                grouped = _GROUPED_BEFORE.search(reading.text[:start]) or not _RECORDS_AFTER.match(
+                    reading.text[end:]
+                )
+                said = not _FLAG_NEGATION.search(reading.text[max(0, start - 16) : start])
+                sides.setdefault(ref, set()).update({True, False} if grouped else {said})
+        for ref, said_sides in sides.items():  # both sides, or compared ("明显低一些"): the grouping stays
+            if len(said_sides) == 1 and not _COMPARED.search(reading.text):
+                reading.dimensions = [d for d in reading.dimensions if d != ref]
+                reading.filters.append(Filter(dimension=ref, op="eq", values=(said_sides.pop(),)))
         negated = {f.dimension for f in reading.filters if f.op in ("ne", "not_in")}
         for start, _, role, ref in reading.spans:  # "FCR for all teams that aren't hotline team 1": the scope
             scope = role == "dimension" and _ALL_ACROSS.search(reading.text[:start])  # "..., all channels"
@@ -636,6 +659,13 @@ class Planner:
             for start, _, role, ref in reading.spans:  # its dimension is the scope, not a grouping
                 if role == "dimension" and ref in negated and 0 <= start - match.end() <= 1:
                     reading.dimensions = [d for d in reading.dimensions if d != ref]
+        for match in _IDENTIFIER.finditer("".join(work)):  # "客户C00008284", "ticket T000123456": that record
+            near = reading.text[max(0, match.start() - 12) : match.start()]
+            keys = [a for a in self.model.attributes if a.name.endswith("_id") and _shares_a_word(a, near)]
+            if len(keys) == 1:
+                blank(match.span(), "value", keys[0].name)
+                reading.filters.append(Filter(field=keys[0].name, op="eq", values=(match.group(0).upper(),)))
+                reading.looked_up = True
         reading.rest = "".join(work)
         return reading
 
@@ -967,7 +997,7 @@ class Planner:
                 reading.negations.append((previous_end + negation.start(), previous_end + negation.end()))
             elif not _SEPARATOR.match(between):
                 negating = False
-            after = work[match.end : match.end + 4]
+            after = work[match.end : match.end + 8]
             negated_after = cues.NEGATION_AFTER.match(after)
             if negated_after:
                 reading.negations.append(
@@ -1025,12 +1055,19 @@ class Planner:
         low_score = reading.low_score(level_of=averages if reading.has(cues.WHY) else ())
         keys = {t.primary_key for t in self.model.tables if t.primary_key}
         named_keys = keys & set(reading.fields)
+        counted_keys = False
         if named_keys and not metrics and reading.dimensions and not reading.has(cues.DETAIL):
             # "ticket numbers by region": how many, per region (a list has no groups)
             metrics = self.plain_counts_on(self.model.attributes_by_name[next(iter(named_keys))].table)[:1]
             named_keys = set() if metrics else named_keys
+            counted_keys = bool(metrics)
         wants_detail = (
             reading.has(cues.DETAIL)
+            or (
+                reading.looked_up
+                and all(self.is_plain_count(m) for m in metrics)
+                and not (reading.has(cues.HOW_MANY) or reading.has(_COUNT_WORDS))
+            )  # "ticket T000123456", "客户C00008284的工单列一下": the records
             or (low_score and not metrics)
             or bool(named_keys)
             or (
@@ -1059,10 +1096,17 @@ class Planner:
         columns = [  # fields named by words read as fields ("tickets + CSAT by channel" names measures)
             ref
             for _, _, role, ref in reading.spans
-            if role == "field" and ref in self.model.attributes_by_name
-        ]
+            if role == "field" and ref in self.model.attributes_by_name and not (counted_keys and ref in keys)
+        ]  # fmt: skip ("ticket numbers per province" counts them: no column)
         if wants_detail and reading.dimensions and metrics and not low_score and not columns:
             wants_detail = False  # "FCR不到七成的客服名单": a list of agents is a breakdown by agent
+        if (
+            columns
+            and metrics
+            and not (counted or trended or reading.has(cues.DISTRIBUTION))
+            and all(is_count(self.model.metric(m)) for m in metrics)
+        ):
+            wants_detail = True  # "打1分的回访，评价时间和评论都要", "surveys rated 5, with their comments"
         if wants_detail:  # ("complaint tickets - ticket id, agent and region": a list with those columns)
             return self.detail(lang, reading)
         implied: str | None = None
@@ -1096,7 +1140,9 @@ class Planner:
                 ):
                     dims.append(DimensionRef(name=condition.dimension))
         if reading.has(cues.DISTRIBUTION) and not dims:
-            attribute = self.attribute_for(metrics[0]) or next(iter(reading.field_positions), None)
+            attribute = self.attribute_for(metrics[0], detail=True) or next(
+                iter(reading.field_positions), None
+            )
             if attribute is not None:
                 return self.distribution(lang, reading, attribute)
         if reading.has(cues.CONCENTRATION) and dims:
@@ -1426,6 +1472,8 @@ class Planner:
             if reading.time.start is None and reading.time.end is None:
                 return None, []
             return TimeRange(start=reading.time.start, end=reading.time.end), []
+        if reading.looked_up:  # "ticket T000123456": that record, whenever it was
+            return None, []
         period = _compared_period(reading.text) if default_this_month else self.model.default_time_range
         if period is None:
             return None, []
@@ -1481,6 +1529,12 @@ class Planner:
         fields += [
             d for d in reading.dimensions if d not in fields and self.model.dimension(d).type != "time"
         ]
+        for column in reading.time_columns:  # "带上建单时间": the timestamp the date is taken from
+            on = self.model.dimension(column).on
+            fields += [
+                a.name for a in self.model.attributes
+                if a.type == "timestamp" and a.name not in fields and squash_sql(on.get(a.table, "")) == squash_sql(a.sql)
+            ]  # fmt: skip
         time_range, notes = self.time_range(lang, reading)
         query = SemanticQuery(
             fields=tuple(fields), filters=tuple(filters), time_range=time_range, limit=reading.top_n
@@ -1775,7 +1829,9 @@ class Planner:
                 carried.compare = carried.compare or "previous_period"  # a bare "why?" asks about a change
             return self.explain(lang, carried, metrics, kept)
         if reading.has(cues.DISTRIBUTION) and metrics:
-            attribute = self.attribute_for(metrics[0]) or next(iter(reading.field_positions), None)
+            attribute = self.attribute_for(metrics[0], detail=True) or next(
+                iter(reading.field_positions), None
+            )
             if attribute is not None:  # "这两个型号的首响时长分布": the rows behind the answer, binned
                 query = SemanticQuery(fields=(attribute,), filters=tuple(kept), time_range=time_range)
                 confidence = self.confidence(reading, follow_up=True)
@@ -2106,6 +2162,8 @@ def _qualifies_value(match: Match, dimension: str, values: list[Match], work: st
             return True
         if match.end <= value.start and _QUALIFIED_EXCLUSION.fullmatch(gap):  # "channels other than email"
             return True
+        if value.end <= match.start and re.fullmatch(r"\s*(?:以外|之外|除外)的?\s*", gap):  # "门店以外的渠道"
+            return not re.search(r"哪|最|排|\bwhich\b|\btop\b|\brank", work)  # ("...里哪个最高" ranks them)
     return False
 
 

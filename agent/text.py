@@ -158,7 +158,10 @@ def normalize(text: str) -> str:
     text = re.sub(r"[破过]万", "超过10000", text)
     # 七成 is 70%, 半数 is 50%
     text = re.sub(
-        r"([一二三四五六七八九])成(?![都功本为立员交果绩])", lambda m: f"{_DIGITS[m.group(1)] * 10}%", text
+        r"([一二两三四五六七八九])成(?![都功本为立员交果绩])", lambda m: f"{_DIGITS[m.group(1)] * 10}%", text
+    )
+    text = re.sub(
+        r"(?<![\d.])([1-9])\s*成(?![都功本为立员交果绩])", lambda m: f"{int(m.group(1)) * 10}%", text
     )
 
     def cn(match: re.Match[str]) -> str:

@@ -1135,3 +1135,50 @@ def test_follow_ups_in_few_words(eval_planner: Planner) -> None:
     assert narrowed.query is not None and [(f.op, f.values) for f in narrowed.query.filters] == [
         ("lt", (0.1,))
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "filters"),
+    [
+        ("不算投诉单的话，满意度多少", {("is_complaint", "eq", frozenset({False}))}),
+        ("紧急单不含在内，平均首响多少", {("priority", "ne", frozenset({"P1"}))}),
+        ("没重开过的单子的解决时长", {("reopened", "eq", frozenset({False}))}),
+        ("投诉工单平均多久解决", {("is_complaint", "eq", frozenset({True}))}),  # 解决 names the duration
+        ("复购率低于2成的行业", {("repurchase_rate", "lt", frozenset({0.2}))}),  # 2成 is 20%, not 2%
+    ],
+)
+def test_chinese_negations_after_the_value_and_yes_no_records(
+    eval_planner: Planner, question: str, filters: set[tuple[str, str, frozenset[object]]]
+) -> None:
+    intent = eval_planner.plan(question).intent
+    assert intent.kind == "metric" and intent.query is not None and _filters(intent) == filters, intent
+
+
+def test_yes_no_records_compared_stay_grouped(eval_planner: Planner) -> None:
+    for question in ("重开过的工单NPS是不是明显低一些?", "重开过的和没重开过的单子，满意度分别多少"):
+        intent = eval_planner.plan(question).intent
+        assert intent.query is not None and [d.name for d in intent.query.dimensions] == ["reopened"], (
+            question
+        )
+
+
+def test_records_named_by_their_id(eval_planner: Planner) -> None:
+    ticket = eval_planner.plan("can you show me ticket T000000001").intent
+    assert ticket.kind == "detail" and ticket.query is not None and ticket.query.time_range is None
+    assert _filters(ticket) == {("ticket_id", "eq", frozenset({"T000000001"}))}
+    customer = eval_planner.plan("客户C00000001的全部工单列一下").intent
+    assert customer.kind == "detail" and _filters(customer) == {
+        ("customer_id", "eq", frozenset({"C00000001"}))
+    }
+    unplaced = eval_planner.plan("complaints about X12345678 last month").intent  # an id of nothing named
+    assert unplaced.kind == "clarify"
+
+
+def test_lists_with_the_columns_asked_for(eval_planner: Planner) -> None:
+    survey = eval_planner.plan("打1分的回访，评价时间和评论都要").intent
+    assert survey.kind == "detail" and survey.query is not None
+    assert {"surveyed_at", "comment"} <= set(survey.query.fields)
+    created = eval_planner.plan("今天新建的P1工单有哪些，带上工单号和建单时间").intent
+    assert created.query is not None and "created_at" in created.query.fields
+    counted = eval_planner.plan("last month's ticket numbers per province").intent
+    assert counted.kind == "metric"  # "ticket numbers per province" counts them
