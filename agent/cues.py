@@ -134,7 +134,10 @@ TOP_N = [
     re.compile(
         r"(\d+)\s*(?:个|名|位|款|家|条)\s*\S{0,6}?(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差)"
     ),
-    re.compile(r"(?<![a-z])(?:top|bottom|best|worst|first|last|lowest|highest)\s*(\d+)(?![\d.])"),
+    re.compile(r"(?<![a-z])(?:top|bottom|best|worst|first|last|lowest|highest)\s*(\d+)(?!\d|\.\d)"),
+    re.compile(
+        r"\b(?:give me|show me|just|only)\s+(?:the\s+)?(?:top\s+|bottom\s+)?(\d+)\s+of (?:them|those)\b"
+    ),
     re.compile(r"\bwhich (\d+)\b|哪\s*(\d+)\s*(?:个|名|位|款|家)"),
     re.compile(
         r"^(?:ok |and |now )?(?:show|give me|make it|just) (?:me )?(?:the )?(?:top )?(\d+)(?: instead| only)?\s*[?.!]*$"
@@ -271,7 +274,8 @@ DROP_FILTER = re.compile(
 # before its words are read as data (email is also a channel).
 ACTION_REQUEST = re.compile(
     r"^(?:please |pls |can you |could you |would you )?(?:email|e-mail|send|forward|book|schedule|remind|notify|ping|text|post"
-    r"|delete|remove|erase|wipe|close|update|change|modify|cancel|assign|reassign|merge)"
+    r"|delete|remove|erase|wipe|close|update|change|modify|cancel|assign|reassign|merge"
+    r"|deleting|removing|erasing|wiping|closing|cancelling|canceling|reassigning|merging|emailing|sending)"
     r"\b(?= (?:the|this|that|these|those|it|them|me|my|him|her|a|an|to|out|our|us|all|every|last|yesterday's)\b)"
     r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)|把.{0,12}(?:关掉|删掉|删除|关了|改掉|合并掉|清空)|(?:发|转|抄送|推送)(?:给|到)\s*\S{1,6}(?:总|经理|老板|领导|主管|同事|部门|群|邮箱)"
 )

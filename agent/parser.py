@@ -37,6 +37,7 @@ from .text import has_cjk, is_cjk, language_of, normalize, squash_sql
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
 from .unknown_words import (
     actions,
+    chatter,
     leftover_pieces,
     out_of_scope,
     out_of_scope_in,
@@ -286,6 +287,8 @@ class Planner:
             )
         # the segments already classified the leftover words: no second pass over them
         unknown = list(dict.fromkeys(g.text.strip("'-") for g in segments if g.role == "unknown"))
+        idle = chatter([(g.text, g.role) for g in segments])  # "Many thanks in advance.": no question in it
+        unknown = [w for w in unknown if w not in idle or out_of_scope([w]) or actions([w])]
         if requested := actions(unknown):
             return self.unsupported(lang, text, "action", words=wording.join_words(requested, lang))
         missing = self.missing_value(segments)

@@ -37,7 +37,11 @@ _TYPO_FIXES = {
     "hwo": "how",
     "teh": "the",
     "whats": "what's",
-}
+    "didnt": "didn't", "dont": "don't", "doesnt": "doesn't", "isnt": "isn't", "arent": "aren't",
+    "wasnt": "wasn't", "werent": "weren't", "havent": "haven't", "hasnt": "hasn't", "wont": "won't",
+    "cant": "can't", "couldnt": "couldn't", "shouldnt": "shouldn't", "wouldnt": "wouldn't",
+    "nite": "night", "wek": "week", "citys": "cities", "citty": "city", "modle": "model", "modles": "models",
+}  # fmt: skip
 # Chat shorthand for periods and units: spelt out so that every pass reads one word for each.
 _SHORTHAND = {
     "qtr": "quarter", "qtrs": "quarters", "wk": "week", "wks": "weeks", "yr": "year", "yrs": "years",
@@ -147,7 +151,11 @@ def normalize(text: str) -> str:
     )  # "for the Monday review": why they ask, not what
     text = re.sub(r"\b(q[1-4]|h[12]|fy)\s*['’](\d{2})\b", r"\1 20\2", text)  # "Q2 '26"
     text = re.sub(r"\bmore than (?:one|1|a single) (contact|call)s?\b", r"multiple \1s", text)  # no threshold
-    text = re.sub(r"\b(last|past|previous|next) (\d+) ?d\b", r"\1 \2 days", text)  # "last 90d"
+    text = re.sub(r"\b(\d+) ?d\b", r"\1 days", text)  # "last 90d", "the 30d before"
+    text = re.sub(
+        r"\b(?:satisfaction|csat|feedback|customer) (surveys?)\b", r"\1", text
+    )  # the surveys themselves
+    text = re.sub(r"\b(?:went|goes|go|gone|is|was|are|were|got) past\b", "over", text)  # "went past 15%"
     text = re.sub(
         r"\b(below|under|less than|lower than|above|over|more than|at least|at most) zero\b", r"\1 0", text
     )

@@ -572,7 +572,11 @@ class _Finder:
         for pattern, name in patterns:
             match = re.search(pattern, self.text)
             if match:
-                return self.period(name, match.span())
+                span = match.span()
+                year = re.search(rf"(?<!\d)({self.today.year})\s*$", self.text[: span[0]])
+                if name in ("year_to_date", "this_year") and year:  # "2026 year to date", said twice
+                    span = (year.start(), span[1])
+                return self.period(name, span)
         if re.search(r"前年", self.text):
             span = re.search(r"前年", self.text)
             assert span is not None

@@ -10,6 +10,7 @@ characters, or an English word) is unknown."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -152,6 +153,31 @@ def unknown_words(rest: str, text: str) -> list[str]:
     repeats."""
     found = [rest[p.start : p.end].strip("'-") for p in leftover_pieces(rest, text) if p.role == "unknown"]
     return list(dict.fromkeys(found))
+
+
+_CLAUSE_END = re.compile(r"[.!?;:](?=\s|$)|\s[-–—]+\s")
+_CHATTER = re.compile(
+    r"\b(?:thanks?|cheers|hope|hoping|appreciated?|grateful|wonderful|lovely|great|perfect|brilliant|awesome"
+    r"|excellent|splendid|fantastic|sorry|bother|morning|afternoon|evening|tomorrow|tonight|meeting|board|review"
+    r"|deck|boss|presentation|advance|regards|kindly|read|well)\b|谢谢|多谢|辛苦|麻烦|早上好|下午好"
+)
+
+
+def chatter(segments: Sequence[tuple[str, str]]) -> set[str]:
+    """The unknown words of whole sentences that are only chatter: no term understood in them and a
+    word of thanks, greeting or occasion said ("Hope you're well.", "Many thanks in advance.", "Board
+    meeting is tomorrow morning - ..."). (text, role) pairs in order, as the reading segments are."""
+    found: set[str] = set()
+    clause: list[tuple[str, str]] = []
+    for text, role in [*segments, (".", "phrasing")]:
+        clause.append((text, role))
+        if role == "phrasing" and _CLAUSE_END.search(text):
+            said = " ".join(t for t, _ in clause)
+            understood = any(r not in ("phrasing", "unknown", "cue") for _, r in clause)
+            if not understood and _CHATTER.search(said):
+                found |= {t.strip("'-") for t, r in clause if r == "unknown"}
+            clause = []
+    return found
 
 
 def respelt(words: list[str]) -> dict[str, str]:

@@ -1182,3 +1182,42 @@ def test_lists_with_the_columns_asked_for(eval_planner: Planner) -> None:
     assert created.query is not None and "created_at" in created.query.fields
     counted = eval_planner.plan("last month's ticket numbers per province").intent
     assert counted.kind == "metric"  # "ticket numbers per province" counts them
+
+
+@pytest.mark.parametrize(
+    ("question", "metric"),
+    [
+        ("Board meeting is tomorrow morning - what's our total ticket volume year to date?", "ticket_count"),
+        ("Good morning! Hope you're well. What's our average CSAT over the last 90 days? Many thanks in advance.",
+         "avg_csat"),
+        ("Could you chart the average time to close tickets on a monthly basis since March? That would be wonderful.",
+         "avg_close_hours"),
+        ("how many complants this wek", "complaint_count"),
+        ("How many satisfaction surveys did we get back this year?", "survey_count"),
+        ("what percent of surveys were satisfied last quarter", "csat_satisfied_rate"),
+    ],
+)  # fmt: skip
+def test_sentences_of_chatter_around_a_question(eval_planner: Planner, question: str, metric: str) -> None:
+    intent = eval_planner.plan(question).intent
+    assert intent.kind == "metric" and intent.query is not None and list(intent.query.metrics) == [metric], (
+        intent
+    )
+
+
+def test_chatter_never_hides_a_word_that_matters(eval_planner: Planner) -> None:
+    assert (
+        eval_planner.plan("CSAT for VIPs. Weighted.").intent.kind == "clarify"
+    )  # no thanks or greeting in it
+    assert eval_planner.plan("complaints last month. Revenue too, thanks.").intent.kind == "unsupported"
+    deleting = eval_planner.plan("Would you mind deleting all the closed tickets from 2024? Thanks.").intent
+    assert deleting.kind == "unsupported"
+
+
+def test_numbers_said_at_the_end_of_a_sentence(eval_planner: Planner) -> None:
+    first = eval_planner.plan("complaints by region this month")
+    top = eval_planner.plan("Please only the top 5.", first.state).intent
+    assert top.query is not None and top.query.limit == 5
+    five = eval_planner.plan("Which agents have the lowest NPS? Give me 5 of them.").intent
+    assert five.query is not None and five.query.limit == 5
+    before = eval_planner.plan("detractors last 30d vs the 30d before").intent
+    assert before.query is not None and before.query.compare == "previous_period"
