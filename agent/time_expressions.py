@@ -572,11 +572,10 @@ class _Finder:
         for pattern, name in patterns:
             match = re.search(pattern, self.text)
             if match:
-                span = match.span()
-                year = re.search(rf"(?<!\d)({self.today.year})\s*$", self.text[: span[0]])
-                if name in ("year_to_date", "this_year") and year:  # "2026 year to date", said twice
-                    span = (year.start(), span[1])
-                return self.period(name, span)
+                said = re.search(rf"(?<!\d)({self.today.year})\s*$", self.text[: match.start()])
+                if name in ("year_to_date", "this_year") and said:  # "2026 year to date", said twice
+                    return self.period(name, (said.start(), match.end()))
+                return self.period(name, match.span())
         if re.search(r"前年", self.text):
             span = re.search(r"前年", self.text)
             assert span is not None
