@@ -26,7 +26,10 @@ CHANGE = re.compile(
 )
 CONCENTRATION = re.compile(
     r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八|(?:\d+%|大部分|多数)的(?=.{0,10}?(?:是|由|来自)哪些.{0,10}?贡献)"
-    r"|make up (?:the )?(?:bulk|majority|most)|the bulk of|a handful of|\bfew (?:agents|cities|models|regions|teams|customers)\b|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|coming|are) from|concentrat\w*(?: (?:in|among|on) (?:just |only )?\d+\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
+    r"|make up (?:the )?(?:bulk|majority|most)|the bulk of|a handful of|\bfew(?= (?:agents|cities|models|regions|teams|customers)\b)|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|coming|are) from|concentrat\w*(?: (?:in|among|on) (?:just |only )?(?:\d+|a few|a handful of)\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
+    r"|\b(?:handle|handles|drive|drives|generate|generates|produce|produces)\s+(?:most|the bulk|the majority)\b"
+    r"|\b(?:mostly\s+)?(?:come|comes|coming|came|are|is)\s+(?:mostly\s+)?(?:from|in)\s+(?:just\s+|only\s+)?(?:a few|a small number of|a handful of)\b"
+    r"|\bpiled up in\s+(?:just\s+|only\s+)?(?:a few|a small number of|a handful of)\b"
 )
 DISTRIBUTION = re.compile(
     r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distribute[ds]?\b|buckets?"
@@ -216,6 +219,7 @@ MENTION = re.compile(
     r"(?:提到|提及|包含|含有|带有|出现|写了|说了?|里有)(?:了)?\s*[“\"「『‘']([^”\"」』’']{1,20})[”\"」』’']"
     r"|\b(?:mention(?:s|ed|ing)?|contain(?:s|ed|ing)?|say(?:s|ing)?|said|with the words?)\s+[“\"‘']([^”\"’']{1,30})[”\"’']"
     r"|\bmention(?:s|ed|ing)?\s+([\u4e00-\u9fff]{1,10}|[a-z]+(?:-[a-z]+)?)\b"
+    r"|\b(?:contain(?:s|ed|ing)?|say(?:s|ing)?|said|(?:wrote|write|writes|writing|complain(?:ed|s|ing)?|talk(?:ed|s|ing)?) about)\s+([\u4e00-\u9fff]{1,10})"
 )
 # "which ones?" after a count: the records counted (a follow-up only; alone it points at nothing)
 WHICH_ONES = re.compile(

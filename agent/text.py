@@ -26,8 +26,12 @@ _CN_NUMBER = re.compile(r"[零〇一二两俩三四五六七八九十百千]+")
 _EN_NUMBERS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "a couple of": 2,
-    "a few": 3, "several": 3,
 }  # fmt: skip
+# "a few" is 3 where a number is expected ("the last few weeks", "top few"); elsewhere it is a word ("do a
+# few agents handle most of the tickets?" asks about concentration, not about 3 agents).
+_A_FEW = re.compile(
+    r"\b(top |last |past )(?:a few|several)\b|\b(?:a few|several)(?= (?:days|weeks|months|hours|quarters|years)\b)"
+)
 # Misspelt function words that the term matcher cannot forgive (it forgives typos in model terms).
 _TYPO_FIXES = {
     "wich": "which",
@@ -49,7 +53,7 @@ _SHORTHAND = {
     "qtd": "quarter to date", "wtd": "week to date", "w/o": "without", "u": "you", "thx": "thanks",
     "excl": "excluding", "excl.": "excluding", "incl": "including", "incl.": "including",
     "yday": "yesterday", "yest": "yesterday", "tmrw": "tomorrow", "tmr": "tomorrow", "mo": "month", "mos": "months",
-    "w": "with", "r": "are", "b4": "before", "q": "question", "tix": "tickets", "prev": "previous",
+    "w": "with", "w/": "with", "cust": "customer", "custs": "customers", "r": "are", "b4": "before", "q": "question", "tix": "tickets", "prev": "previous",
 }  # fmt: skip
 _SHORTHANDS = re.compile(
     r"(?<![\w/])("
@@ -115,6 +119,8 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("，", ",").replace("。", ".").replace("？", "?").replace("、", ",")
     text = _EN_NUMBER.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
+    text = _A_FEW.sub(lambda m: f"{m.group(1) or ''}3", text)
+    text = re.sub(r"\ba (?:small number|small handful) of\b", "a handful of", text)
     text = _ONE.sub(lambda m: f"{m.group(1)} 1" if m.group(1) else "1", text)
     text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group(1)], text)
     text = _SHORTHANDS.sub(lambda m: _SHORTHAND[m.group(1)], text)

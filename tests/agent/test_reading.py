@@ -1221,3 +1221,31 @@ def test_numbers_said_at_the_end_of_a_sentence(eval_planner: Planner) -> None:
     assert five.query is not None and five.query.limit == 5
     before = eval_planner.plan("detractors last 30d vs the 30d before").intent
     assert before.query is not None and before.query.compare == "previous_period"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "are most of our detractors coming from a few provinces?",
+        "Do complaints mostly come from a few issue types?",
+        "Do a few models account for most of the complaints this year?",
+        "are SLA breaches concentrated in a handful of regions?",
+        "In North China, do a few product lines drive most of the ticket volume?",
+    ],
+)
+def test_a_few_is_concentration_not_three(eval_planner: Planner, question: str) -> None:
+    intent = eval_planner.plan(question).intent
+    assert intent.kind == "concentration" and intent.query is not None and intent.query.dimensions, intent
+
+
+def test_comment_searches_and_shorthand_columns(eval_planner: Planner) -> None:
+    said = eval_planner.plan("list comments containing 反复 on washing machine tickets").intent
+    assert said.kind == "detail" and ("comment", "contains", frozenset({"反复"})) in _filters(said)
+    columns = eval_planner.plan(
+        "complaint tickets from the walk-in stores this week - id, customer, priority"
+    ).intent
+    assert columns.kind == "detail" and columns.query is not None and "priority" in columns.query.fields
+    assert eval_planner.plan("tickets in the last few weeks").intent.kind == "clarify"  # how many weeks?
+    three = eval_planner.plan("complaints over the last several months").intent
+    assert three.query is not None and three.query.time_range is not None
+    assert three.query.time_range.start == date(2026, 9, 1)
