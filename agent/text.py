@@ -87,7 +87,7 @@ _POLITE = re.compile(
     r"(?:grateful|thankful)(?: for)?|love|like)(?: (?:if you could|knowing|seeing|getting|having|to see|to know"
     r"|to understand|to get|to have|a look at))?\b"
     r"|\bwhen(?:ever)? you (?:have|get|find) a (?:moment|minute|sec|second|chance)\b"
-    r"|\bif (?:it )?(?:isn't|is not|wouldn't be|won't be|'s not) too much (?:trouble|bother|work)\b"
+    r"|\bif (?:it(?:'s| is) not|it isn't|it wouldn't be|it won't be|it's no|not) too much (?:trouble|bother|work)\b"
     r"|\bif you (?:don't|do not) mind\b|\bwould you mind(?: telling| showing| giving| sending| pulling| checking)?"
     r"(?: me| us)?\b"
     r"|\b(?:would|is) it (?:be )?possible (?:to|for you to)(?: see| get| have| pull| show)?\b"
@@ -158,6 +158,11 @@ def normalize(text: str) -> str:
     text = re.sub(r"\b(q[1-4]|h[12]|fy)\s*['’](\d{2})\b", r"\1 20\2", text)  # "Q2 '26"
     text = re.sub(r"\bmore than (?:one|1|a single) (contact|call)s?\b", r"multiple \1s", text)  # no threshold
     text = re.sub(r"\b(\d+) ?d\b", r"\1 days", text)  # "last 90d", "the 30d before"
+    text = re.sub(  # "tix w csat 1": a score said after its name is that score
+        r"\b(csat|nps|score|rating)\s+(\d{1,2})(?=\s*(?:[,.;!?]|$|(?:from|in|on|for|last|this|with|by)\b))",
+        r"\1 = \2",
+        text,
+    )
     text = re.sub(
         r"\b(?:satisfaction|csat|feedback|customer) (surveys?)\b", r"\1", text
     )  # the surveys themselves

@@ -1249,3 +1249,11 @@ def test_comment_searches_and_shorthand_columns(eval_planner: Planner) -> None:
     three = eval_planner.plan("complaints over the last several months").intent
     assert three.query is not None and three.query.time_range is not None
     assert three.query.time_range.start == date(2026, 9, 1)
+
+
+def test_a_score_said_after_its_name(eval_planner: Planner) -> None:
+    listed = eval_planner.plan("tix w csat 1 from online team 2 this mo, show comments + scores").intent
+    assert listed.kind == "detail" and ("csat_score", "eq", frozenset({1})) in _filters(listed)
+    assert eval_planner.plan("avg csat 4 regions").intent.kind == "clarify"  # not regions whose CSAT is 4
+    same = eval_planner.plan("Please compare the NPS of this year with the last year, same period.").intent
+    assert same.query is not None and same.query.compare == "same_period_last_year"
