@@ -160,7 +160,7 @@ THRESHOLD = re.compile(
 )
 # "2 or less", "3星及以下", "20% or more": the comparison after the number
 THRESHOLD_AFTER = re.compile(
-    r"(-?\d+(?:\.\d+)?)\s*(%|percent|分钟|minutes?|mins?|小时|hours?|分|points?|stars?|星|个|张|件|tickets?|单)?\s*"
+    r"(?<![a-z\d.])(-?\d+(?:\.\d+)?)\s*(%|percent|分钟|minutes?|mins?|小时|hours?|分|points?|stars?|星|个|张|件|tickets?|单)?\s*"
     r"(or less|or fewer|or lower|or below|or under|and below|and under|or more|or higher|or above|or over|and above|and up|\+"
     r"|及以下|或以下|以下|及以上|或以上|以上|以内)"
 )

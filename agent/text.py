@@ -152,6 +152,12 @@ def normalize(text: str) -> str:
     )  # "what kind of issue": which issue
     text = re.sub(_FOR_A_MEETING, " ", text)
     text = re.sub(_POLITE, " ", text)
+    text = re.sub(  # "Separate question:", "nvm, totally different q -": a new question, said so
+        r"^\s*(?:(?:ok|okay|so|nvm|never mind|anyway)\s*,?\s*)*(?:(?:a|an|another|one more|separate|different|unrelated"
+        r"|totally different|new|quick|other)\s+)+(?:question|q)\b\s*[:.\-–—,]?\s*",
+        "",
+        text,
+    )
     text = re.sub(
         r"^(?:(?:please|pls|can you|could you) )?(?:double[- ]check|confirm|verify|validate)\b", " ", text
     )  # "for the Monday review": why they ask, not what

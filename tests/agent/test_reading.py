@@ -1257,3 +1257,14 @@ def test_a_score_said_after_its_name(eval_planner: Planner) -> None:
     assert eval_planner.plan("avg csat 4 regions").intent.kind == "clarify"  # not regions whose CSAT is 4
     same = eval_planner.plan("Please compare the NPS of this year with the last year, same period.").intent
     assert same.query is not None and same.query.compare == "same_period_last_year"
+
+
+def test_a_new_question_said_so_starts_over(eval_planner: Planner) -> None:
+    first = eval_planner.plan("complaints by region")
+    fresh = eval_planner.plan(
+        "unrelated q - how many installation tickets did we get in Hubei last month?", first.state
+    )
+    assert fresh.intent.query is not None and not fresh.intent.query.dimensions
+    assert list(fresh.intent.query.metrics) == ["ticket_count"]
+    both = eval_planner.plan("p1 + p2 tickets in the queue right now").intent  # "1 +" is no "1 or more"
+    assert both.query is not None and _filters(both) == {("priority", "in", frozenset({"P1", "P2"}))}
