@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 UNSAFE = re.compile(
-    r"\b(delete|drop|truncate|update|insert|alter|grant|modify|overwrite|wipe)\b.*\b(tickets?|tables?|data|records?|rows?|database)\b"
+    r"(?<!the )(?<!a )(?<!this )(?<!that )(?<!big )(?<!sharp )(?<!sudden )"  # "the drop in ticket volume" is a change
+    r"\b(delete|drop|truncate|update|insert|alter|grant|modify|overwrite|wipe)\b(?!\s+(?:in|of|off)\b).*\b(tickets?|tables?|data|records?|rows?|database)\b"
     r"|删除|删掉|删了|删一下|(?:把|将).{0,20}删|清空|修改数据|更新数据|篡改|写入|插入数据|drop table"
     r"|(write|give|generate|show) (me )?(the |a |an )?(raw )?sql|sql (query|statement)|写.{0,4}sql|sql语句|执行.{0,6}(sql|语句|命令)"
     r"|ignore (all |any |your |the )?(previous |prior |above )?(instructions|rules)|忽略.{0,6}(指令|指示|规则|设定)"
@@ -223,7 +224,7 @@ MENTION = re.compile(
 )
 # "which ones?" after a count: the records counted (a follow-up only; alone it points at nothing)
 WHICH_ONES = re.compile(
-    r"^(?:ok |so |and )?(?:which|what) ones(?: were they| are they)?\s*[?？.!]*$"
+    r"^(?:ok |so |and )?(?:which|what) ones(?: were they| are they)?\s*(?:[?？.!]*$|[?？!])"
     r"|^(?:ok |so |and )?(?:let me see|show me|can i see|show|list) (?:them|those|these)(?: ones)?\s*[?？.!]*$"
     r"|^(?:那)?(?:具体|都)?是?哪些(?:单|工单|单子|客户|评价)?[?？]?$|^哪几(?:单|张|个)[?？]?$"
     r"|^(?:ok |so |and )?who (?:are|were) (?:they|those|these|the customers|those customers|the agents)\s*[?？.!]*$"

@@ -1843,6 +1843,8 @@ class Planner:
             return self.concentration(lang, carried, metrics, kept)
         wants_records = any(reading.has(c) for c in (cues.DETAIL, cues.SHOW_RECORDS, cues.WHICH_ONES))
         named_groups = [g for g in groupings if g not in reading.referred]  # "这几个城市的差评拉出来"
+        if any(role == "field" for _, _, role, _ in reading.spans):
+            named_groups = []  # "list them with agent and customer name": columns of the list, not groups
         if wants_records and not base.is_detail and not named_groups:
             return self.detail(lang, Reading(**{**carried.__dict__, "filters": kept}))
         changes: dict[str, object] = {"filters": tuple(filters), "time_range": time_range, "compare": compare}
@@ -1858,6 +1860,9 @@ class Planner:
             reading.top_n is not None
             or sorted_by is not None
             or (reading.direction is not None and (reading.singular or bool(base.order_by)))
+            or (
+                reading.has(cues.RANK) and any(d.grain is None for d in base.dimensions)
+            )  # "rank them, worst first"
         )
         if ranked and metrics and not reading.narrowed:
             changes["limit"] = reading.top_n or (1 if reading.singular else base.limit)
@@ -1895,6 +1900,10 @@ class Planner:
         sorted_by = self.sorted_by(reading)
         if sorted_by is not None:  # "sort by NPS from low to high": the same measures, in that order
             return old if sorted_by in old else [*old, sorted_by]
+        said = {n for _, _, role, ref in reading.spans if role == "metric" and ref for n in ref.split(" | ")}
+        named = [
+            n for n in named if n in said or not self.is_plain_count(n)
+        ]  # ("the ones that weren't reopened")
         add = cues.ADD.search(reading.text)
         if not named and old and not reading.thresholds:
             sibling = self.sibling_by_aggregation(old[0], reading.cue_text)

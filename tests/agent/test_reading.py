@@ -1268,3 +1268,24 @@ def test_a_new_question_said_so_starts_over(eval_planner: Planner) -> None:
     assert list(fresh.intent.query.metrics) == ["ticket_count"]
     both = eval_planner.plan("p1 + p2 tickets in the queue right now").intent  # "1 +" is no "1 or more"
     assert both.query is not None and _filters(both) == {("priority", "in", frozenset({"P1", "P2"}))}
+
+
+def test_a_drop_in_volume_is_a_change_not_a_request(eval_planner: Planner) -> None:
+    why = eval_planner.plan("What caused the drop in ticket volume in February?").intent
+    assert why.kind == "explain_change"
+    assert eval_planner.plan("drop the tickets table").intent.kind == "unsupported"
+    assert eval_planner.plan("delete all tickets from 2024").intent.kind == "unsupported"
+
+
+def test_follow_ups_that_rank_or_list_with_columns(eval_planner: Planner) -> None:
+    first = eval_planner.plan("FCR by team this quarter")
+    ranked = eval_planner.plan("rank them, worst first", first.state).intent
+    assert ranked.query is not None
+    assert [(o.field, o.desc) for o in ranked.query.order_by] == [("first_contact_resolution_rate", False)]
+    counted = eval_planner.plan("how many tickets took over 2 days to resolve last week?")
+    listed = eval_planner.plan("which ones? ids and agents", counted.state).intent
+    assert listed.kind == "detail" and listed.query is not None and "agent" in listed.query.fields
+    csat = eval_planner.plan("csat last 30 days")
+    others = eval_planner.plan("and for the ones that weren't reopened?", csat.state).intent
+    assert others.query is not None and list(others.query.metrics) == ["avg_csat"]
+    assert _filters(others) == {("reopened", "eq", frozenset({False}))}
