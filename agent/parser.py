@@ -623,7 +623,18 @@ class Planner:
                 aggregation = {_MEDIAN: "median", _PERCENTILE: "percentile"}.get(pattern)
                 chosen = [getattr(self.model.metric(m), "agg", None) for m in reading.metrics]
                 if aggregation and chosen and aggregation not in chosen:  # "解决时长的中位数": none held
-                    reading.unplaced.append(match.group(0))
+                    siblings = {  # "the median wait before the first response": that measure's median
+                        m: self.sibling_by_aggregation(m, match.group(0))[0] for m in reading.metrics
+                    }
+                    switched = {m: o for m, o in siblings.items() if o != m}
+                    if len(switched) == 1:
+                        old, new = next(iter(switched.items()))
+                        reading.metrics = [new if m == old else m for m in reading.metrics]
+                        reading.metric_positions = {
+                            (new if m == old else m): p for m, p in reading.metric_positions.items()
+                        }
+                    else:
+                        reading.unplaced.append(match.group(0))
         complement = _COMPLEMENT.search("".join(work))
         if complement and not reading.filters:  # "and for everyone else?": the other side of the filter
             reading.complement = complement.group(0).strip()

@@ -172,6 +172,14 @@ def normalize(text: str) -> str:
     text = re.sub(
         r"\b(?:satisfaction|csat|feedback|customer) (surveys?)\b", r"\1", text
     )  # the surveys themselves
+    text = re.sub(  # "how satisfied are our customers", "the most satisfied customers on average": the CSAT
+        r"\bhow (?:satisfied|happy) (?:are|were|is|was) (?:our |the )?(?:customers|clients|users|people)\b"
+        r"|\b(most|least) (?:satisfied|happy) (?:customers|clients|users)(?: on average)?",
+        lambda m: (
+            f"{'highest' if m.group(1) == 'most' else 'lowest'} csat" if m.group(1) else "what is the csat"
+        ),
+        text,
+    )
     text = re.sub(r"\b(?:went|goes|go|gone|is|was|are|were|got) past\b", "over", text)  # "went past 15%"
     text = re.sub(
         r"\b(below|under|less than|lower than|above|over|more than|at least|at most) zero\b", r"\1 0", text

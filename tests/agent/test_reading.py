@@ -1289,3 +1289,11 @@ def test_follow_ups_that_rank_or_list_with_columns(eval_planner: Planner) -> Non
     others = eval_planner.plan("and for the ones that weren't reopened?", csat.state).intent
     assert others.query is not None and list(others.query.metrics) == ["avg_csat"]
     assert _filters(others) == {("reopened", "eq", frozenset({False}))}
+
+
+def test_a_measures_median_and_how_satisfied(eval_planner: Planner) -> None:
+    median = eval_planner.plan("what was the median wait for a first response last month").intent
+    assert median.query is not None and list(median.query.metrics) == ["median_first_response_minutes"]
+    assert eval_planner.plan("median csat").intent.kind == "clarify"  # CSAT has no median in the model
+    happy = eval_planner.plan("Which region has the most satisfied customers on average?").intent
+    assert happy.query is not None and list(happy.query.metrics) == ["avg_csat"] and happy.query.limit == 1
