@@ -175,12 +175,13 @@ def _repaired(
                 [w for m in visible if _counts_all(m) and _table(m) == _table(metric) for w in own_words(m)]
             )
         )
-        stems = [stem for stem in _stems(said) if stem not in records]
-        same = [m for m in visible if fits(m) and stems and any(_shares(m, stem) for stem in stems)]
-        if not same:  # "takes the longest to fix": the word is the count's own ("fix" names resolved tickets)
-            label = [metric.label.get("en") or "", metric.label.get("zh") or ""]
-            stems = [stem for stem in _stems(label) if stem not in records]
-            same = [m for m in visible if fits(m) and stems and any(_shares(m, stem) for stem in stems)]
+
+        def sharing(words: list[str]) -> list[Metric]:
+            stems = [stem for stem in _stems(words) if stem not in records]
+            return [m for m in visible if fits(m) and stems and any(_shares(m, stem) for stem in stems)]
+
+        # "takes the longest to fix": else the count's own words ("fix" names resolved tickets)
+        same = sharing(said) or sharing([metric.label.get("en") or "", metric.label.get("zh") or ""])
         if len(same) != 1:
             return None
         replaced = _with_metric(query, same[0].name)

@@ -36,6 +36,7 @@ from .intent import (
 from .text import has_cjk, is_cjk, language_of, normalize, squash_sql
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
 from .unknown_words import (
+    IDENTIFIER,
     actions,
     chatter,
     leftover_pieces,
@@ -119,7 +120,6 @@ _SORTED_BY = re.compile(
     r"\b(?:sort|order|rank)(?:ed)?\s+(?:it\s+|them\s+|this\s+|that\s+)?by\s+(?:the\s+)?$|按$"
 )
 _RECORDS_AFTER = re.compile(r"\s*的?\s*(?:单子|工单|单|记录|回访|评价|tickets?\b|cases?\b|surveys?\b)")
-_IDENTIFIER = re.compile(r"(?<![a-z0-9])[a-z]{1,4}-?\d{4,}(?![a-z0-9])")
 _COMPARED = re.compile(
     r"一些|一点|更[高低好差快慢多少]|明显|分别|对比|相比|比较|\bthan\b|\bvs\b|\bversus\b|\bcompar"
 )
@@ -673,7 +673,7 @@ class Planner:
             for start, _, role, ref in reading.spans:  # its dimension is the scope, not a grouping
                 if role == "dimension" and ref in negated and 0 <= start - match.end() <= 1:
                     reading.dimensions = [d for d in reading.dimensions if d != ref]
-        for match in _IDENTIFIER.finditer("".join(work)):  # "客户C00008284", "ticket T000123456": that record
+        for match in IDENTIFIER.finditer("".join(work)):  # "客户C00008284", "ticket T000123456": that record
             near = reading.text[max(0, match.start() - 12) : match.start()]
             keys = [a for a in self.model.attributes if a.name.endswith("_id") and _shares_a_word(a, near)]
             if len(keys) == 1:

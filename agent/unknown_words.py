@@ -65,7 +65,8 @@ _CUES = (
     cues.SHARE, cues.HOW_MANY, cues.HOW_BIG, cues.ADD, cues.DROP_FILTER,
     *(pattern for pattern, _ in cues.SUPERLATIVES),
 )  # fmt: skip
-_IDENTIFIER = re.compile(r"(?<![a-z0-9])[a-z]{1,4}-?\d{4,}(?![a-z0-9])")
+IDENTIFIER = re.compile(r"(?<![a-z0-9])[a-z]{1,4}-?\d{4,}(?![a-z0-9])")
+"""A record's id ("C00008284", "t000123456"): the parser looks it up, or leaves it unknown."""
 _OTHER_ONE = re.compile(r"\bthe other (?:one|ones)\b|另一个|另外一个|另外那个|另外几个")
 MIN_ZH_RUN = 2
 MIN_EN_WORD = 3
@@ -102,7 +103,7 @@ def leftover_pieces(rest: str, question: str) -> list[Piece]:
         pieces += _chinese(run.group(0), run.start(), words)
     for match in _NUMBER.finditer(text):  # a number no pass placed (not a time, limit or threshold)
         pieces.append(Piece(match.start(), match.end(), "unknown"))
-    for match in _IDENTIFIER.finditer(text):  # "customer C00008284": a record named by its id, not placed
+    for match in IDENTIFIER.finditer(text):  # "customer C00008284": a record named by its id, not placed
         pieces.append(Piece(match.start(), match.end(), "unknown"))
         text = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
     for match in _OTHER_ONE.finditer(text):  # "the other one": which one? nothing shown says
