@@ -27,7 +27,7 @@ CHANGE = re.compile(
 )
 CONCENTRATION = re.compile(
     r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八|(?:\d+%|大部分|多数)的(?=.{0,10}?(?:是|由|来自)哪些.{0,10}?贡献)"
-    r"|make up (?:the )?(?:bulk|majority|most)|the bulk of|a handful of|\bfew(?= (?:agents|cities|models|regions|teams|customers)\b)|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|coming|are) from|concentrat\w*(?: (?:in|among|on) (?:just |only )?(?:\d+|a few|a handful of)\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
+    r"|make up (?:the )?(?:bulk|majority|most)|(?:make|makes|made) up \d+ ?%|(?:the )?lion'?s share|the bulk of|a handful of|\bfew(?= (?:agents|cities|models|regions|teams|customers)\b)|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|coming|are) from|concentrat\w*(?: (?:in|among|on) (?:just |only )?(?:\d+|a few|a handful of)\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
     r"|\b(?:handle|handles|drive|drives|generate|generates|produce|produces)\s+(?:most|the bulk|the majority)\b"
     r"|\b(?:mostly\s+)?(?:come|comes|coming|came|are|is)\s+(?:mostly\s+)?(?:from|in)\s+(?:just\s+|only\s+)?(?:a few|a small number of|a handful of)\b"
     r"|\bpiled up in\s+(?:just\s+|only\s+)?(?:a few|a small number of|a handful of)\b"
@@ -38,7 +38,7 @@ DISTRIBUTION = re.compile(
 DETAIL = re.compile(
     r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:客户|用户)都?有哪些|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(survey |customer )?(tickets|customers|surveys|comments|records|verbatims)"
-    r"|\bpull (up )?(the |all )?(survey |customer )?(tickets|customers|surveys|records|list|feedback|comments|verbatims)|which (?:[\w-]+ )?(tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|call (?:[\w-]+ ){0,2}back|^(?:the |all )?(?:comments|feedback|verbatims?) (?:from|of|on|for|left)\b|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
+    r"|\bpull (up )?(the |all )?(survey |customer )?(tickets|customers|surveys|records|list|feedback|comments|verbatims)|which (?:[\w-]+ )?(tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|\b(?:detail|detailed|raw|row-level|record-level) (?:rows|records|data|list|view)\b|call (?:[\w-]+ ){0,2}back|^(?:the |all )?(?:comments|feedback|verbatims?) (?:from|of|on|for|left)\b|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
 )
 TREND = re.compile(
     r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日|怎么走|走得怎么样|走向"
@@ -53,8 +53,9 @@ RANK = re.compile(
 FOLLOW_UP = re.compile(
     r"呢[?？.。!！]*$|^那|^那么|^换成|^改成|^改为|^换为|^只看|^仅看|^再|再看|^同样|^也|^还有|^如果|^分别"
     r"|^(and|what about|how about|same for|same but|same thing for|now|then|also|only|just|ok,? (now|and)|and for|and in|what if|instead|but)\b"
-    r"|\binstead\b|\bas well\b|\bsame (for|but|thing)\b|^(for|in|by|with) |\bonly\s*[?.!]*$"
+    r"|\binstead\b|\bas well\b|\bsame (for|but|thing|question|query|analysis|view|breakdown|chart|ranking|again)\b|^(for|in|by|with) |\bonly\s*[?.!]*$"
     r"|\bthen\s*[?.!]*$|^(?:ok|okay|right|fine|cool|great)\b|^(?:now )?(?:sort|order|rank)(?:ed)? (?:it |them |this |that )?by\b"
+    r"|^(?:now )?(?:change|switch|make) (?:it |this |that |the grain |the view )?(?:to|into) "
 )
 # "weren't reopened", "that aren't P3": a negated verb before what it excludes (EXCLUDE, and flags).
 NEGATED_VERB = r"weren't|wasn't|aren't|isn't|were not|was not|are not|is not"
@@ -67,10 +68,10 @@ EXCLUDE = re.compile(
     + r"|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
 )
 NEGATION_AFTER = re.compile(
-    r"^\s*(?:的\s*)?(?:单子|单|工单|客户)?\s*(以外|之外|外|除外|不要|不算|不含|不计|不包括|排除在外|out\b)"
+    r"^\s*(?:的\s*)?(?:单子|单|工单|客户)?\s*(以外|之外|外|除外|不要|不算|不含|不计|不包括|排除在外|(?:就|先|暂时|都)?不(?:用|需要)?看了?|去掉|拿掉|剔掉|踢掉|out\b)"
 )
 SIDE_BY_SIDE = re.compile(
-    r"比较|对比|相比|哪个|哪一个|分别|谁的|差多少|差距|相差|区别|差异|\bcompare|\bdiffer|\bdifference|\bgap\b|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
+    r"比较|对比|相比|哪个|哪一个|分别|谁的|差多少|差距|相差|区别|差异|\bcompar(?:e[ds]?|ing|isons?)\b|\bdiffer|\bdifference|\bgap\b|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
 )
 GENERIC_TOP = re.compile(r"\btop\b|前列|头部|\bbottom\b")
 
@@ -155,7 +156,7 @@ TOP_N = [
 ]
 
 THRESHOLD = re.compile(
-    r"(north of|south of|(?:not|no) (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
+    r"(north of|south of|(?:not|no) (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|scoring|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
     r"|longer than|shorter than|at or (?:under|below|less than)|at or (?:over|above|more than)|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
     r"\s*(?:an? )?(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|个?小时|hours?|hrs?|h\b|天|日|days?|周|weeks?|分|points?|stars?|星|个|张|件|tickets?|单)?"
 )
@@ -194,7 +195,7 @@ THRESHOLD_OPS = {
     "at most": "lte", "no more than": "lte",
     "<": "lt", "低于": "lt", "小于": "lt", "少于": "lt", "less than": "lt", "lower than": "lt", "below": "lt",
     "under": "lt", "fewer than": "lt", "不到": "lt", "不足": "lt", "打": "eq", "打了": "eq", "=": "eq", "等于": "eq", "为": "eq", "score of": "eq", "rating of": "eq",
-    "rated": "eq", "scored": "eq", "of": "eq", "gave": "eq", "gave a": "eq", "gave an": "eq", "gave us a": "eq", "gave us an": "eq", "of exactly": "eq",
+    "rated": "eq", "scored": "eq", "scoring": "eq", "of": "eq", "gave": "eq", "gave a": "eq", "gave an": "eq", "gave us a": "eq", "gave us an": "eq", "of exactly": "eq",
 }  # fmt: skip
 
 # A question about the future: refused (the product does not forecast yet) instead of answering a past
@@ -279,7 +280,9 @@ DROP_FILTER = re.compile(
 # before its words are read as data (email is also a channel).
 ACTION_REQUEST = re.compile(
     r"^(?:please |pls |can you |could you |would you )?(?:email|e-mail|send|forward|book|schedule|remind|notify|ping|text|post"
-    r"|delete|remove|erase|wipe|close|update|change|modify|cancel|assign|reassign|merge"
+    r"|delete|remove|erase|wipe|close|update|modify|cancel|assign|reassign|merge"
+    r"|change(?! (?:it |this |that |the grain |the view )?(?:to|into) (?:by |per |a |an |the )?(?:days?|weeks?|months?|quarters?|years?"
+    r"|daily|weekly|monthly|quarterly|yearly)\b)"
     r"|deleting|removing|erasing|wiping|closing|cancelling|canceling|reassigning|merging|emailing|sending)"
     r"\b(?= (?:the|this|that|these|those|it|them|me|my|him|her|a|an|to|out|our|us|all|every|last|yesterday's)\b)"
     r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)|把.{0,12}(?:关掉|删掉|删除|关了|改掉|合并掉|清空)|(?:发|转|抄送|推送)(?:给|到)\s*\S{1,6}(?:总|经理|老板|领导|主管|同事|部门|群|邮箱)"
@@ -302,7 +305,7 @@ SUPERLATIVE_THE = re.compile(r"最(?:高|低|多|少|好|差|快|慢|大|小|长
 
 # A range of scores or durations: "1到5分", "4 or 5 stars", "0-6分" (read as at least / at most).
 RANGE = re.compile(
-    r"(?<![\d.])(\d+)\s*(?:到|至|~|-|–|or|和)\s*(\d+)\s*(分|星|stars?|points?|(?<=\d)(?=\s+(?:in|on|for|last|this|from|with)\b|\s*[?.,!;]|\s*$))"
+    r"(?<![\d.])(\d+)\s*(?:到|至|~|-|–|or|和|to|and|through)\s*(\d+)\s*(分|星|stars?|points?|(?<=\d)(?=\s+(?:in|on|for|last|this|from|with|by|per|and|across)\b|\s*[?.,!;]|\s*$))"
     r"|(?<![\d.])(\d+)\s*(?:[-–~]|or)\s*(\d+)(\s*)(?=\s*[)）])"  # "(4-5)", "(9 or 10)": a score range in brackets
 )
 # "1-star surveys", "5星": one score.

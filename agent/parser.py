@@ -100,7 +100,7 @@ _THE_REST = re.compile(r"其他|其它|其余|剩下的?|剩余|\bthe rest\b|\ba
 _WHICH_OR_SHOW = re.compile(r"哪些|\bwhich\b|\bshow\b|\blist\b|看看|看一下")
 _BEFORE_THAT = re.compile(
     r"^(?:and |what about |how about )?(?:in )?the (month|week|quarter|year|day) before(?: that)?\s*[?？.]*$"
-    r"|再往前一?个?(月|周|季度|年|天)"
+    r"|再?往前(?:推|倒)?[一1]?个?(月|周|季度|年|天)|再早[一1]?个?(月|周|季度|年|天)|(?:的|那)?前[一1]个?(月|周|季度|年|天)呢"
 )
 _MOST_FROM = re.compile(r"(most of (?:the |our )?)(.*?)(\s*(?:come|comes|came|coming|are) from)", re.DOTALL)
 _GROUPED_BEFORE = re.compile(r"(?:\bby|\bper|\beach|按|各|每个)\s*$")
@@ -113,7 +113,11 @@ _BY_FLAG_BEFORE = re.compile(
     r"(?:\bby|\bper|\bsplit by|\bbroken down by)\s+(?:whether\s+(?:or not\s+)?(?:the \w+ |it |they )?(?:was|were|is|are|got)\s+(?:an?\s+)?)?$"
     r"|(?:按|按照)(?:是否)?$"
 )
-_OR_NOT_AFTER = re.compile(r"\s*(?:or not\b|vs\.? not\b|与否|或否)")
+_OR_NOT_AFTER = re.compile(
+    r"\s*(?:or not\b|vs\.? not\b|与否|或否|,?\s*(?:compared (?:with|to)|vs\.?|versus|against|and)"
+    r"(?:\s+(?:the|those|ones?|tickets?|cases?|surveys?))*\s+(?:that |which )?(?P<not>weren't|were not|wasn't|was not|aren't|are not"
+    r"|didn't|did not)(?= |$|[,.?!]))"
+)
 _INSTEAD = re.compile(r"^\s*(?:and )?(?:what|how) about\b|\binstead\b|换成|改成|那.{0,12}呢")
 _MEASURE_ALONE = re.compile(r"\s*(?:and |what about |how about )?(?:the |our )?\s*[?？]\s*")
 _SORTED_BY = re.compile(
@@ -125,7 +129,14 @@ _COMPARED = re.compile(
 )
 _ALL_ACROSS = re.compile(r"(?:(?:^|[,;:(])\s*|\bacross\s+)all (?:the |our )?$")
 _ALL_BEFORE = re.compile(r"\ball (?:the |our )?$|\bevery $|\bany $|(?:所有|全部|全)的?$")
+_PRONOUN = re.compile(r"他们|她们|它们|them|their|they")
+_WITH_FIELD = re.compile(
+    r"\s*(?:with|having|that (?:have|had|got)|which (?:have|had)|where)\s+(?:an?\s+|the\s+|their\s+)?"
+)
 _SCORED_BEFORE = re.compile(r"(?:rated|scored|scoring|gave|打了?)(?: us)?(?: an?)?\s*$")
+_SCORE_RANGE_BEFORE = re.compile(
+    r"\b(?:score|rating)s? (?:of |from |between )?(?:an? )?$"
+)  # "an NPS score of 0 to 6"
 _RECORD_UNIT = re.compile(r"tickets?|单|件|张")
 _SEPARATOR = re.compile(r"^(?:\s|,|、|和|与|及|跟|以及|或者?|\band\b|\bor\b|\bnor\b|&|/|\+|的)*$")
 
@@ -461,7 +472,11 @@ class Planner:
         if reading.time:
             blank(reading.time.span, "time", _period_ref(reading.time))
             other = find_time("".join(work), self.clock.today(), self.model.calendar.week_start)
-            if other is not None and reading.compare is None:
+            if other is not None and (other.start, other.end) == (reading.time.start, reading.time.end):
+                blank(
+                    other.span, "time", _period_ref(other)
+                )  # "ever received, since records began": said twice
+            elif other is not None and reading.compare is None:
                 # "Oct CSAT compared with Sept": two periods, the later one is explained against the other
                 paired = _paired_periods(reading.time, other)
                 if paired is not None:
@@ -502,8 +517,9 @@ class Planner:
             )
             low, high = sorted((float(first), float(second)))
             unit = "分" if bracketed else match.group(3)
-            if unit == "":  # "scored 1 or 2 in Oct": a score only after a scoring verb
-                if not re.search(_SCORED_BEFORE, "".join(work)[: match.start()]):
+            if unit == "":  # "scored 1 or 2 in Oct", "a score of 0 to 6": a score only after a scoring word
+                said_before = "".join(work)[: match.start()]
+                if not (_SCORED_BEFORE.search(said_before) or _SCORE_RANGE_BEFORE.search(said_before)):
                     continue
                 unit = "分"
             if low > 1:  # "0-6分", "1 or 2 stars": the lowest scores, "6 or less", "2 or less"
@@ -585,8 +601,10 @@ class Planner:
         if reading.reference_needs_dimension and not reading.referred:  # "break that down": the answer
             reading.reference = None
             reading.spans = [s for s in reading.spans if s[2] != "reference"]
+        pronoun = _PRONOUN.fullmatch(text[reading.reference_start : reading.reference_end].strip())
         if reading.reference == 0 and any(  # "tickets last week, and how many of them were complaints"
-            m.kind == "metric" and m.end <= reading.reference_start for m in matches
+            (m.kind == "metric" or (m.kind == "field" and pronoun)) and m.end <= reading.reference_start
+            for m in matches  # "客户和他们的评论": the customers just named
         ):  # points back within the question, not at the last answer
             reading.reference = None
             reading.spans = [
@@ -895,8 +913,11 @@ class Planner:
             if (not others or joined) and not negated:
                 continue
             said.setdefault(flag, set()).add(not negated)
-            if _BY_FLAG_BEFORE.search(work[: match.start]) or _OR_NOT_AFTER.match(work[match.end :]):
+            both = _OR_NOT_AFTER.match(work[match.end :])
+            if _BY_FLAG_BEFORE.search(work[: match.start]) or both:
                 said[flag] |= {True, False}  # "CSAT split by reopened or not", "按是否投诉": both sides
+                if both and both.group("not"):  # "...compared with ones that weren't": the other side
+                    reading.negations.append((match.end + both.start("not"), match.end + both.end("not")))
             if names[0] in reading.metrics:
                 reading.metrics.remove(names[0])
                 reading.metric_positions.pop(names[0], None)
@@ -1009,8 +1030,8 @@ class Planner:
             if negation:
                 negating = True
                 reading.negations.append((previous_end + negation.start(), previous_end + negation.end()))
-            elif not _SEPARATOR.match(between):
-                negating = False
+            elif not _SEPARATOR.match(between) or "的" in between:
+                negating = False  # "非电话渠道的P1单": 的 ends what 非 negates; P1 is a new condition
             after = work[match.end : match.end + 8]
             negated_after = cues.NEGATION_AFTER.match(after)
             if negated_after:
@@ -1121,6 +1142,10 @@ class Planner:
             and all(is_count(self.model.metric(m)) for m in metrics)
         ):
             wants_detail = True  # "打1分的回访，评价时间和评论都要", "surveys rated 5, with their comments"
+        if wants_detail and not (
+            metrics or reading.fields or reading.filters or reading.mentions or reading.thresholds
+        ):
+            return self.clarify_records(lang, reading)  # "把上个月的数据拉出来": a list of which records?
         if wants_detail:  # ("complaint tickets - ticket id, agent and region": a list with those columns)
             return self.detail(lang, reading)
         implied: str | None = None
@@ -1301,6 +1326,14 @@ class Planner:
             if position in restated:  # "satisfied responses (4-5)": the measure's own condition, said
                 continue
             target = self.threshold_target(reading, position, unit, detail=detail)
+            if target in self.model.metrics_by_name and not detail:  # "surveys with an NPS score below 7"
+                fields = [
+                    a.name
+                    for a in self.model.attributes
+                    if self.field_said_as_measure(reading, a.name, position)
+                ]
+                if len(fields) == 1 and self.records_with(reading, fields[0], position):
+                    target = fields[0]
             metric = self.model.metrics_by_name.get(target or "")
             rows = target is not None and metric is None and self.counts_rows_of(target, remaining, reading)
             if target is not None and metric is None and reading.dimensions and not detail and not rows:
@@ -1318,8 +1351,14 @@ class Planner:
             ):
                 value = number / 100
             attribute = self.attribute_for(target, detail=detail) if metric is not None else target
-            if attribute is not None and (detail or not reading.dimensions or rows):
+            counted_with = self.records_with(reading, target, position) if target and not detail else None
+            if attribute is not None and (detail or not reading.dimensions or rows or counted_with):
                 record.append(Filter(field=attribute, op=op, values=(_number(value),)))  # type: ignore[arg-type]
+                if metric is None and counted_with and not remaining:
+                    remaining = [counted_with]
+                elif metric is None and counted_with:  # "surveys with an NPS score of 0 to 6": those counted
+                    spoken = self.field_said_as_measure(reading, attribute, position)
+                    remaining = list(dict.fromkeys(counted_with if m in spoken else m for m in remaining))
                 if metric is None:  # "tickets that took over 48 hours to resolve": the word is the field's
                     remaining = [self.said_of_field(m, attribute, position, reading) or m for m in remaining]
                 counted = (
@@ -1329,11 +1368,43 @@ class Planner:
                     remaining[remaining.index(target)] = counted
                 elif target in remaining and len(remaining) > 1:
                     remaining.remove(target)
+                elif target in remaining and counted_with:  # "surveys with a CSAT score of 2 or less"
+                    remaining[remaining.index(target)] = counted_with
             elif metric is not None and target in remaining:
                 on_groups.append(Filter(metric=target, op=op, values=(_number(value),)))  # type: ignore[arg-type]
             else:
                 reading.unplaced.append(_said(number, unit))
         return remaining, record, on_groups
+
+    def records_with(self, reading: Reading, target: str, position: int) -> str | None:
+        """The plain count of the records named just before the words of a measure or score that only
+        name their field ("surveys with a CSAT score below 3", "surveys with an NPS score of 0 to 6": the
+        surveys counted, the score is their condition)."""
+        measure = self.model.metrics_by_name.get(target)
+        table = getattr(measure, "table", None) if measure else self.model.attributes_by_name[target].table
+        spans = [(s, e, ref) for s, e, role, ref in reading.spans if role == "metric"]
+        said = [(s, e) for s, e, _ in spans if e <= position]
+        if not said:
+            return None
+        where = said[-1][0]
+        for _, end, ref in spans:
+            if end <= where and _WITH_FIELD.fullmatch(reading.text[end:where]):
+                counts = [
+                    n for n in (ref or "").split(" | ")
+                    if self.is_plain_count(n) and getattr(self.model.metric(n), "table", None) == table
+                ]  # fmt: skip
+                if counts:
+                    return counts[0]
+        return None
+
+    def field_said_as_measure(self, reading: Reading, attribute: str, position: int) -> set[str]:
+        """The measures read from the last words before `position` when they are also the field's own
+        words ("NPS score" names the NPS and the score field both)."""
+        own = {normalize(w) for w in own_words(self.model.attributes_by_name[attribute])}
+        said = [(s, e, ref) for s, e, role, ref in reading.spans if role == "metric" and e <= position]
+        if not said or reading.text[said[-1][0] : said[-1][1]].strip() not in own:
+            return set()
+        return set((said[-1][2] or "").split(" | "))
 
     def said_of_field(self, name: str, attribute: str, position: int, reading: Reading) -> str | None:
         """The plain count, when a count's word comes after a threshold and names the field compared
@@ -1423,6 +1494,13 @@ class Planner:
             return self.count_named_by(unit)  # "at least 500 tickets" with no measure named
         if not unit_format:
             return None
+        said = [reading.text[s:e] for s, e, role, _ in reading.spans if role == "metric" and e <= position]
+        named = [  # "an NPS score of 9 to 10": the words are the measure's and the score field's both
+            a.name for a in self.model.attributes
+            if a.format == unit_format and said and said[-1].strip() in {normalize(w) for w in own_words(a)}
+        ]  # fmt: skip
+        if len(named) == 1:
+            return named[0]
         same = [a.name for a in self.model.attributes if a.format == unit_format]
         if unit_format not in _DURATIONS:
             return same[0] if same else None  # "打1分": the model's first score (satisfaction)
@@ -1710,6 +1788,24 @@ class Planner:
             confidence=0.5,
             language=lang,
             clarification=Clarification(question=wording.say("which_measure", lang), options=tuple(options)),
+        )
+
+    def clarify_records(self, lang: Language, reading: Reading) -> Intent:
+        """ "Pull last month's data": no records or measure named. Asked back: the records listed as the
+        question reads, or one of the headline measures for the same period."""
+        listed = self.detail(lang, reading)
+        unlisted = cues.DETAIL.sub(lambda m: " " * len(m.group(0)), reading.text)  # same length: spans hold
+        measures = self.clarify_headline(lang, Reading(**{**reading.__dict__, "text": unlisted}))
+        if measures.clarification is None or listed.query is None:
+            return measures
+        first = ClarifyOption(id="option1", label=wording.restate(listed, self.model, lang), intent=listed)
+        others = [
+            o.model_copy(update={"id": f"option{i}"})
+            for i, o in enumerate(measures.clarification.options[:3], start=2)
+        ]
+        question = wording.say("which_records", lang)
+        return measures.model_copy(
+            update={"clarification": Clarification(question=question, options=(first, *others))}
         )
 
     def named_in(self, name: str, words: list[str]) -> bool:

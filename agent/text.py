@@ -54,6 +54,7 @@ _SHORTHAND = {
     "excl": "excluding", "excl.": "excluding", "incl": "including", "incl.": "including",
     "yday": "yesterday", "yest": "yesterday", "tmrw": "tomorrow", "tmr": "tomorrow", "mo": "month", "mos": "months",
     "w": "with", "w/": "with", "cust": "customer", "custs": "customers", "r": "are", "b4": "before", "q": "question", "tix": "tickets", "prev": "previous",
+    "pct": "percent", "distrib": "distribution", "dist": "distribution", "avg.": "average",
 }  # fmt: skip
 _SHORTHANDS = re.compile(
     r"(?<![\w/])("
@@ -94,6 +95,7 @@ _POLITE = re.compile(
     r"|\bif (?:you could|possible|you can)\b"
     r"|\b(?:i'm|i am|we're|we are) trying to (?:understand|figure out|work out|see)\b"
     r"|\b(?:could|can|would) you help (?:me|us) (?:see|understand|find|figure out|work out|get)\b"
+    r"|\b(?:would|could|can|will) you (?:be able to |please )?(?:check|confirm)(?: (?:that|this|it)| for (?:me|us))*(?=\s*[?.!]*\s*$)"
     r"|\bhelp (?:me|us) understand\b|\bthank you(?: so much| very much)?\b|\b(?:could|can) you check (?:whether|if)\b"
 )
 
@@ -173,14 +175,17 @@ def normalize(text: str) -> str:
         r"\b(?:satisfaction|csat|feedback|customer) (surveys?)\b", r"\1", text
     )  # the surveys themselves
     text = re.sub(  # "how satisfied are our customers", "the most satisfied customers on average": the CSAT
-        r"\bhow (?:satisfied|happy) (?:are|were|is|was) (?:our |the )?(?:customers|clients|users|people)\b"
+        r"\bhow (?:satisfied|happy) (?:are|were|is|was) (?:our |the )?((?:[\w-]+ ){0,2}?)(?:customers|clients|users|people)\b"
         r"|\b(most|least) (?:satisfied|happy) (?:customers|clients|users)(?: on average)?",
-        lambda m: (
-            f"{'highest' if m.group(1) == 'most' else 'lowest'} csat" if m.group(1) else "what is the csat"
+        lambda m: (  # "how satisfied are our hotel customers": the CSAT of the ones named
+            f"{'highest' if m.group(2) == 'most' else 'lowest'} csat"
+            if m.group(2)
+            else "what is the csat" + (f" for {m.group(1).strip()}" if m.group(1) else "")
         ),
         text,
     )
     text = re.sub(r"\b(?:went|goes|go|gone|is|was|are|were|got) past\b", "over", text)  # "went past 15%"
+    text = re.sub(r"\b(?:the )?most (fast|quick|slow|high|low)\b", r"\1est", text)  # "most fast": fastest
     text = re.sub(
         r"\b(below|under|less than|lower than|above|over|more than|at least|at most) zero\b", r"\1 0", text
     )
@@ -188,6 +193,14 @@ def normalize(text: str) -> str:
     text = re.sub(r"为负数?|是负数|是负的|小于零|低于零", "低于0", text)
     text = re.sub(r"\b(\d)-? and (\d)-?(star|point)", r"\1 or \2 \3", text)  # "1- and 2-star"
     text = re.sub(r"(?<![一二三四五六七八九十\d])半(?:个)?小时", "30分钟", text)
+    text = re.sub(  # "给了推荐分10分": the score said after its name is that score
+        r"(推荐分|推荐值|满意度|满意分|评分|打分|nps|csat)\s*(\d{1,2})\s*分(?!\s*(?:以下|以上|及|或|到|至|-|~|和))",
+        r"\1为\2分",
+        text,
+    )
+    text = re.sub(
+        r"(?:给我)?(?:来|整|弄|出)(?:一|1)?(?:个|张|份)(?=\s*(?:[,.!?;]|吧|呗|$))", " ", text
+    )  # "趋势图来一个"
     text = re.sub(r"[破过]万", "超过10000", text)
     # 七成 is 70%, 半数 is 50%
     text = re.sub(

@@ -48,8 +48,8 @@ class Comparison:
 
 
 _COMPARE_PATTERNS: list[tuple[str, str]] = [
-    (r"(?:比|较|和|跟|与)去年(?!同期|\d|[0-9一二三四五六七八九十]+月|q\d|第)(?:相比|比)?|(?:vs\.?|versus|compared? (?:with|to)|against|stack up against) (?:the same (?:month|quarter|half) )?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|q[1-4]|h[12]) (?:of )?(?:last year|a year (?:ago|earlier|before))|同比去年同期|同比去年|同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ](?:over|on)[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|half|week|time|point) )?(last year|a year (ago|earlier|before))|same (period|month|quarter|half|week|time) last year|(?:with|vs\.?|versus|against|to) (?:the )?last year,? (?:the )?same (?:period|time)|same period a year ago", "same_period_last_year"),
-    (r"(?:跟|和|与|比|较)(?:之前|前面|再往前)的?\s*\d+\s*(?:天|周|个月)(?:相)?比?|(?:vs\.?|对比|相比|比)\s*(?:之前|前面|再往前|前)的?\s*\d+\s*(?:天|周|个月)|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+(?: (?:days|weeks|months))?|(?:than|vs\.?|versus|compared (?:with|to)|against) (?:the )?(?:\d+ )?(?:days?|weeks?|months?|quarters?) before(?: that)?|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ](?:over|on)[- ]month|week[- ](?:over|on)[- ]week|quarter[- ](?:over|on)[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
+    (r"(?:比|较|和|跟|与)去年(?!同期|\d|[0-9一二三四五六七八九十]+月|q\d|第)(?:相比|比)?|(?:vs\.?|versus|compared? (?:with|to)|against|stack up against) (?:the same (?:month|quarter|half) )?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|q[1-4]|h[12]) (?:of )?(?:last year|a year (?:ago|earlier|before))|同比去年同期|同比去年|同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ](?:over|on)[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|half|week|time|point) (?:of |in |from )?)?(last year|the (?:previous|prior) year|a year (ago|earlier|before))|same (period|month|quarter|half|week|time) (?:of |in |from )?(?:last year|the (?:previous|prior) year)|(?:with|vs\.?|versus|against|to) (?:the )?last year,? (?:the )?same (?:period|time)|same period a year ago", "same_period_last_year"),
+    (r"(?:跟|和|与|比|较)(?:之前|前面|再往前)的?\s*\d+\s*(?:天|周|个月)(?:相)?比?|(?:vs\.?|对比|相比|比)\s*(?:之前|前面|再往前|前)的?\s*\d+\s*(?:天|周|个月)|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+(?: (?:days|weeks|months))?|(?:than|vs\.?|versus|compared? (?:with|to)|against|with) (?:the )?(?:\d+ )?(?:days?|weeks?|months?|quarters?) (?:before|prior)(?: (?:that|it|then))?|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ](?:over|on)[- ]month|week[- ](?:over|on)[- ]week|quarter[- ](?:over|on)[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
 ]  # fmt: skip
 
 
@@ -164,7 +164,7 @@ class _Finder:
     # "2026年11月1日至11月30日", "11月1日到15日", "Nov 1 – 15, 2026", "Dec 1, 2025 – Nov 15, 2026",
     # "2026-11-01 to 2026-11-10": whole days, the last one included
     def day_ranges(self) -> TimeMatch | None:
-        for pattern in (_ZH_DAY_RANGE, _EN_DAY_RANGE, _EN_DAYS_OF_MONTH, _ISO_DAY_RANGE):
+        for pattern in (_ZH_DAY_RANGE, _EN_DAY_RANGE, _EN_DAY_FIRST_RANGE, _EN_DAYS_OF_MONTH, _ISO_DAY_RANGE):
             match = pattern.search(self.text)
             if match is None:
                 continue
@@ -179,7 +179,11 @@ class _Finder:
             )
             if first is None or last is None or last < first:
                 continue
-            return self.absolute(first, last + timedelta(days=1), self.with_its_name(match.span()))
+            start, end = self.with_its_name(match.span())
+            inclusive = _INCLUSIVE.match(self.text[end:])  # what the range already is: its last day counts
+            return self.absolute(
+                first, last + timedelta(days=1), (start, end + (inclusive.end() if inclusive else 0))
+            )
         return None
 
     def with_its_name(self, span: tuple[int, int]) -> tuple[int, int]:
@@ -215,8 +219,22 @@ class _Finder:
                     first = week_start(day, self.week_start)
                     whole = (week.start() if week else span[0], span[1] + (after.end() if after else 0))
                     return self.absolute(first, first + timedelta(days=7), whole)
-                return self.absolute(day, day + timedelta(days=1), span)
+                return self.absolute(day, day + timedelta(days=1), self.with_its_weekday(day, span))
         return None
+
+    def with_its_weekday(self, day: date, span: tuple[int, int]) -> tuple[int, int]:
+        """The span widened to the weekday named beside the day ("Friday, Nov 13", "11月13日（周五）") when it
+        is that day's weekday; a weekday that contradicts the date stays unplaced, so the question is asked."""
+        before = re.search(r"\b([a-z]+)\.?,?\s*$", self.text[: span[0]])
+        after = re.match(
+            r"\s*[,(（]?\s*(?:([a-z]+)\.?|(?:周|星期|礼拜)([一二三四五六日天]))\s*[)）]?",
+            self.text[span[1] :],
+        )
+        if before and _weekday_number(before.group(1)) == day.weekday():
+            span = (before.start(), span[1])
+        if after and _weekday_number(after.group(1) or after.group(2)) == day.weekday():
+            span = (span[0], span[1] + after.end())
+        return span
 
     def year_said(self, span: tuple[int, int]) -> tuple[int | None, tuple[int, int]]:
         """The year a word beside a day names ("去年双十一", "nov 11 last year"), with the span widened to it."""
@@ -575,6 +593,10 @@ class _Finder:
                 said = re.search(rf"(?<!\d)({self.today.year})\s*$", self.text[: match.start()])
                 if name in ("year_to_date", "this_year") and said:  # "2026 year to date", said twice
                     return self.period(name, (said.start(), match.end()))
+                until = _UNTIL_NOW.match(self.text[match.end() :])
+                if until and (name.startswith("this_") or name == "year_to_date"):  # "this year until now"
+                    name = "year_to_date" if name == "this_year" else name  # the same days otherwise
+                    return self.period(name, (match.start(), match.end() + until.end()))
                 return self.period(name, match.span())
         if re.search(r"前年", self.text):
             span = re.search(r"前年", self.text)
@@ -612,6 +634,11 @@ _EN_DAY_RANGE = re.compile(
     + _MONTH_WORD
     + r")\.?\s*)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s*(?P<y2>\d{4}))?"
 )
+_EN_DAY_FIRST_RANGE = re.compile(  # "from 1 November to 10 November", "1st Oct - 3rd Nov 2026"
+    r"(?:from |between )?(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>" + _MONTH_WORD + r")\b\.?"
+    r"(?:,?\s*(?P<y1>\d{4}))?\s*(?:to|through|until|till|-|–|—|and)\s*(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+"
+    r"(?:of\s+)?(?P<m2>" + _MONTH_WORD + r")\b\.?(?:,?\s*(?P<y2>\d{4}))?"
+)
 _ISO_DAY_RANGE = re.compile(  # "2025-11-10 to 2025-11-16", "2025/11/10~11/16"
     _date_pattern("iso", "1")
     + r"\s*(?:to|through|until|till|到|至|-|~|～|–|—|and)\s*"
@@ -632,6 +659,13 @@ _SEASONS = {
 _SEASON = re.compile(
     r"\b(?:(this|last|previous|the)\s+)?(spring|summer|autumn|winter)\b(?!\s+(?:campaign|sale|promo|release))"
     r"|(今年|去年)?(春天|春季|夏天|夏季|秋天|秋季|冬天|冬季)"
+)
+_INCLUSIVE = re.compile(
+    r"\s*,?\s*\(?(?:(?:both (?:days|dates|ends) )?inclusive(?: of both (?:days|dates|ends))?|(?:with )?both (?:days|dates|ends)"
+    r" (?:included|inclusive|counted)|含首尾|(?:首尾)?都算|包含首尾)\)?"
+)
+_UNTIL_NOW = re.compile(
+    r"\s*(?:so far|to date|(?:until|till|up (?:un)?til|up to|through|to) (?:now|today|date))\b"
 )
 _WEEK_AFTER = re.compile(r"\s*(?:那|当|的|所在的?)一?(?:周|星期)")
 _SINCE_AFTER = re.compile(r"\s*(?:以来|之后|后|起|开始|至今|到现在|到今天)")
@@ -666,6 +700,16 @@ _HOLIDAYS = (
 )
 
 
+def _weekday_number(word: str | None) -> int | None:
+    """0 for Monday ... 6 for Sunday, from a weekday's name, its three-letter form or its Chinese numeral."""
+    if not word:
+        return None
+    if word in _WEEKDAYS:
+        return _WEEKDAYS[word]
+    named = [number for name, number in _WEEKDAYS.items() if len(word) >= 3 and name.startswith(word)]
+    return named[0] if len(named) == 1 else None
+
+
 def _int(text: str | None) -> int | None:
     return int(text) if text else None
 
@@ -696,8 +740,8 @@ def find_time(text: str, today: date, week_start: str = "monday") -> TimeMatch |
 
 GRAIN_PATTERNS: list[tuple[str, str]] = [
     (r"按天|按日|每天|每日|各天|每一天|日度|逐日|分天|(?:改成|换成|改为|粒度为?)\s*(?:按)?[天日]|daily|by day|per day|each day|day by day", "day"),
-    (r"按周|每周|各周|周度|逐周|分周|每个?星期|(?:改成|换成|改为|粒度为?)\s*(?:按)?周|weekly|by week|per week|each week|week by week", "week"),
-    (r"按月|每月|各月份?|月度|逐月|分月|每个月|(?:改成|换成|改为|粒度为?)\s*(?:按)?月|monthly|by month|per month|each month|month by month|month to month", "month"),
+    (r"按周|每周|各周|周度|逐周|分周|每个?星期|(?:改成|换成|改为|粒度为?)\s*(?:按)?周|weekly|by week|per week|each week|week by week|(?:over|across|through(?:out)?) the weeks(?! (?:of|before|after|since))", "week"),
+    (r"按月|每月|各月份?|月度|逐月|分月|每个月|(?:改成|换成|改为|粒度为?)\s*(?:按)?月|monthly|by month|per month|each month|month by month|month to month|(?:over|across|through(?:out)?) the months(?! (?:of|before|after|since))", "month"),
     (r"按季度?|每个?季度?|各季度?|季度(?:趋势|走势|变化)|逐季|分季度|quarter by quarter|quarter to quarter|quarterly|by quarter|per quarter|each quarter", "quarter"),
     (r"按年|每一?年|各年份?|年度趋势|逐年|分年|yearly|annually|by year|per year|each year|year by year", "year"),
 ]  # fmt: skip

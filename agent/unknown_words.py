@@ -187,9 +187,9 @@ def respelt(words: list[str]) -> dict[str, str]:
     exactly one such word. Not a letter changed: that makes other real words ("weak", "lost")."""
     fixes = {}
     for word in words:
-        if not (word.isascii() and word.isalpha() and len(word) >= MIN_EN_WORD):
-            continue
-        near = {known for known in lexicon().respell if _misspelt(word, known)}
+        if not (word.isascii() and word.isalpha() and len(word) >= MIN_EN_WORD) or word in lexicon().respell:
+            continue  # a word of the list left unplaced is placed by no spelling of it ("year" is no "years")
+        near = {known for known in lexicon().respell if _misspelt(word, known) and known != word + "s"}
         if len(near) == 1:
             fixes[word] = near.pop()
     return fixes

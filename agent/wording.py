@@ -73,6 +73,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh": "您想看哪个指标？",
         "en": "Which measure would you like to see?",
     },
+    "which_records": {
+        "zh": "您是想列出这些记录，还是看某个指标？",
+        "en": "Would you like the records listed, or a measure?",
+    },
     "not_in_data": {
         "zh": "数据里没有「{words}」，这个问题答不了。可以问：",
         "en": "The data holds nothing about '{words}', so I cannot answer that. You could ask:",

@@ -44,6 +44,7 @@ SETS = (
     "blind20",
     "blind21",
     "holdout",
+    "holdout4",
 )
 LANGUAGES = {
     "blind4": ("en",),
@@ -106,6 +107,9 @@ WRONG_CEILING = {
     "blind21": {
         "en": 0.01
     },  # 1.1% at the session-start parser, 0.5% on its first run at the end of the fifth round
+    # holdout4: held out through the fifth round (zh 2.1% / en 1.4% wrong when written, 1.3% / 0.3% at its
+    # end); its failures were read at the start of the sixth round, so it is a development set now.
+    "holdout4": {"zh": 0.005, "en": 0.005},
 }
 
 

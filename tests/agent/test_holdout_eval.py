@@ -1,5 +1,5 @@
-"""The held-out sets (tests/agent/eval/holdout2/, holdout3/ and holdout4/; the first, holdout/, measured two rounds and
-is now a development set in test_blind_eval.py): written blind and never tuned on, so they are scored only
+"""The held-out sets (tests/agent/eval/holdout2/, holdout3/ and holdout5/; holdout/ and holdout4/ measured their
+rounds and are now development sets in test_blind_eval.py): written blind and never tuned on, so they are scored only
 in aggregate. This test names no question that fails, on purpose: reading their failures would turn them
 into more development sets. It holds the product to the accuracy and wrong-answer rate measured when it
 was last improved; lower the ceilings (raise the floors) as the parser improves, never the other way."""
@@ -23,11 +23,14 @@ EVAL = Path(__file__).parent / "eval"
 # 1.7% on the parser it was written against; end of the fourth round zh 98.3% / 0.4%, en 95.9% / 1.4%.
 # Fifth round: holdout2 zh 97.8% / 0.9%, en 96.5% / 0.9%; holdout3 zh 99.6% / 0.0%, en 96.9% / 1.4%.
 # holdout4 (238 zh and 295 en turns), written at the start of the fifth round: zh 94.5% / 2.1%, en 85.4% /
-# 1.4% on the parser it was written against; end of the fifth round zh 96.2% / 1.3%, en 91.5% / 0.3%.
+# 1.4% on the parser it was written against; end of the fifth round zh 96.2% / 1.3%, en 91.5% / 0.3%. Its
+# failures were read in the sixth round: it is a development set now (test_blind_eval.py).
+# holdout5 (240 zh and 297 en turns), written at the start of the sixth round: zh 90.8% / 3.3%, en 92.9% /
+# 1.3% on the parser it was written against (0530d0b).
 HELD_OUT = {
     "holdout2": {"zh": (0.975, 0.01), "en": (0.96, 0.01)},
     "holdout3": {"zh": (0.99, 0.005), "en": (0.965, 0.015)},
-    "holdout4": {"zh": (0.96, 0.015), "en": (0.91, 0.005)},
+    "holdout5": {"zh": (0.91, 0.03), "en": (0.92, 0.014)},
 }
 
 

@@ -1297,3 +1297,108 @@ def test_a_measures_median_and_how_satisfied(eval_planner: Planner) -> None:
     assert eval_planner.plan("median csat").intent.kind == "clarify"  # CSAT has no median in the model
     happy = eval_planner.plan("Which region has the most satisfied customers on average?").intent
     assert happy.query is not None and list(happy.query.metrics) == ["avg_csat"] and happy.query.limit == 1
+
+
+def test_days_written_day_first_or_with_their_weekday(eval_planner: Planner) -> None:
+    ranged = eval_planner.plan("tickets logged from 3 October to 9 October").intent
+    assert ranged.query is not None and ranged.query.time_range is not None
+    assert (ranged.query.time_range.start, ranged.query.time_range.end) == (
+        date(2026, 10, 3),
+        date(2026, 10, 10),
+    )
+    named = eval_planner.plan("complaints on Thursday, Nov 12").intent  # Nov 12, 2026 is a Thursday
+    assert named.query is not None and named.query.time_range is not None
+    assert named.query.time_range.start == date(2026, 11, 12)
+    assert eval_planner.plan("complaints on Friday, Nov 12").intent.kind == "clarify"  # which day, then?
+    inclusive = eval_planner.plan("surveys between 2026-09-01 and 2026-09-30, both dates inclusive").intent
+    assert inclusive.query is not None and inclusive.query.time_range is not None
+    assert inclusive.query.time_range.end == date(2026, 10, 1)
+    until_now = eval_planner.plan("reopen rate this quarter until now").intent
+    assert until_now.query is not None and until_now.query.time_range is not None
+    assert until_now.query.time_range.start == date(2026, 10, 1)
+
+
+def test_misspelt_months_and_chat_abbreviations(eval_planner: Planner) -> None:
+    month = eval_planner.plan("csat in novmber").intent
+    assert month.query is not None and month.query.time_range is not None
+    assert month.query.time_range.start == date(2026, 11, 1)
+    bound = eval_planner.plan("regions with a reopen rate above 5 pct").intent
+    assert bound.query is not None and [(f.metric, f.op, f.values) for f in bound.query.filters] == [
+        ("reopen_rate", "gt", (0.05,))
+    ]
+    assert eval_planner.plan("resolution time distrib last month").intent.kind == "distribution"
+
+
+def test_comparisons_said_in_more_words(eval_planner: Planner) -> None:
+    yearly = eval_planner.plan("complaints this month compared to the same month of last year").intent
+    assert yearly.query is not None and yearly.query.compare == "same_period_last_year"
+    prior = eval_planner.plan(
+        "comparing the reopen rate for the last 14 days with the 14 days before it"
+    ).intent
+    assert prior.query is not None and prior.query.compare == "previous_period"
+    assert list(prior.query.metrics) == ["reopen_rate"]
+    flagged = eval_planner.plan("nps for reopened tickets versus the ones that were not").intent
+    assert flagged.query is not None and [d.name for d in flagged.query.dimensions] == ["reopened"]
+
+
+def test_follow_ups_that_repeat_the_question_or_change_the_grain(eval_planner: Planner) -> None:
+    first = eval_planner.plan("which channel had the most tickets last month?")
+    same = eval_planner.plan("same question for CSAT", first.state).intent
+    assert same.query is not None and [d.name for d in same.query.dimensions] == ["channel"]
+    assert list(same.query.metrics) == ["avg_csat"] and same.query.limit == 1
+    trend = eval_planner.plan("complaints trend this quarter")
+    weekly = eval_planner.plan("change it to by week", trend.state).intent
+    assert weekly.query is not None and [d.grain for d in weekly.query.dimensions] == ["week"]
+    assert eval_planner.plan("change the priority of T000123 to P1").intent.kind == "unsupported"
+
+
+def test_records_counted_by_a_score_range(eval_planner: Planner) -> None:
+    detractors = eval_planner.plan("how many surveys with an nps score of 0 to 6 last month").intent
+    assert detractors.query is not None and list(detractors.query.metrics) == ["survey_count"]
+    assert [(f.field, f.op, f.values) for f in detractors.query.filters] == [("nps_score", "lte", (6,))]
+    grouped = eval_planner.plan("surveys with a csat score under 3 by channel").intent
+    assert grouped.query is not None and list(grouped.query.metrics) == ["survey_count"]
+    assert [(f.field, f.op) for f in grouped.query.filters] == [("csat_score", "lt")]
+    groups = eval_planner.plan("channels with an nps below 0").intent  # the groups' NPS, not the surveys'
+    assert groups.query is not None and [f.metric for f in groups.query.filters] == ["nps"]
+
+
+def test_shares_said_as_a_percentage_or_the_lions_share(eval_planner: Planner) -> None:
+    for question in (
+        "which channels make up 80% of tickets this quarter",
+        "the lion's share of complaints by city",
+    ):
+        assert eval_planner.plan(question).intent.kind == "concentration", question
+    happy = eval_planner.plan("how happy are the VIP customers").intent
+    assert happy.query is not None and list(happy.query.metrics) == ["avg_csat"]
+    assert _filters(happy) == {("customer_tier", "eq", frozenset({"VIP"}))}
+
+
+def test_chinese_scope_of_a_negation_and_the_week_before(eval_planner: Planner) -> None:
+    scoped = eval_planner.plan("非邮件渠道的VIP客户投诉量").intent
+    assert scoped.query is not None
+    assert _filters(scoped) == {
+        ("channel", "ne", frozenset({"邮件"})),
+        ("customer_tier", "eq", frozenset({"VIP"})),
+    }
+    first = eval_planner.plan("各渠道的满意度")
+    dropped = eval_planner.plan("电话的不看", first.state).intent
+    assert dropped.query is not None and _filters(dropped) == {("channel", "ne", frozenset({"电话"}))}
+    week = eval_planner.plan("上周的投诉量")
+    before = eval_planner.plan("再往前一周呢", week.state).intent
+    assert before.query is not None and before.query.time_range is not None
+    assert before.query.time_range.start == date(2026, 10, 26)
+
+
+def test_chinese_lists_and_charts_asked_plainly(eval_planner: Planner) -> None:
+    which = eval_planner.plan("把本周的数据拉出来").intent  # a list of which records, or a measure?
+    assert which.kind == "clarify" and which.clarification is not None
+    assert which.clarification.options[0].intent is not None
+    assert which.clarification.options[0].intent.kind == "detail"
+    scored = eval_planner.plan("给了满意度2分的客户有哪些").intent
+    assert scored.kind == "detail" and scored.query is not None
+    assert [(f.field, f.op, f.values) for f in scored.query.filters] == [("csat_score", "eq", (2,))]
+    charted = eval_planner.plan("NPS 的走势图来一张").intent
+    assert charted.query is not None and [d.grain for d in charted.query.dimensions] == ["month"]
+    fastest = eval_planner.plan("which team is most fast to respond").intent
+    assert fastest.query is not None and fastest.query.order_by[0].desc is False
