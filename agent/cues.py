@@ -11,29 +11,29 @@ UNSAFE = re.compile(
     r"|删除|删掉|删了|删一下|(?:把|将).{0,20}删|清空|修改数据|更新数据|篡改|写入|插入数据|drop table"
     r"|(write|give|generate|show) (me )?(the |a |an )?(raw )?sql|sql (query|statement)|写.{0,4}sql|sql语句|执行.{0,6}(sql|语句|命令)"
     r"|ignore (all |any |your |the )?(previous |prior |above )?(instructions|rules)|忽略.{0,6}(指令|指示|规则|设定)"
-    r"|(把|将).{0,20}(改成|改为|设为|设置为|标记为|调成)|\b(set|change|mark|reassign|move|update|switch)\b.{0,40}\b(to|as)\b\s*(p[1-4]|closed|resolved|vip|done|open)\b"
+    r"|(把|将).{0,20}(改成|改为|设为|设置为|标记为|调成)|\b(set|change|mark|reassign|move|update|switch|escalate|downgrade|upgrade)\b.{0,40}\b(to|as)\b\s*(?:an? )?(p[1-4]|closed|resolved|vip|done|open|urgent|high|low|normal|medium|critical)\b"
     r"|password|密码|api key|secret|系统提示|system prompt|/etc/|read_csv|read_text"
 )
 WHY = re.compile(
-    r"为什么|为何|为啥|咋回事|怎么(?:会)?(?:突然|一下子)?(?:暴涨|暴跌|掉|降|跌|涨|升|下滑|上升|下降|变多|变少|多了|少了|高了|低了|这么多|这么高|这么低)|卡在哪|慢在哪|问题出在哪|what happened|what'?s going on|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
+    r"为什么|为何|为啥|咋回事|拖累|拖后腿|拉低|拉高|拉下来|怎么(?:会)?(?:突然|一下子)?(?:暴涨|暴跌|掉|降|跌|涨|升|下滑|上升|下降|变多|变少|多了|少了|高了|低了|这么多|这么高|这么低)|卡在哪|慢在哪|问题出在哪|what happened|what'?s going on|怎么了|啥原因|什么原因|原因|怎么回事|何故|哪些因素|什么因素|影响因素|导致|归因|驱动因素|驱动|由什么造成|是什么造成"
     r"|\bwhy\b|what made|what makes|what'?s making|what is making|what led to|what'?s pushing|what is pushing|what pushed|what drove|what drives|what is driving|what's driving|what caused|what causes|what is causing|what's causing|what (?:dragged|pulled|brought|pushed|dragging|pulling)"
     r"|\bdrivers?\b|\breasons?\b|root cause|\bexplain(?:s|ed)?\b|what'?s behind|what is behind|contributors?"
 )
 CHANGE = re.compile(
-    r"下降|下滑|降低|降了|升了|涨|掉了|掉|跌|往下走|往上走|走低|走高|下行|上行|差了|变差|变低|恶化|上升|上涨|增加|增长|升高|提高|提升|涨了|多了|少了|变化|波动|暴涨|激增|飙升|骤降"
+    r"下降|下滑|降低|降了|升了|延长|缩短|变长|变短|涨|掉了|掉|跌|往下走|往上走|走低|走高|下行|上行|差了|变差|变低|恶化|上升|上涨|增加|增长|升高|提高|提升|涨了|多了|少了|变化|波动|暴涨|激增|飙升|骤降"
     r"|\bdrop(ped|s)?\b|\btank(ed|ing|s)?\b|\bplunge|\bplummet|\bslump|\bfell\b|\bfall(en|ing|s)?\b|declin|decreas|worse|\brise\b|\brose\b|\brisen\b|\brising\b|increas|\bgr[eo]w|jump|spike|surge|\bdip\b|change[ds]?\b|went (up|down)|go(ne)? (up|down)|\bup so much\b|\bway (?:up|down)\b|\b(?:up|down) (?:on|from|vs|versus|compared)\b|\b(?:pushing|driving|dragging|pulling|pushed|drove|dragged|pulled|brought)\b.{0,40}\b(?:up|down)\b|deteriorat|improv|\b(?:is|are|was|were)\s+(?:[\w-]+\s+){0,4}(?:up|down)\b(?! to\b)|变多|变少"
     r"|\b(?:get|gets|got|getting|become|became|grown|gone)\s+(?:so\s+|much\s+|a\s+lot\s+)?(?:slower|faster|longer|shorter|higher|lower|worse|better|bigger|smaller)\b"
     r"|变慢|变快|变长|变短|变高"
 )
 CONCENTRATION = re.compile(
-    r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八|(?:\d+%|大部分|多数)的(?=.{0,10}?(?:是|由|来自)哪些.{0,10}?贡献)"
+    r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八|主要(?:是|由)?哪(?:几|些)个?(?=.{0,8}?贡献)|(?:\d+%|大部分|多数)的(?=.{0,10}?(?:是|由|来自)哪些.{0,10}?贡献)"
     r"|make up (?:the )?(?:bulk|majority|most)|(?:make|makes|made) up \d+ ?%|(?:the )?lion'?s share|the bulk of|a handful of|\bfew(?= (?:agents|cities|models|regions|teams|customers)\b)|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|coming|are) from|concentrat\w*(?: (?:in|among|on) (?:just |only )?(?:\d+|a few|a handful of)\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
     r"|\b(?:handle|handles|drive|drives|generate|generates|produce|produces)\s+(?:most|the bulk|the majority)\b"
     r"|\b(?:mostly\s+)?(?:come|comes|coming|came|are|is)\s+(?:mostly\s+)?(?:from|in)\s+(?:just\s+|only\s+)?(?:a few|a small number of|a handful of)\b"
     r"|\bpiled up in\s+(?:just\s+|only\s+)?(?:a few|a small number of|a handful of)\b"
 )
 DISTRIBUTION = re.compile(
-    r"分布|直方图|区间分布|分段|distribution|histogram|\bspread\b|distribute[ds]?\b|buckets?"
+    r"分布|直方图|区间分布|分段|哪些区间|什么区间|哪个区间|distribution|histogram|\bspread\b|distribute[ds]?\b|buckets?"
 )
 DETAIL = re.compile(
     r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:客户|用户)都?有哪些|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
@@ -71,7 +71,7 @@ NEGATION_AFTER = re.compile(
     r"^\s*(?:的\s*)?(?:单子|单|工单|客户)?\s*(以外|之外|外|除外|不要|不算|不含|不计|不包括|排除在外|(?:就|先|暂时|都)?不(?:用|需要)?看了?|去掉|拿掉|剔掉|踢掉|out\b)"
 )
 SIDE_BY_SIDE = re.compile(
-    r"比较|对比|相比|哪个|哪一个|分别|谁的|差多少|差距|相差|区别|差异|\bcompar(?:e[ds]?|ing|isons?)\b|\bdiffer|\bdifference|\bgap\b|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
+    r"比较|对比|相比|哪个|哪一个|分别|谁的|差多少|差距|相差|区别|差异|差别|不一样|\bcompar(?:e[ds]?|ing|isons?)\b|\bdiffer|\bdifference|\bgap\b|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
 )
 GENERIC_TOP = re.compile(r"\btop\b|前列|头部|\bbottom\b")
 
@@ -131,13 +131,13 @@ SINGULAR_WHICH = re.compile(
 )
 
 TOP_N = [
-    re.compile(r"前\s*(\d+)\s*(?:个|名|位|款|家|大|条)?"),
+    re.compile(r"前\s*(\d+)\s*(?:个|名|位|款|家|大|条|类|种)?"),
     re.compile(r"倒数\s*(?:第\s*)?(\d+)\s*(?:个|名|位|款|家|条)?"),
     re.compile(
         r"(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差|最佳)的?\s*(\d+)\s*(?:个|名|位|款|家|条|类|种|项)"
     ),
     re.compile(
-        r"(\d+)\s*(?:个|名|位|款|家|条)\s*\S{0,6}?(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差)"
+        r"(\d+)\s*(?:个|名|位|款|家|条|类|种)\s*\S{0,6}?(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差)"
     ),
     re.compile(r"(?<![a-z])(?:top|bottom|best|worst|first|last|lowest|highest)\s*(\d+)(?!\d|\.\d)"),
     re.compile(
@@ -156,7 +156,7 @@ TOP_N = [
 ]
 
 THRESHOLD = re.compile(
-    r"(north of|south of|(?:not|no) (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|scoring|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
+    r"(north of|south of|(?:not|no) (?:above|over|more than|higher than|greater than|below|under|less than|lower than|fewer than)|>=|<=|≥|≤|>|<|=|等于|为|打了?(?=\s*\d+\s*(?:分|星))|给了?(?=\s*\d+\s*(?:分|星))|不到|不足|score of|rating of|(?:rated|scored|scoring|gave)(?: us)?(?: an?)?(?= ?\d)|rated|of exactly|(?<=[a-z]) of(?= ?\d)|不低于|不少于|不小于|至少|大于等于|高于|超过|大于|多于|不超过|不高于|不大于|至多|小于等于|低于|小于|少于"
     r"|longer than|shorter than|at or (?:under|below|less than)|at or (?:over|above|more than)|at least|no less than|more than|greater than|higher than|above|over|exceeds?|exceeding|at most|no more than|less than|lower than|below|under|fewer than)"
     r"\s*(?:an? )?(-?\d+(?:\.\d+)?)\s*(%|percent|个百分点|分钟|minutes?|mins?|个?小时|hours?|hrs?|h\b|天|日|days?|周|weeks?|分|points?|stars?|星|个|张|件|tickets?|单)?"
 )
@@ -194,7 +194,7 @@ THRESHOLD_OPS = {
     "<=": "lte", "≤": "lte", "不超过": "lte", "不高于": "lte", "不大于": "lte", "至多": "lte", "小于等于": "lte",
     "at most": "lte", "no more than": "lte",
     "<": "lt", "低于": "lt", "小于": "lt", "少于": "lt", "less than": "lt", "lower than": "lt", "below": "lt",
-    "under": "lt", "fewer than": "lt", "不到": "lt", "不足": "lt", "打": "eq", "打了": "eq", "=": "eq", "等于": "eq", "为": "eq", "score of": "eq", "rating of": "eq",
+    "under": "lt", "fewer than": "lt", "不到": "lt", "不足": "lt", "打": "eq", "打了": "eq", "给": "eq", "给了": "eq", "=": "eq", "等于": "eq", "为": "eq", "score of": "eq", "rating of": "eq",
     "rated": "eq", "scored": "eq", "scoring": "eq", "of": "eq", "gave": "eq", "gave a": "eq", "gave an": "eq", "gave us a": "eq", "gave us an": "eq", "of exactly": "eq",
 }  # fmt: skip
 
@@ -229,7 +229,7 @@ WHICH_ONES = re.compile(
     r"|^(?:ok |so |and )?(?:let me see|show me|can i see|show|list) (?:them|those|these)(?: ones)?\s*[?？.!]*$"
     r"|^(?:那)?(?:具体|都)?是?哪些(?:单|工单|单子|客户|评价)?[?？]?$|^哪几(?:单|张|个)[?？]?$"
     r"|^(?:ok |so |and )?who (?:are|were) (?:they|those|these|the customers|those customers|the agents)\s*[?？.!]*$"
-    r"|^(?:都)?是谁[?？]?$"
+    r"|^(?:都)?是谁[?？]?$|^(?:那)?(?:具体|都|分别)?是哪几(?:个|张|单|位|家)(?:单|工单|客户)?[?？]?$"
 )
 # "so how's everyone doing overall?", "那整体表现怎么样": how things go, no measure named
 HOW_GOING = re.compile(

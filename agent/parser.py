@@ -94,6 +94,7 @@ _COMPARE_WORDS = re.compile(
 )
 _COMPLEMENT = re.compile(
     r"\b(?:everyone|everybody|everything|all) else\b|\bthe rest of (?:them|the \w+)|其余的|剩下的|其他人"
+    r"|^(?:那|那么)?(?:其他|其它|其余|别的)的?(?!\w)"
     r"|\ball (?:the )?other(?=\s)|^(?:and |what about |how about )?(?:for |through |via |in )?the other(?=\s)"
 )
 _THE_REST = re.compile(r"其他|其它|其余|剩下的?|剩余|\bthe rest\b|\ball other\b|\bthe others\b")
@@ -129,6 +130,7 @@ _COMPARED = re.compile(
 )
 _ALL_ACROSS = re.compile(r"(?:(?:^|[,;:(])\s*|\bacross\s+)all (?:the |our )?$")
 _ALL_BEFORE = re.compile(r"\ball (?:the |our )?$|\bevery $|\bany $|(?:所有|全部|全)的?$")
+_FILLER_BEFORE_MEASURE = re.compile(r"^(?:那个|这个)\|(?:metric|field)$")
 _PRONOUN = re.compile(r"他们|她们|它们|them|their|they")
 _WITH_FIELD = re.compile(
     r"\s*(?:with|having|that (?:have|had|got)|which (?:have|had)|where)\s+(?:an?\s+|the\s+|their\s+)?"
@@ -310,10 +312,13 @@ class Planner:
             return self.unsupported(lang, text, "no_such_value", dimension=label, word=word, values=listed)
         if reading.reference is not None and state.last is None and not reading.filters:
             words = [
-                g.text for g in segments
-                if g.role == "reference" and g.text not in ("their", "they")
+                g.text
+                for g in segments
+                if g.role == "reference"
+                and g.text not in ("their", "they")
                 and not (g.text == "both" and re.search(r"\bboth\b.+\band\b", text))  # "both X and Y"
-            ]  # fmt: skip
+                and not _FILLER_BEFORE_MEASURE.search(g.text + "|" + _next_role(segments, g))
+            ]  # fmt: skip ("打的那个满意分": a filler before a measure, nothing pointed at)
             unknown = [*words, *unknown]  # "它们的满意度" with nothing shown before: whose?
         before = state.last.query.filters if state.last is not None and state.last.query is not None else ()
         if reading.complement and not any(f.dimension and f.op in ("eq", "in") for f in before):
@@ -1022,6 +1027,7 @@ class Planner:
         chosen: dict[str, list[tuple[str, bool]]] = {}
         previous_end = 0
         negating = False
+        listed: list[str] = []  # the values of the list being read ("P3、P4"), for a negation after it
         for match in values:
             dimension = self.pick_dimension(match, reading)
             value = next(t.value for t in match.terms if t.kind == "value" and t.name == dimension)
@@ -1032,15 +1038,23 @@ class Planner:
                 reading.negations.append((previous_end + negation.start(), previous_end + negation.end()))
             elif not _SEPARATOR.match(between) or "的" in between:
                 negating = False  # "非电话渠道的P1单": 的 ends what 非 negates; P1 is a new condition
+            if not _SEPARATOR.match(between) or "的" in between:
+                listed = []
             after = work[match.end : match.end + 8]
             negated_after = cues.NEGATION_AFTER.match(after)
             if negated_after:
                 reading.negations.append(
                     (match.end + negated_after.start(1), match.end + negated_after.end(1))
                 )
+                for earlier in listed:  # "P3、P4以外": the whole list before the word is left out
+                    items = chosen.get(dimension, [])
+                    if (earlier, False) in items and (earlier, True) not in items:
+                        items[items.index((earlier, False))] = (earlier, True)
             negated = negating or bool(negated_after)
             if value is not None and (value, negated) not in chosen.setdefault(dimension, []):
                 chosen[dimension].append((value, negated))
+            if value is not None:
+                listed.append(value)
             previous_end = match.end
         filters = []
         for dimension, items in chosen.items():
@@ -1154,7 +1168,12 @@ class Planner:
             metrics = averaged[:1]
         if not metrics:
             if reading.has(cues.DISTRIBUTION) and reading.field_positions:
-                return self.distribution(lang, reading, next(iter(reading.field_positions)))
+                numeric = [
+                    f
+                    for f in reading.field_positions
+                    if self.format_of(f) in ("score", "number", *_DURATIONS)
+                ]
+                return self.distribution(lang, reading, (numeric or list(reading.field_positions))[0])
             implied = self.implied_count(reading)
             if implied is None:
                 return self.clarify_headline(lang, reading)
@@ -2231,6 +2250,12 @@ def _said(number: float, unit: str | None) -> str:
         if unit and unit[0].isascii() and unit[0].isalpha()
         else f"{number:g}{unit or ''}"
     )
+
+
+def _next_role(segments: tuple[ReadingSegment, ...], segment: ReadingSegment) -> str:
+    """The role of the first segment after `segment` that is not phrasing ("" at the end)."""
+    after = segments[segments.index(segment) + 1 :]
+    return next((s.role for s in after if s.role != "phrasing"), "")
 
 
 def _shares_a_word(attribute: Attribute, text: str) -> bool:

@@ -32,6 +32,16 @@ _EN_NUMBERS = {
 _A_FEW = re.compile(
     r"\b(top |last |past )(?:a few|several)\b|\b(?:a few|several)(?= (?:days|weeks|months|hours|quarters|years)\b)"
 )
+# Traditional characters of the service domain's words, read as the simplified ones the data and the
+# model use ("上個月的投訴率", "滿意度低於4分"); characters shared by both scripts are not listed.
+_TRADITIONAL = str.maketrans(
+    "個區別訴滿於後時間單數據東華網戶們這裡嗎麼為來說請問題務響應處開關閉結級產線類員與從對發現實際該總計環週當長態質較變動趨勢圖錶統覽顯報準達標"
+    "籤評價論記錄復電話郵門會組隊專熱號碼樣幾項條筆張內給讓還沒無並兩萬億歲備維換裝調檢測鐘鍾點頭帶廣陝蘇閩贛遼龍雲貴晉魯瓊寧臺灣衛醫飯廳學車機淨"
+    "乾氣況績薦願貶損積壓簡體轉遲誤傳續額錢銷賣買預將歷誰種讀寫漲壞鬧嚴緊優確認識選擇篩濾僅隻祇園鄉縣鎮幫煩謝辦讚贊聯絡係繫離職庫檔費資圓遠",
+    "个区别诉满于后时间单数据东华网户们这里吗么为来说请问题务响应处开关闭结级产线类员与从对发现实际该总计环周当长态质较变动趋势图表统览显报准达标"
+    "签评价论记录复电话邮门会组队专热号码样几项条笔张内给让还没无并两万亿岁备维换装调检测钟钟点头带广陕苏闽赣辽龙云贵晋鲁琼宁台湾卫医饭厅学车机净"
+    "干气况绩荐愿贬损积压简体转迟误传续额钱销卖买预将历谁种读写涨坏闹严紧优确认识选择筛滤仅只只园乡县镇帮烦谢办赞赞联络系系离职库档费资圆远",
+)
 # Misspelt function words that the term matcher cannot forgive (it forgives typos in model terms).
 _TYPO_FIXES = {
     "wich": "which",
@@ -118,7 +128,8 @@ def chinese_number(text: str) -> int | None:
 def normalize(text: str) -> str:
     """NFKC (full-width letters, digits and punctuation to ASCII), lower case, single spaces;
     Chinese numerals followed by a counter word and English number words become digits."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = unicodedata.normalize("NFKC", text).lower().translate(_TRADITIONAL)
+    text = re.sub(r"(?:^|(?<=\s))@[^\s,，:：]+[\s,，:：]*", " ", text)  # "@数据助手 ...": who it is sent to
     text = text.replace("，", ",").replace("。", ".").replace("？", "?").replace("、", ",")
     text = _EN_NUMBER.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
     text = _A_FEW.sub(lambda m: f"{m.group(1) or ''}3", text)
@@ -127,8 +138,22 @@ def normalize(text: str) -> str:
     text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group(1)], text)
     text = _SHORTHANDS.sub(lambda m: _SHORTHAND[m.group(1)], text)
     text = re.sub(
-        r"^(?:那个|嗯|呃|额|emm+|um+|uh+)\s*(?:…+|\.{2,}|,|，)\s*", "", text
-    )  # "那个…上个月的投诉率"
+        r"^(?:那个|嗯|呃|额|emm+|um+|uh+)\s*(?:…+|\.{2,}|,|，)\s*|^那个(?=这|本|上|今|去|咱|我|帮|请|麻烦)",
+        "",
+        text,
+    )  # "那个…上个月的投诉率", "那个这个月咱们...": a filler, not "that one"
+    text = re.sub(
+        r"百分之([\d.]+|[零一二两三四五六七八九十]+)",
+        lambda m: f"{chinese_number(m.group(1)) or m.group(1)}%",
+        text,
+    )
+    text = re.sub(r"(?:两|2)\s*个维度", "维度", text)  # "按大区及产品线两个维度"
+    text = re.sub(  # "... Thanks, Priya", "Kind regards, Tom": the sign-off of a pasted e-mail
+        r"(?:^|(?<=[.!?]))\s*(?:many thanks|thanks(?: again)?|thank you|cheers|regards|kind regards|best regards"
+        r"|best|warm regards|br|ta)\s*[,!.]?\s+[a-z]+\.?\s*$",
+        "",
+        text,
+    )
     text = re.sub(r"仨(?!个)", "3个", re.sub(r"俩(?!个)", "2个", text))  # "投诉最多的仨型号"
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # "2,000 tickets"
     text = re.sub(
@@ -139,6 +164,11 @@ def normalize(text: str) -> str:
     text = re.sub(r"\b(take|takes|took|taking) (?:us|you|them|the team|our team|agents) to\b", r"\1 to", text)
     text = re.sub(r"\bafter (?=(?:more than|over|at least|longer than)\b)", "", text)  # "after more than 2h"
     text = re.sub(r"^(?:good )?(?:morning|afternoon|evening)\s*[!,.]+\s*", "", text)  # "Morning! ...": hello
+    text = re.sub(
+        r"^(?:hi|hello|hey|dear|hiya)(?: (?:team|all|everyone|everybody|guys|folks|there|both|[a-z]+))?\s*[!,.]+\s*",
+        "",
+        text,
+    )
     text = re.sub(r"\b(?:type|kind|sort|category) of (problem|issue|fault|request)(s?)\b", r"\1 type\2", text)
     text = re.sub(
         r"\b(?:types|kinds|sorts|categories) of (problem|issue|fault|request)s?\b", r"\1 types", text
@@ -216,7 +246,7 @@ def normalize(text: str) -> str:
 
     # Only numerals used as numbers: before counters and units, after 前/最近/过去/近/第.
     text = re.sub(
-        r"(?<=[前近去第])[零〇一二两三四五六七八九十百]+(?![直共起下般样定些点])|[零〇一二两三四五六七八九十百]+(?=\s*(个|名|位|天|日|周|星期|月|年|季度|家|款|条|%|倍|小时|分钟))",
+        r"(?<=[前近去第])[零〇一二两三四五六七八九十百]+(?![直共起下般样定些点])|[零〇一二两三四五六七八九十百]+(?=\s*(个|名|位|天|日|周|星期|月|年|季度|家|款|条|%|倍|小时|分钟|类(?!似|型|别)|种(?!类)))",
         cn,
         text,
     )

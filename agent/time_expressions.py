@@ -49,7 +49,7 @@ class Comparison:
 
 _COMPARE_PATTERNS: list[tuple[str, str]] = [
     (r"(?:比|较|和|跟|与)去年(?!同期|\d|[0-9一二三四五六七八九十]+月|q\d|第)(?:相比|比)?|(?:vs\.?|versus|compared? (?:with|to)|against|stack up against) (?:the same (?:month|quarter|half) )?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|q[1-4]|h[12]) (?:of )?(?:last year|a year (?:ago|earlier|before))|同比去年同期|同比去年|同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ](?:over|on)[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|half|week|time|point) (?:of |in |from )?)?(last year|the (?:previous|prior) year|a year (ago|earlier|before))|same (period|month|quarter|half|week|time) (?:of |in |from )?(?:last year|the (?:previous|prior) year)|(?:with|vs\.?|versus|against|to) (?:the )?last year,? (?:the )?same (?:period|time)|same period a year ago", "same_period_last_year"),
-    (r"(?:跟|和|与|比|较)(?:之前|前面|再往前)的?\s*\d+\s*(?:天|周|个月)(?:相)?比?|(?:vs\.?|对比|相比|比)\s*(?:之前|前面|再往前|前)的?\s*\d+\s*(?:天|周|个月)|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+(?: (?:days|weeks|months))?|(?:than|vs\.?|versus|compared? (?:with|to)|against|with) (?:the )?(?:\d+ )?(?:days?|weeks?|months?|quarters?) (?:before|prior)(?: (?:that|it|then))?|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ](?:over|on)[- ]month|week[- ](?:over|on)[- ]week|quarter[- ](?:over|on)[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
+    (r"(?:跟|和|与|比|较)(?:之前|前面|再往前)的?\s*\d+\s*(?:天|周|个月)(?:相)?比?|(?:vs\.?|对比|相比|比)\s*(?:之前|前面|再往前|前)的?\s*\d+\s*(?:天|周|个月)|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+(?: (?:days|weeks|months))?|(?:than|vs\.?|versus|compared? (?:with|to)|against|with) (?:the )?(?:\d+ )?(?:days?|weeks?|months?|quarters?) (?:before|prior)(?: (?:that|it|then))?|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ](?:over|on)[- ]month|week[- ](?:over|on)[- ]week|quarter[- ](?:over|on)[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=down ))on) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
 ]  # fmt: skip
 
 
@@ -428,6 +428,17 @@ class _Finder:
             quarter = int(quarter_since.group(1) or quarter_since.group(2))
             start, _ = _quarter_range(_recent_quarter(quarter, self.today), quarter)
             return self.absolute(start, tomorrow, quarter_since.span())
+        period_since = re.search(  # "since the start of last year": from its first day to today
+            r"since (?:the (?:start|beginning) of )(last year|this year|last quarter|this quarter|last month|this month)"
+            r"|(去年|上季度|上个?月)(?:初|年初)?(?:以来|至今|到现在)",
+            self.text,
+        )
+        if period_since:
+            said = period_since.group(1) or {"去年": "last year", "上季度": "last quarter"}.get(
+                period_since.group(2), "last month"
+            )
+            first, _ = resolve_period(said.replace(" ", "_"), self.today, self.week_start)
+            return self.absolute(first, tomorrow, period_since.span())
         year_since = re.search(r"since (\d{4})\b|(\d{4})年(?:以来|起|至今)", self.text)
         if year_since:
             year = int(year_since.group(1) or year_since.group(2))
@@ -579,7 +590,7 @@ class _Finder:
             (r"昨天|昨日|yesterday", "yesterday"),
             (r"本周|这周|这个?星期|本星期|this week|current week|week to date", "this_week"),
             (r"上周|上个?星期|上一周|last week|previous week|prior week", "last_week"),
-            (r"本月|这个月|当月|本月份|this month|current month|month[- ]to[- ]date|\bmtd\b", "this_month"),
+            (r"本月|这个月|当月|本月份|this month|current month|month[- ]to[- ]date|(?<![a-z])mtd(?![a-z])", "this_month"),
             (r"上个?月|上一个?月|last month|previous month|prior month", "last_month"),
             (r"本季度|这个?季度|本季|当季|this quarter|current quarter|quarter[- ]to[- ]date", "this_quarter"),
             (r"上个?季度|上一季度|上季|last quarter|previous quarter|prior quarter", "last_quarter"),

@@ -407,8 +407,9 @@ def test_the_rest_after_an_exclusion_and_yes_no_fields_in_lists(planner: Planner
     rest = planner.plan("不算华北和东北，其他大区整体投诉率多少").intent
     assert rest.query is not None and not rest.query.dimensions
     assert ("region", "not_in", frozenset({"华北", "东北"})) in _filters(rest)
-    other = planner.plan("其他渠道的工单量").intent  # with nothing excluded, 其他 is no channel we have
-    assert other.kind == "unsupported"
+    other = planner.plan("其他渠道的工单量").intent  # with nothing excluded: other than which? asked
+    assert other.kind == "clarify" and other.clarification is not None
+    assert "其他" in other.clarification.question
     reopened = planner.plan("列一下这个月重开过的工单号").intent
     assert reopened.kind == "detail" and ("reopened", "eq", frozenset({True})) in _filters(reopened)
     top = planner.plan("本月结案量排前10的客服").intent
@@ -1402,3 +1403,49 @@ def test_chinese_lists_and_charts_asked_plainly(eval_planner: Planner) -> None:
     assert charted.query is not None and [d.grain for d in charted.query.dimensions] == ["month"]
     fastest = eval_planner.plan("which team is most fast to respond").intent
     assert fastest.query is not None and fastest.query.order_by[0].desc is False
+
+
+def test_traditional_characters_mentions_and_e_mail_sign_offs(eval_planner: Planner) -> None:
+    traditional = eval_planner.plan("華南區上個月的滿意度").intent
+    assert traditional.query is not None and list(traditional.query.metrics) == ["avg_csat"]
+    assert _filters(traditional) == {("region", "eq", frozenset({"华南"}))}
+    mention = eval_planner.plan("@小助手 麻烦看下本周的投诉量").intent
+    assert mention.query is not None and list(mention.query.metrics) == ["complaint_count"]
+    mailed = eval_planner.plan("Hi team, what was the reopen rate last month? Many thanks, Alex").intent
+    assert mailed.query is not None and not mailed.query.dimensions  # "team" greets, it is no grouping
+    assert list(mailed.query.metrics) == ["reopen_rate"]
+    assert eval_planner.plan("which channel is best").intent.kind == "clarify"  # "best" is no sign-off
+    share = eval_planner.plan("投诉率高于百分之八的大区").intent
+    assert share.query is not None and [f.values for f in share.query.filters] == [(0.08,)]
+
+
+def test_chinese_lists_negated_after_and_the_others(eval_planner: Planner) -> None:
+    both = eval_planner.plan("电话、邮件以外的满意度").intent
+    assert both.query is not None and _filters(both) == {("channel", "not_in", frozenset({"电话", "邮件"}))}
+    first = eval_planner.plan("普通客户上个月的投诉量")
+    others = eval_planner.plan("其他客户呢", first.state).intent
+    assert others.query is not None and _filters(others) == {("customer_tier", "ne", frozenset({"普通"}))}
+    counted = eval_planner.plan("上周投诉有多少")
+    listed = eval_planner.plan("分别是哪几个", counted.state).intent
+    assert listed.kind == "detail"
+    ranked = eval_planner.plan("投诉量最多的三类问题").intent
+    assert ranked.query is not None and ranked.query.limit == 3
+    spread = eval_planner.plan("上个月客户打分的分布").intent
+    assert spread.kind == "distribution" and spread.query is not None
+    assert list(spread.query.fields) == ["csat_score"]
+    mostly = eval_planner.plan("投诉主要是哪几个城市贡献的").intent
+    assert mostly.kind == "concentration"
+
+
+def test_periods_since_a_start_and_changes_on_the_last_one(eval_planner: Planner) -> None:
+    since = eval_planner.plan("complaints by quarter since the start of last year").intent
+    assert since.query is not None and since.query.time_range is not None
+    assert (since.query.time_range.start, since.query.time_range.end) == (
+        date(2025, 1, 1),
+        date(2026, 11, 16),
+    )
+    up = eval_planner.plan("is the backlog up on last week?").intent
+    assert up.query is not None and up.query.compare == "previous_period"
+    assert eval_planner.plan("set ticket T000000042 to high priority").intent.kind == "unsupported"
+    filler = eval_planner.plan("客户给我们打的那个满意分平均多少").intent
+    assert filler.query is not None and list(filler.query.metrics) == ["avg_csat"]
