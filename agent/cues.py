@@ -9,7 +9,7 @@ UNSAFE = re.compile(
     r"(?<!the )(?<!a )(?<!this )(?<!that )(?<!big )(?<!sharp )(?<!sudden )"  # "the drop in ticket volume" is a change
     r"\b(delete|drop|truncate|update|insert|alter|grant|modify|overwrite|wipe)\b(?!\s+(?:in|of|off)\b).*\b(tickets?|tables?|data|records?|rows?|database)\b"
     r"|删除|删掉|删了|删一下|(?:把|将).{0,20}删|清空|修改数据|更新数据|篡改|写入|插入数据|drop table"
-    r"|(write|give|generate|show) (me )?(the |a |an )?(raw )?sql|sql (query|statement)|写.{0,4}sql|sql语句|执行.{0,6}(sql|语句|命令)"
+    r"|(write|give|generate|show) (me )?(the |a |an )?(raw )?sql|sql (query|statement)|写.{0,20}sql|sql语句|执行.{0,6}(sql|语句|命令)"
     r"|ignore (all |any |your |the )?(previous |prior |above )?(instructions|rules)|忽略.{0,6}(指令|指示|规则|设定)"
     r"|(把|将).{0,20}(改成|改为|设为|设置为|标记为|调成)|\b(set|change|mark|reassign|move|update|switch|escalate|downgrade|upgrade)\b.{0,40}\b(to|as)\b\s*(?:an? )?(p[1-4]|closed|resolved|vip|done|open|urgent|high|low|normal|medium|critical)\b"
     r"|password|密码|api key|secret|系统提示|system prompt|/etc/|read_csv|read_text"
@@ -26,7 +26,7 @@ CHANGE = re.compile(
     r"|变慢|变快|变长|变短|变高"
 )
 CONCENTRATION = re.compile(
-    r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八|主要(?:是|由)?哪(?:几|些)个?(?=.{0,8}?贡献)|(?:\d+%|大部分|多数)的(?=.{0,10}?(?:是|由|来自)哪些.{0,10}?贡献)"
+    r"集中在|集中于|主要集中|主要(?:出|卡|发生|落)在|卡在哪|出在哪|大头在|的大头|主要来自|大部分来自|大多来自|大多数来自|大部分(集中|出现)|占比最大的几个|贡献最多的几个|帕累托|二八|少数几个(?=.{0,12}?(?:大部分|大头|多数))|(?:扛|承担|包揽|占)了?(?:大部分|大头|绝大多数|绝大部分)|主要(?:是|由)?哪(?:几|些)个?(?=.{0,8}?贡献)|(?:\d+%|大部分|多数)的(?=.{0,10}?(?:是|由|来自)哪些.{0,10}?贡献)"
     r"|make up (?:the )?(?:bulk|majority|most)|(?:make|makes|made) up \d+ ?%|(?:the )?lion'?s share|the bulk of|a handful of|\bfew(?= (?:agents|cities|models|regions|teams|customers)\b)|account(s|ed)? for (most|the (bulk|majority))|most of (the )?.{0,40}(come|comes|came|coming|are) from|concentrat\w*(?: (?:in|among|on) (?:just |only )?(?:\d+|a few|a handful of)\b)?|\bhold(?:s|ing)? (?:most|the bulk|the majority)\b|pareto|the majority of|(come|comes|came) from which|driven by a few|80/20"
     r"|\b(?:handle|handles|drive|drives|generate|generates|produce|produces)\s+(?:most|the bulk|the majority)\b"
     r"|\b(?:mostly\s+)?(?:come|comes|coming|came|are|is)\s+(?:mostly\s+)?(?:from|in)\s+(?:just\s+|only\s+)?(?:a few|a small number of|a handful of)\b"
@@ -68,7 +68,7 @@ EXCLUDE = re.compile(
     + r"|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
 )
 NEGATION_AFTER = re.compile(
-    r"^\s*(?:的\s*)?(?:单子|单|工单|客户)?\s*(以外|之外|外|除外|不要|不算|不含|不计|不包括|排除在外|(?:就|先|暂时|都)?不(?:用|需要)?看了?|去掉|拿掉|剔掉|踢掉|out\b)"
+    r"^\s*(?:的\s*)?(?:单子|单|工单|客户)?\s*(以外|之外|外|除外|不要|不算|不含|不计|不包括|排除在外|(?:就|先|暂时|都)?不(?:用|需要)?看了?|去掉|拿掉|剔掉|踢掉|out\b|excluded\b|left out\b|not included\b)"
 )
 SIDE_BY_SIDE = re.compile(
     r"比较|对比|相比|哪个|哪一个|分别|谁的|差多少|差距|相差|区别|差异|差别|不一样|\bcompar(?:e[ds]?|ing|isons?)\b|\bdiffer|\bdifference|\bgap\b|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
@@ -203,7 +203,7 @@ THRESHOLD_OPS = {
 FORECAST = re.compile(
     r"预测|预计|预估|预判|能到|会到|到年底|年底(?:会|能|前)|下个?月|下一个?月|下周|下个?星期|下一周|下个?季度|下一季度|明年|下一年|未来\s*\d*\s*(?:天|周|个月|月|年)|将来|会不会|会有多少|会达到|能达到"
     r"|forecast|predict|projection|\bproject(ed)?\b|\bnext (week|month|quarter|year|summer|winter|spring|autumn|fall|season|\d+ (days|weeks|months))\b|\bcoming (week|month|quarter|year)\b"
-    r"|\bwill (we|there|it|the|our)\b|\bgoing to (be|get|have|hit|exceed|go)\b|\bexpect(ed)? .{0,30}\b(next|coming)\b"
+    r"|\bwill (we|there|it|the|our)\b|\bwhat will\b|\bwhere will\b|\bgoing to (be|get|have|hit|exceed|go)\b|\bexpect(ed)? .{0,30}\b(next|coming)\b"
 )
 # Cues a metric must agree with (checked on the question with its times, numbers and thresholds blanked).
 DURATION = re.compile(
@@ -285,7 +285,7 @@ ACTION_REQUEST = re.compile(
     r"|daily|weekly|monthly|quarterly|yearly)\b)"
     r"|deleting|removing|erasing|wiping|closing|cancelling|canceling|reassigning|merging|emailing|sending)"
     r"\b(?= (?:the|this|that|these|those|it|them|me|my|him|her|a|an|to|out|our|us|all|every|last|yesterday's)\b)"
-    r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)|把.{0,12}(?:关掉|删掉|删除|关了|改掉|合并掉|清空)|(?:发|转|抄送|推送)(?:给|到)\s*\S{1,6}(?:总|经理|老板|领导|主管|同事|部门|群|邮箱)"
+    r"|^(?:请|帮我|麻烦|能不能|可以)?(?:发邮件|发个?邮件|发送|转发|提醒|通知|预约|发给)|发(?:个|封)?邮件(?:给|到)|邮件发(?:给|到)|把.{0,12}(?:关掉|删掉|删除|关了|改掉|合并掉|清空)|(?:发|转|抄送|推送)(?:给|到)\s*\S{1,6}(?:总|经理|老板|领导|主管|同事|部门|群|邮箱)"
 )
 # Words that widen a follow-up back to everyone ("for all customers, not just VIP", "不限大区").
 NOT_JUST = re.compile(r"\bnot just\b|\bnot only\b|不只|不止|不仅")

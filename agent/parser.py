@@ -131,6 +131,13 @@ _COMPARED = re.compile(
 _ALL_ACROSS = re.compile(r"(?:(?:^|[,;:(])\s*|\bacross\s+)all (?:the |our )?$")
 _ALL_BEFORE = re.compile(r"\ball (?:the |our )?$|\bevery $|\bany $|(?:所有|全部|全)的?$")
 _FILLER_BEFORE_MEASURE = re.compile(r"^(?:那个|这个)\|(?:metric|field)$")
+_RANKED_BEFORE = re.compile(r"\b(?:most|fewest|least|highest|lowest|largest|biggest|more|fewer)\s+$")
+_RANKED_AFTER = re.compile(r"\s*(?:最多|最少|最高|最低|排|前\s*\d|倒数)")
+_FURTHER = re.compile(r"^再(?:按|分|拆|细分|按照)|进一步按|\bfurther (?:split|broken|break)")
+_BARE_SCORE = re.compile(r"scores?|ratings?|评分|分数|打分")
+_COLUMNS_NAMED = re.compile(
+    r"带上|带着|附上|要带|显示出|\b(?:with|including|include|showing) (?:their |the )?columns?\b"
+)
 _PRONOUN = re.compile(r"他们|她们|它们|them|their|they")
 _WITH_FIELD = re.compile(
     r"\s*(?:with|having|that (?:have|had|got)|which (?:have|had)|where)\s+(?:an?\s+|the\s+|their\s+)?"
@@ -859,7 +866,20 @@ class Planner:
             if not self.is_plain_count(name) or len(reading.metrics) < 2:
                 continue
             neighbours = metric_matches[max(0, index - 1) : index] + metric_matches[index + 1 : index + 2]
-
+            before = metric_matches[index - 1 : index]
+            if (
+                before
+                and has_cjk(work[match.start : match.end])
+                and _MEASURE_WORD.search(work[match.start : match.end])
+                and any(before[0].end <= at < match.start for *_, at in reading.thresholds)
+            ):
+                continue  # "首响超过两小时的工单数": the records counted, the measure before is their condition
+            ranked = _RANKED_BEFORE.search(
+                work[max(0, match.start - 24) : match.start]
+            ) or _RANKED_AFTER.match(work[match.end :])
+            counts_too = any(is_count(self.model.metric(m)) for m in reading.metrics if m != name)
+            if _SORTED_BY.search(work[: match.start]) or (ranked and not counts_too):
+                continue  # "sorted by tickets", "NPS of the cities with the most tickets": the measure ranked by
             following = metric_matches[index + 1 : index + 2]
             if (
                 following
@@ -901,6 +921,10 @@ class Planner:
             )
             if flag is None:
                 continue
+            if _RANKED_BEFORE.search(work[max(0, match.start - 24) : match.start]) or _RANKED_AFTER.match(
+                work[match.end :]
+            ):
+                continue  # "the three models with the most complaints": the count ranks, it is a measure
             others = [m for m in reading.metrics if m != names[0]]
             window = max(0, match.start - 16)
             negation = _FLAG_NEGATION.search(work[window : match.start])
@@ -1040,7 +1064,7 @@ class Planner:
                 negating = False  # "非电话渠道的P1单": 的 ends what 非 negates; P1 is a new condition
             if not _SEPARATOR.match(between) or "的" in between:
                 listed = []
-            after = work[match.end : match.end + 8]
+            after = work[match.end : match.end + 16]
             negated_after = cues.NEGATION_AFTER.match(after)
             if negated_after:
                 reading.negations.append(
@@ -1147,6 +1171,13 @@ class Planner:
             for _, _, role, ref in reading.spans
             if role == "field" and ref in self.model.attributes_by_name and not (counted_keys and ref in keys)
         ]  # fmt: skip ("ticket numbers per province" counts them: no column)
+        as_columns = _COLUMNS_NAMED.search(reading.text)
+        if as_columns and all(  # "列出来 带上客服和型号": dimensions named as the list's columns
+            start > as_columns.start()
+            for start, _, role, ref in reading.spans
+            if role == "dimension" and ref in reading.dimensions
+        ):
+            columns = columns or list(reading.dimensions)
         if wants_detail and reading.dimensions and metrics and not low_score and not columns:
             wants_detail = False  # "FCR不到七成的客服名单": a list of agents is a breakdown by agent
         if (
@@ -1323,13 +1354,31 @@ class Planner:
         wants_order = direction is not None or reading.top_n is not None or reading.has(cues.RANK)
         if not wants_order:
             return [], None
-        desc = self.descending(reading, metrics[0])
+        ranked = self.ranked_metric(reading, metrics)
+        desc = self.descending(reading, ranked)
         limit = reading.top_n
         if limit is None and direction is not None and reading.singular:
             limit = 1
         elif limit is None and cues.GENERIC_TOP.search(reading.text) and not reading.has(cues.RANK):
             limit = 10
-        return [OrderBy(field=metrics[0], desc=desc)], limit
+        return [OrderBy(field=ranked, desc=desc)], limit
+
+    def ranked_metric(self, reading: Reading, metrics: list[str]) -> str:
+        """Of several measures, the one the superlative is said of, the nearest to it ("CSAT of the three
+        models with the most complaints": ranked by complaints); the first one otherwise."""
+        said = [
+            m.start() for pattern, _ in cues.SUPERLATIVES for m in pattern.finditer(reading.text)
+        ]  # fmt: skip
+        placed = [m for m in metrics if m in reading.metric_positions]
+        by = [  # "按投诉量排序", "sorted by CSAT": the measure named after the sort word
+            name for start, _, role, ref in reading.spans if role == "metric" and ref
+            and _SORTED_BY.search(reading.text[:start]) for name in ref.split(" | ")[:1] if name in metrics
+        ]  # fmt: skip
+        if by:
+            return by[0]
+        if len(metrics) < 2 or not said or len(placed) < 2:
+            return metrics[0]
+        return min(placed, key=lambda m: min(abs(reading.metric_positions[m] - at) for at in said))
 
     def thresholds(
         self, reading: Reading, metrics: list[str], *, detail: bool
@@ -1500,6 +1549,9 @@ class Planner:
         before = [(p, name) for name, p in candidates.items() if p <= position]
         if before:
             nearest, name = max(before)
+            named_by = self.score_named_before(reading, nearest, name)
+            if named_by is not None:  # "the would-you-recommend score was 6 or lower": that score
+                return named_by
             fields = [  # "surveys with a score under 4": the score named after the count, not the count
                 (p, f) for f, p in reading.field_positions.items()
                 if nearest < p <= position and self.format_of(f) in ("score", "number", *_DURATIONS)
@@ -1533,6 +1585,29 @@ class Planner:
                 name for name in same if _shares_a_word(self.model.attributes_by_name[name], near)
             ] or same
         return same[0] if len(same) == 1 else None  # a duration of what? asked, not guessed
+
+    def score_named_before(self, reading: Reading, position: int, name: str) -> str | None:
+        """The score field named right before a bare score word ("would-you-recommend score"): the
+        word completes that name, it is no other score."""
+        spans = sorted(
+            (start, end, ref) for start, end, role, ref in reading.spans if role in ("field", "metric")
+        )
+        at = next((i for i, (start, *_) in enumerate(spans) if start == position), None)
+        if (
+            at is None
+            or at == 0
+            or not _BARE_SCORE.fullmatch(reading.text[spans[at][0] : spans[at][1]].strip())
+        ):
+            return None
+        _, end, ref = spans[at - 1]
+        named = (ref or "").split(" | ")[0]
+        if (
+            reading.text[end:position].strip()
+            or named == name
+            or self.format_of(named) != self.format_of(name)
+        ):
+            return None
+        return named
 
     def count_named_by(self, unit: str) -> str | None:
         """The plain count a threshold's unit names ("500 tickets": the ticket count)."""
@@ -1991,7 +2066,8 @@ class Planner:
             )  # "rank them, worst first"
         )
         if ranked and metrics and not reading.narrowed:
-            changes["limit"] = reading.top_n or (1 if reading.singular else base.limit)
+            turned = reading.singular and base.limit and base.limit > 1 and _INSTEAD.search(reading.text)
+            changes["limit"] = reading.top_n or (1 if reading.singular and not turned else base.limit)
             ranking = sorted_by or metrics[0]
             desc = self.descending(reading, ranking)
             if reading.direction is None and base.order_by and base.order_by[0].field == ranking:
@@ -2033,6 +2109,13 @@ class Planner:
         add = cues.ADD.search(reading.text)
         if not named and old and not reading.thresholds:
             sibling = self.sibling_by_aggregation(old[0], reading.cue_text)
+            aggregation = _MEDIAN.search(reading.cue_text) or _PERCENTILE.search(reading.cue_text)
+            own = getattr(self.model.metric(old[0]), "agg", None)
+            asked = "median" if aggregation and _MEDIAN.search(aggregation.group(0)) else "percentile"
+            if (
+                aggregation and sibling == old[:1] and own != asked
+            ):  # "what's the median?" of a measure without one
+                reading.unplaced.append(aggregation.group(0))
             rate = self.rate_of(old[0]) if cues.RATE_WORD.search(reading.cue_text) else None
             derived = sibling if sibling != old[:1] else [rate] if rate else []
             return old + [d for d in derived if d not in old] if add else derived or old
@@ -2060,6 +2143,17 @@ class Planner:
             return (before or old) + [n for n in named if n not in before and n not in old]
         return named
 
+    def on_dimension_shown(self, condition: Filter, shown: list[str]) -> Filter:
+        """A filter on values that several dimensions hold ("上海": province and city), moved to the
+        dimension the last answer showed ("without Shanghai" after a breakdown by city)."""
+        if not condition.dimension or condition.dimension in shown:
+            return condition
+        holders = [
+            d for d in dict.fromkeys(shown)
+            if d and all(str(v) in self.values.get(d, ()) for v in condition.values)
+        ]  # fmt: skip
+        return condition.model_copy(update={"dimension": holders[0]}) if len(holders) == 1 else condition
+
     def sorted_by(self, reading: Reading) -> str | None:
         """The one measure a turn sorts by ("sort by NPS", "按满意度排序"), else None."""
         said = [
@@ -2083,6 +2177,8 @@ class Planner:
         and the groupings the turn asks for (the dimensions it names, unless it unfilters them)."""
         filters = [f for f in base.filters if not (f.metric and f.metric not in metrics)]
         groupings = list(reading.dimensions)
+        shown = [d.name for d in base.dimensions] + [f.dimension for f in base.filters if f.dimension]
+        reading.filters = [self.on_dimension_shown(f, shown) for f in reading.filters]
         if reading.has(cues.DROP_FILTER):  # "drop the region filter", "drop the VIP filter": unfiltered
             dropped = {*groupings, *(f.dimension for f in reading.filters if f.dimension)}
             return [f for f in filters if f.dimension not in dropped], []
@@ -2195,7 +2291,7 @@ class Planner:
         # ("just air conditioners" after a breakdown by line keeps it: only what the words say changes)
         if groupings:
             categorical = [DimensionRef(name=n) for n in groupings]
-            if cues.ADD.search(reading.text):  # "split by priority as well": one grouping more
+            if cues.ADD.search(reading.text) or _FURTHER.search(reading.text):  # "split by priority as well"
                 dims = dims + [d for d in categorical if d not in dims]
             else:
                 dims = [d for d in dims if d.grain is not None] + categorical

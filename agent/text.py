@@ -150,7 +150,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"(?:两|2)\s*个维度", "维度", text)  # "按大区及产品线两个维度"
     text = re.sub(  # "... Thanks, Priya", "Kind regards, Tom": the sign-off of a pasted e-mail
         r"(?:^|(?<=[.!?]))\s*(?:many thanks|thanks(?: again)?|thank you|cheers|regards|kind regards|best regards"
-        r"|best|warm regards|br|ta)\s*[,!.]?\s+[a-z]+\.?\s*$",
+        r"|best|warm regards|br|ta)\s*[,!.]?(?:\s+[a-z]+){1,3}\.?\s*$",
         "",
         text,
     )
@@ -164,6 +164,9 @@ def normalize(text: str) -> str:
     text = re.sub(r"\b(take|takes|took|taking) (?:us|you|them|the team|our team|agents) to\b", r"\1 to", text)
     text = re.sub(r"\bafter (?=(?:more than|over|at least|longer than)\b)", "", text)  # "after more than 2h"
     text = re.sub(r"^(?:good )?(?:morning|afternoon|evening)\s*[!,.]+\s*", "", text)  # "Morning! ...": hello
+    text = re.sub(  # "So I was looking through the dashboards ... but what I really need is": the question follows
+        r"^.{0,240}?\bbut what (?:i|we) (?:really |actually )?(?:need|want)(?: to know)? is\b", "", text
+    )
     text = re.sub(
         r"^(?:hi|hello|hey|dear|hiya)(?: (?:team|all|everyone|everybody|guys|folks|there|both|[a-z]+))?\s*[!,.]+\s*",
         "",
@@ -197,7 +200,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"\bmore than (?:one|1|a single) (contact|call)s?\b", r"multiple \1s", text)  # no threshold
     text = re.sub(r"\b(\d+) ?d\b", r"\1 days", text)  # "last 90d", "the 30d before"
     text = re.sub(  # "tix w csat 1": a score said after its name is that score
-        r"\b(csat|nps|score|rating)\s+(\d{1,2})(?=\s*(?:[,.;!?]|$|(?:from|in|on|for|last|this|with|by)\b))",
+        r"\b(csat|nps|score|rating)\s+(?:(?:was|is|were|of)\s+)?(\d{1,2})(?=\s*(?:[,.;!?]|$|(?:from|in|on|for|last|this|with|by)\b))",
         r"\1 = \2",
         text,
     )

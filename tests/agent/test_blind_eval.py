@@ -45,6 +45,9 @@ SETS = (
     "blind21",
     "blind22",
     "blind23",
+    "blind24",
+    "blind25",
+    "blind26",
     "holdout",
     "holdout4",
 )
@@ -67,6 +70,8 @@ LANGUAGES = {
     "blind21": ("en",),
     "blind22": ("zh",),
     "blind23": ("en",),
+    "blind24": ("zh",),
+    "blind25": ("en",),
 }  # written for one language each; the others hold both
 SMALLER = {
     ("blind8", "zh"): 100,
@@ -116,6 +121,9 @@ WRONG_CEILING = {
     "holdout4": {"zh": 0.005, "en": 0.005},
     "blind22": {"zh": 0.005},  # 2.5% when it was written (the holdout5 brief), early in the sixth round
     "blind23": {"en": 0.005},  # 0.8% when it was written (the holdout5 brief), early in the sixth round
+    "blind24": {"zh": 0.005},  # 1.3% when it was written (the holdout5 brief), mid sixth round
+    "blind25": {"en": 0.005},  # 0.4% when it was written (the holdout5 brief), mid sixth round
+    "blind26": {"zh": 0.01, "en": 0.005},  # 4.1% / 1.5% when it was written (traps), mid sixth round
 }
 
 

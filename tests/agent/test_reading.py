@@ -1449,3 +1449,42 @@ def test_periods_since_a_start_and_changes_on_the_last_one(eval_planner: Planner
     assert eval_planner.plan("set ticket T000000042 to high priority").intent.kind == "unsupported"
     filler = eval_planner.plan("客户给我们打的那个满意分平均多少").intent
     assert filler.query is not None and list(filler.query.metrics) == ["avg_csat"]
+
+
+def test_a_ranking_by_the_measure_its_superlative_names(eval_planner: Planner) -> None:
+    ranked = eval_planner.plan("NPS of the five cities with the most tickets last quarter").intent
+    assert ranked.query is not None and set(ranked.query.metrics) == {"nps", "ticket_count"}
+    assert [o.field for o in ranked.query.order_by] == ["ticket_count"] and ranked.query.limit == 5
+    chinese = eval_planner.plan("今年投诉最多的五个城市，满意度分别多少").intent
+    assert chinese.query is not None and [o.field for o in chinese.query.order_by] == ["complaint_count"]
+    assert not chinese.query.filters  # the complaints rank; they do not pick the records
+    sorted_by = eval_planner.plan("各大区满意度和工单量，按工单量排序").intent
+    assert sorted_by.query is not None and [o.field for o in sorted_by.query.order_by] == ["ticket_count"]
+
+
+def test_follow_ups_keep_the_list_length_and_the_dimension_shown(eval_planner: Planner) -> None:
+    top = eval_planner.plan("上月满意度最高的5个城市")
+    lowest = eval_planner.plan("换成最低的", top.state).intent
+    assert lowest.query is not None and lowest.query.limit == 5
+    assert [o.desc for o in lowest.query.order_by] == [False]
+    cities = eval_planner.plan("top 5 cities by complaints")
+    without = eval_planner.plan("without Tianjin", cities.state).intent  # Tianjin: a province and a city
+    assert without.query is not None and _filters(without) == {("city", "ne", frozenset({"天津"}))}
+    channels = eval_planner.plan("上月各渠道的投诉量")
+    further = eval_planner.plan("再按优先级拆一下", channels.state).intent
+    assert further.query is not None and [d.name for d in further.query.dimensions] == ["channel", "priority"]
+    averaged = eval_planner.plan("average time to close by team")
+    assert eval_planner.plan("and the median?", averaged.state).intent.kind == "clarify"  # it has none
+
+
+def test_records_counted_after_a_condition_and_columns_named_after_a_list(eval_planner: Planner) -> None:
+    counted = eval_planner.plan("上周解决时长超过3天的工单数").intent
+    assert counted.query is not None and list(counted.query.metrics) == ["ticket_count"]
+    listed = eval_planner.plan("上周投诉的单子列出来 带上大区和客服").intent
+    assert listed.kind == "detail" and listed.query is not None
+    assert {"region", "agent"} <= set(listed.query.fields)
+    nps = eval_planner.plan("show comments where the would-you-recommend score was 10 last month").intent
+    assert nps.query is not None and [f.field for f in nps.query.filters] == ["nps_score"]
+    assert eval_planner.plan("把本月投诉周报发邮件给我老板").intent.kind == "unsupported"
+    assert eval_planner.plan("帮我写一段统计各渠道满意度的SQL").intent.kind == "unsupported"
+    assert eval_planner.plan("what will the backlog be at the end of the month?").intent.kind == "unsupported"
