@@ -38,11 +38,11 @@ DISTRIBUTION = re.compile(
 DETAIL = re.compile(
     r"列出|列一下|列个|罗列|明细|清单|名单|列表|拉出来|捞出来|调出来|(?:单子|工单|记录)(?:给我)?(?:看看|看一下|瞧瞧)|都是谁|都有谁|(?:客户|用户)都?有哪些|(?:工单|单子|单|记录|评价)都?有哪些|是哪些人|有哪些人|有哪些工单|哪些工单|哪几张工单|哪些客户|哪几个客户|哪几位客户|需要回访的|回访名单|具体是哪些|具体工单|原始记录|评价内容|评论内容|留言内容"
     r"|\blist\b|\blisting\b|show (me )?(all |the )?(the )?(individual |actual )?(survey |customer )?(tickets|customers|surveys|comments|records|verbatims)"
-    r"|\bpull (up )?(the |all )?(survey |customer )?(tickets|customers|surveys|records|list|feedback|comments|verbatims)|which (?:[\w-]+ )?(tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|\b(?:detail|detailed|raw|row-level|record-level) (?:rows|records|data|list|view)\b|call (?:[\w-]+ ){0,2}back|^(?:the |all )?(?:comments|feedback|verbatims?) (?:from|of|on|for|left)\b|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
+    r"|\bpull (up )?(the |all )?(survey |customer )?(tickets|customers|surveys|records|list|feedback|comments|verbatims)|\bwhich (?:[\w-]+ ){0,2}(?:rated|scored|gave|left|complained)\b|which (?:[\w-]+ )?(tickets|customers|surveys)|who (gave|rated|left|scored)|what did .{0,30} say|\bwhat (?:[\w'-]+ ){1,5}(?:wrote|said|commented)\b|\bverbatims?\b|\bdetails? of\b|individual tickets|raw records|\b(?:detail|detailed|raw|row-level|record-level) (?:rows|records|data|list|view)\b|call (?:[\w-]+ ){0,2}back|^(?:the |all )?(?:comments|feedback|verbatims?) (?:from|of|on|for|left)\b|callback list|\bwho (?:are|were) (?:the |these |those )?(?:customers|clients)\b|(?<!how many )(?<!number of )\b(?:tickets|surveys) (?:where|whose)\b"
 )
 TREND = re.compile(
     r"趋势|走势|变化情况|变化趋势|历史变化|时间序列|怎么变|如何变化|逐月|逐周|逐日|怎么走|走得怎么样|走向"
-    r"|\btrend|over time|\bevolution\b|\btrajector(?:y|ies)\b|\bprogression\b|how has .{0,40} (?:changed|moved)|how did .{0,40} change|time series|month by month|week by week|day by day"
+    r"|\btrend|over time|\bevolution\b|\btrajector(?:y|ies)\b|\bprogression\b|how has .{0,40} (?:changed|moved)|\b(?:been )?tracking over\b|how has .{0,40} been (?:tracking|going|moving)|how did .{0,40} change|time series|month by month|week by week|day by day"
 )
 LOW_SCORE = re.compile(
     r"低分|差评|打低分|不满意|评分很低|评分低|低评分|\blow (?:csat|satisfaction|ratings?)\b|\blow[- ]scor|\bbad (review|rating|score)s?|\bunhappy\b|dissatisfied|detractors?|poor (rating|score)s?"
@@ -60,15 +60,15 @@ FOLLOW_UP = re.compile(
 # "weren't reopened", "that aren't P3": a negated verb before what it excludes (EXCLUDE, and flags).
 NEGATED_VERB = r"weren't|wasn't|aren't|isn't|were not|was not|are not|is not"
 EXCLUDE = re.compile(
-    r"(除了?|不含|不包括|没有?|未|不走|没走|不算|leav(?:e|ing)(?: out)?|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
-    r"|not counting|leaving out|leave out|without|w/o|besides|ignoring|outside( of)?|not in|not from|not on|not via|not through|not|non-?"
+    r"(除了?|不含|不包括|没有?|未|不走|没走|不算|不看|别看|不要看|leav(?:e|ing)(?: out)?|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
+    r"|not counting|leaving out|leave out|without|w/o|besides|ignoring|outside( of)?|not in|not from|not on|not via|not through|not|non-?|^no(?= )"
     r"|(?:everything|anything|all|everyone) but|minus|but not"
     r"|(that |which |who )?("
     + NEGATED_VERB
     + r"|didn't come (in )?(through|via|from|by)))\s*(the\s+|a\s+|an\s+)?$"
 )
 NEGATION_AFTER = re.compile(
-    r"^\s*(?:的\s*)?(?:单子|单|工单|客户)?\s*(以外|之外|外|除外|不要|不算|不含|不计|不包括|排除在外|(?:就|先|暂时|都)?不(?:用|需要)?看了?|去掉|拿掉|剔掉|踢掉|out\b|excluded\b|left out\b|not included\b)"
+    r"^\s*(?:的\s*)?(?:单子|单|工单|客户)?\s*(?:也|都|就|还)?\s*(以外|之外|外|除外|不要|不算|不含|不计|不包括|排除在外|(?:就|先|暂时|都)?不(?:用|需要)?看了?|去掉|拿掉|剔掉|踢掉|out\b|excluded\b|left out\b|not included\b)"
 )
 SIDE_BY_SIDE = re.compile(
     r"比较|对比|相比|哪个|哪一个|分别|谁的|差多少|差距|相差|区别|差异|差别|不一样|\bcompar(?:e[ds]?|ing|isons?)\b|\bdiffer|\bdifference|\bgap\b|\bversus\b|\bvs\.?\b|\bwhich\b|\beach\b|respectively|side by side"
@@ -126,7 +126,7 @@ SUPERLATIVES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\btop\b|前列|头部"), "high"),
 ]
 SINGULAR_WHICH = re.compile(
-    r"\b(?:what|which)(?:'s| is| was) the (?:least|most|highest|lowest|best|worst|fewest|biggest|largest|smallest|\w+est)\b"
+    r"\b(?:what|which)(?:'s| is| was) (?:the )?(?:least|most|highest|lowest|best|worst|fewest|biggest|largest|smallest|\w+est)\b"
     r"|\b(?:worst|best|top|bottom|\w+est) one\b|哪个|哪一个|哪家|哪位|哪款|哪一款|哪条|哪种|哪类|哪一类|谁|\bwhich (?!\w+s\b)(?!\d)\w+|\bwhat (?!\w+s\b)\w+ (has|had|is|was|gets?|got)\b|\bwho\b"
 )
 
@@ -139,7 +139,10 @@ TOP_N = [
     re.compile(
         r"(\d+)\s*(?:个|名|位|款|家|条|类|种)\s*\S{0,6}?(?:最多|最高|最大|最长|最慢|最少|最低|最小|最短|最快|最好|最差)"
     ),
-    re.compile(r"(?<![a-z])(?:top|bottom|best|worst|first|last|lowest|highest)\s*(\d+)(?!\d|\.\d)"),
+    re.compile(
+        r"(?<![a-z])(?:top|bottom|best|worst|first|last|lowest|highest|fastest|slowest|busiest|biggest|largest|smallest)"
+        r"\s*(\d+)(?!\d|\.\d)"
+    ),
     re.compile(
         r"\b(?:give me|show me|just|only)\s+(?:the\s+)?(?:top\s+|bottom\s+)?(\d+)\s+of (?:them|those)\b"
     ),

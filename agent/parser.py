@@ -33,7 +33,7 @@ from .intent import (
     SegmentRole,
     Shown,
 )
-from .text import has_cjk, is_cjk, language_of, normalize, squash_sql
+from .text import has_cjk, is_cjk, language_of, normalize, squash_sql, starts_anew
 from .time_expressions import TimeMatch, default_period_note, find_comparison, find_grain, find_time
 from .unknown_words import (
     IDENTIFIER,
@@ -72,7 +72,7 @@ _QUALIFIED_EXCLUSION = re.compile(
     r"\s*(?:other than|except(?: for)?|excluding|besides|apart from|but not|not)\s*(?:the\s+)?"
 )
 _FLAG_NEGATION = re.compile(
-    r"(非|没有?|未|不是|不算|不含|不包括|除了?|排除|去掉|\bnon-?|\bnot |\bun-?|\b(?:"
+    r"(非|没有?被?|未被?|不是|(?<!的)(?:不算|不含|不包括|去掉)|除了?|排除|\bnon-?|\bnot |\bun-?|\b(?:"
     + cues.NEGATED_VERB
     + r"|never|not been|haven't been|hasn't been)\s)\s*$"
 )
@@ -81,7 +81,7 @@ _SUPERLATIVE = re.compile(
     r"\bmost\b|\bleast\b|\bhighest\b|\blowest\b|\bfewest\b|\btop\b|\bbottom\b|最多|最少|最高|最低|排名|排行|倒数"
 )
 _SUPERLATIVE_AFTER = re.compile(
-    r"\s+(?:with|that has|that had|having|has|had|getting|gets|got)\s+(?:the\s+)?(?:most|least|fewest|\w+est)\b"
+    r"\s+(?:with|that has|that had|having|has|had|getting|gets|got)\s+(?:the\s+)?(?:most|least|fewest|best|worst|\w+est)\b"
 )
 _SUPERLATIVE_BEFORE = re.compile(r"\b(?:\w+est|most|least|best|worst|top|bottom)\s+$")
 _PEOPLE = re.compile(r"\bagents?\b|\bstaff\b|\breps?\b|\bemployees?\b|客服|坐席|员工|处理人")
@@ -138,6 +138,9 @@ _BARE_SCORE = re.compile(r"scores?|ratings?|评分|分数|打分")
 _COLUMNS_NAMED = re.compile(
     r"带上|带着|附上|要带|显示出|\b(?:with|including|include|showing) (?:their |the )?columns?\b"
 )
+_SORT_WORD = re.compile(r"\b(?:sort|sorted|order|ordered|rank|ranked)\b|排序|排一下|排个序")
+_WHETHER_BEFORE = re.compile(r"(?:\bwhether\s+(?:or not\s+)?(?:\w+\s+){0,3}|是否)$")
+_TOO = re.compile(r"\btoo\b|\bas well\b|\balso\b|\beither\b|也|还有")
 _PRONOUN = re.compile(r"他们|她们|它们|them|their|they")
 _WITH_FIELD = re.compile(
     r"\s*(?:with|having|that (?:have|had|got)|which (?:have|had)|where)\s+(?:an?\s+|the\s+|their\s+)?"
@@ -244,7 +247,7 @@ class Planner:
     def plan(self, question: str, state: ConversationState | None = None) -> Plan:
         state = state or ConversationState()
         try:
-            intent = self.understand(question, state)
+            intent = self.understand(question, ConversationState() if starts_anew(question) else state)
         except (ValueError, SemanticLayerError):  # a reading that makes no valid query: say so, never crash
             lang: Language = "zh" if language_of(question) == "zh" else "en"
             intent = self.unsupported(lang, normalize(question), "no_metric")
@@ -939,7 +942,8 @@ class Planner:
                 for o in neighbours
                 if o.names("metric") != names
             )  # "工单量、投诉量和投诉率": several measures, not which records
-            if (not others or joined) and not negated:
+            both_ways = _OR_NOT_AFTER.match(work[match.end :]) or _WHETHER_BEFORE.search(work[: match.start])
+            if (not others or joined) and not negated and not both_ways:
                 continue
             said.setdefault(flag, set()).add(not negated)
             both = _OR_NOT_AFTER.match(work[match.end :])
@@ -1178,7 +1182,14 @@ class Planner:
             if role == "dimension" and ref in reading.dimensions
         ):
             columns = columns or list(reading.dimensions)
-        if wants_detail and reading.dimensions and metrics and not low_score and not columns:
+        if (
+            wants_detail
+            and reading.dimensions
+            and metrics
+            and not low_score
+            and not columns
+            and not reading.looked_up
+        ):
             wants_detail = False  # "FCR不到七成的客服名单": a list of agents is a breakdown by agent
         if (
             columns
@@ -2021,8 +2032,16 @@ class Planner:
         base = last.query
         if base is None:
             return None
+        flags = [flag_dimension(self.model, m) for m in reading.metrics]
+        if len(flags) == 1 and flags[0] and any(f.dimension == flags[0] for f in base.filters):
+            # "and the reopened ones?" after those never reopened: the other side, the same measure
+            reading.metrics, reading.metric_positions = [], {}
+            reading.filters = [*reading.filters, Filter(dimension=flags[0], op="eq", values=(True,))]
         metrics = self.follow_up_metrics(reading, base)
         filters, groupings = self.follow_up_filters(reading, base, metrics)
+        filters += [
+            f for f in self.mention_filters(reading) if f not in filters
+        ]  # "only those mentioning 等待"
         time_range, compare = self.follow_up_period(lang, reading, base)
         carried = Reading(**{**reading.__dict__, "metrics": metrics, "filters": filters, "compare": compare})
         if time_range is not None:  # the period after this turn ("比9月高了" keeps October, compared)
@@ -2060,7 +2079,10 @@ class Planner:
         ranked = (
             reading.top_n is not None
             or sorted_by is not None
-            or (reading.direction is not None and (reading.singular or bool(base.order_by)))
+            or (
+                reading.direction is not None
+                and (reading.singular or bool(base.order_by) or reading.has(_SORT_WORD))
+            )
             or (
                 reading.has(cues.RANK) and any(d.grain is None for d in base.dimensions)
             )  # "rank them, worst first"
@@ -2080,7 +2102,10 @@ class Planner:
         if base.is_detail:
             for key in ("dimensions", "metrics", "order_by"):
                 changes.pop(key, None)
-            added = [f for f in reading.field_positions if f not in base.fields]  # "include their comments"
+            added = [  # "include their comments", "add the agent and customer name": more columns
+                f for f in [*reading.field_positions, *reading.dimensions]
+                if f not in base.fields and (f in self.model.attributes_by_name or self.model.dimension(f).type != "time")
+            ]  # fmt: skip
             if added:
                 changes["fields"] = (*base.fields, *added)
         query = base.model_copy(update=changes)
@@ -2143,17 +2168,6 @@ class Planner:
             return (before or old) + [n for n in named if n not in before and n not in old]
         return named
 
-    def on_dimension_shown(self, condition: Filter, shown: list[str]) -> Filter:
-        """A filter on values that several dimensions hold ("上海": province and city), moved to the
-        dimension the last answer showed ("without Shanghai" after a breakdown by city)."""
-        if not condition.dimension or condition.dimension in shown:
-            return condition
-        holders = [
-            d for d in dict.fromkeys(shown)
-            if d and all(str(v) in self.values.get(d, ()) for v in condition.values)
-        ]  # fmt: skip
-        return condition.model_copy(update={"dimension": holders[0]}) if len(holders) == 1 else condition
-
     def sorted_by(self, reading: Reading) -> str | None:
         """The one measure a turn sorts by ("sort by NPS", "按满意度排序"), else None."""
         said = [
@@ -2177,8 +2191,6 @@ class Planner:
         and the groupings the turn asks for (the dimensions it names, unless it unfilters them)."""
         filters = [f for f in base.filters if not (f.metric and f.metric not in metrics)]
         groupings = list(reading.dimensions)
-        shown = [d.name for d in base.dimensions] + [f.dimension for f in base.filters if f.dimension]
-        reading.filters = [self.on_dimension_shown(f, shown) for f in reading.filters]
         if reading.has(cues.DROP_FILTER):  # "drop the region filter", "drop the VIP filter": unfiltered
             dropped = {*groupings, *(f.dimension for f in reading.filters if f.dimension)}
             return [f for f in filters if f.dimension not in dropped], []
@@ -2213,6 +2225,10 @@ class Planner:
                 condition = Filter(dimension=condition.dimension, op="in", values=values)
                 if side_by_side and condition.dimension not in groupings:  # "跟重庆比": each its own group
                     groupings.append(condition.dimension)  # type: ignore[arg-type]
+            excluded = old is not None and old.op in ("ne", "not_in") and condition.op in ("ne", "not_in")
+            if excluded and (widen or _TOO.search(reading.text)):  # "leave out email too", "邮件的也不算"
+                values = tuple(dict.fromkeys([*old.values, *condition.values]))  # type: ignore[union-attr]
+                condition = Filter(dimension=condition.dimension, op="not_in", values=values)
             filters.append(condition)
         if reading.thresholds and metrics:
             categorical = [d.name for d in base.dimensions if d.grain is None] or reading.dimensions
@@ -2236,9 +2252,10 @@ class Planner:
         return filters, groupings
 
     def same_dimension(self, condition: Filter, base: SemanticQuery) -> Filter:
-        """ "成都的工单" then "那重庆呢": a value several dimensions share is on the one already filtered."""
-        filtered = [f.dimension for f in base.filters if f.dimension and f.dimension != condition.dimension]
-        for dimension in filtered:
+        """ "成都的工单" then "那重庆呢", "without Shanghai" after a breakdown by city: a value several
+        dimensions share is on the one already filtered, or shown."""
+        shown = [f.dimension for f in base.filters if f.dimension] + [d.name for d in base.dimensions]
+        for dimension in dict.fromkeys(d for d in shown if d and d != condition.dimension):
             if all(str(v) in self.values.get(dimension, ()) for v in condition.values):
                 return condition.model_copy(update={"dimension": dimension})
         return condition

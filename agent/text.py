@@ -110,6 +110,21 @@ _POLITE = re.compile(
 )
 
 
+# A turn that says it starts a new question ("nvm, totally different q -", "Switching topics:", "换个问题，"):
+# the words are set aside, and the conversation before it is no context for it.
+_NEW_QUESTION = re.compile(
+    r"^\s*(?:(?:ok|okay|so|nvm|never mind|anyway)\s*,?\s*)*(?:(?:(?:a|an|another|one more|separate|different|unrelated"
+    r"|totally different|new|quick|other)\s+)+(?:question|q|topic)|(?:switching|changing) (?:topics?|subjects?)"
+    r"|(?:new|different|change of) (?:topic|subject))\b\s*[:.\-–—,]?\s*"
+    r"|^\s*(?:换个|换一个|另一个|另外一个|新的?|说个|问个)(?:问题|话题)\s*[:：,，.。]?\s*"
+)
+
+
+def starts_anew(question: str) -> bool:
+    """Whether the question says it is a new one, not a follow-up of the conversation."""
+    return bool(_NEW_QUESTION.search(unicodedata.normalize("NFKC", question).lower()))
+
+
 def chinese_number(text: str) -> int | None:
     """三 -> 3, 十二 -> 12, 二十 -> 20, 一百零五 -> 105; None if `text` is not a Chinese numeral."""
     if not text or any(ch not in _DIGITS and ch not in _UNITS for ch in text):
@@ -187,12 +202,7 @@ def normalize(text: str) -> str:
     )  # "what kind of issue": which issue
     text = re.sub(_FOR_A_MEETING, " ", text)
     text = re.sub(_POLITE, " ", text)
-    text = re.sub(  # "Separate question:", "nvm, totally different q -": a new question, said so
-        r"^\s*(?:(?:ok|okay|so|nvm|never mind|anyway)\s*,?\s*)*(?:(?:a|an|another|one more|separate|different|unrelated"
-        r"|totally different|new|quick|other)\s+)+(?:question|q)\b\s*[:.\-–—,]?\s*",
-        "",
-        text,
-    )
+    text = _NEW_QUESTION.sub("", text)  # "Separate question:", "换个话题：": a new question, said so
     text = re.sub(
         r"^(?:(?:please|pls|can you|could you) )?(?:double[- ]check|confirm|verify|validate)\b", " ", text
     )  # "for the Monday review": why they ask, not what
@@ -226,6 +236,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"为负数?|是负数|是负的|小于零|低于零", "低于0", text)
     text = re.sub(r"\b(\d)-? and (\d)-?(star|point)", r"\1 or \2 \3", text)  # "1- and 2-star"
     text = re.sub(r"(?<![一二三四五六七八九十\d])半(?:个)?小时", "30分钟", text)
+    text = re.sub(r"(超过|高于|低于|少于|多于|不到|大于|小于)了", r"\1", text)  # "超过了5%"
     text = re.sub(  # "给了推荐分10分": the score said after its name is that score
         r"(推荐分|推荐值|满意度|满意分|评分|打分|nps|csat)\s*(\d{1,2})\s*分(?!\s*(?:以下|以上|及|或|到|至|-|~|和))",
         r"\1为\2分",

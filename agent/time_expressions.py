@@ -48,7 +48,7 @@ class Comparison:
 
 
 _COMPARE_PATTERNS: list[tuple[str, str]] = [
-    (r"(?:比|较|和|跟|与)去年(?!同期|\d|[0-9一二三四五六七八九十]+月|q\d|第)(?:相比|比)?|(?:vs\.?|versus|compared? (?:with|to)|against|stack up against) (?:the same (?:month|quarter|half) )?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|q[1-4]|h[12]) (?:of )?(?:last year|a year (?:ago|earlier|before))|同比去年同期|同比去年|同比|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ](?:over|on)[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|half|week|time|point) (?:of |in |from )?)?(last year|the (?:previous|prior) year|a year (ago|earlier|before))|same (period|month|quarter|half|week|time) (?:of |in |from )?(?:last year|the (?:previous|prior) year)|(?:with|vs\.?|versus|against|to) (?:the )?last year,? (?:the )?same (?:period|time)|same period a year ago", "same_period_last_year"),
+    (r"(?:比|较|和|跟|与)去年(?!同期|同月|\d|[0-9一二三四五六七八九十]+月|q\d|第)(?:相比|比)?|(?:vs\.?|versus|compared? (?:with|to)|against|stack up against) (?:the same (?:month|quarter|half) )?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|q[1-4]|h[12]) (?:of )?(?:last year|a year (?:ago|earlier|before))|同比去年同期|同比去年|同比|(?:跟|和|与|比|较)?(?:去年|上年)同月(?:相比|比)?|比去年同期|较去年同期|和去年同期比?|与去年同期相比|去年同期|year[- ](?:over|on)[- ]year|\byoy\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=own ))on|from) (the )?(same (period|month|quarter|half|week|time|point) (?:of |in |from )?)?(last year|the (?:previous|prior) year|a year (ago|earlier|before))|same (period|month|quarter|half|week|time) (?:of |in |from )?(?:last year|the (?:previous|prior) year)|(?:with|vs\.?|versus|against|to) (?:the )?last year,? (?:the )?same (?:period|time)|same period a year ago", "same_period_last_year"),
     (r"(?:跟|和|与|比|较)(?:之前|前面|再往前|再前|往前)的?\s*\d+\s*(?:天|周|个月|个?星期)(?:相)?比?|(?:vs\.?|对比|相比|比)\s*(?:之前|前面|再往前|前)的?\s*\d+\s*(?:天|周|个月)|(?:vs\.?|versus|compared (?:with|to)|against) the (?:previous|prior|preceding) \d+(?: (?:days|weeks|months))?|(?:than|vs\.?|versus|compared? (?:with|to)|against|with) (?:the )?(?:\d+ )?(?:days?|weeks?|months?|quarters?) (?:before|prior)(?: (?:that|it|then))?|(和|与|跟)?上期(相)?比|比上期|较上期|相比上期|(?<=[月周度])\s*(和|与|跟|对比|相比|vs\.?)\s*上(个)?(月|周|季度|星期)|环比|(和|与|跟|比|较|相比)\s*前\s*1\s*(个)?(月|周|星期|季度)(相)?比?|比上(个)?(月|周|季度|星期)|较上(个)?(月|周|季度)|(和|与|跟)上(个)?(月|周|季度)(相)?比|相比上(个)?(月|周|季度)|month[- ](?:over|on)[- ]month|week[- ](?:over|on)[- ]week|quarter[- ](?:over|on)[- ]quarter|\bmom\b|\bwow\b|\bqoq\b|(vs\.?|versus|compared? (with|to|w/?)|compares (with|to)|than|against|(?:(?<=up )|(?<=down ))on) (the )?(last|previous|prior|preceding) (month|week|quarter|period)|(?:compared? (?:with|to|w/?) |vs\.? |against )the (?:week|month|quarter|period) before|\b(?:vs\.?|versus|compared (?:with|to)|against) last\b(?! (?:year|yr))|(?:本|这个?)(?:月|周)(?:和|与|跟|对比|vs)\s*上(?:个)?(?:月|周)|previous period|prior period|period over period", "previous_period"),
 ]  # fmt: skip
 
@@ -572,11 +572,14 @@ class _Finder:
             r"(\d{4})\s*年(?:度|全年)?|(?:in |for |during )?(?<!\d)(20\d{2})(?!\d)(?!\s*(?:tickets?|surveys?|customers?|单|件|个|%))",
             self.text,
         )
+        said = int(match.group(1) or match.group(2)) if match else 0
+        recent = self.today.year - 10 <= said <= self.today.year
         if match and re.search(
-            r"(?:than|over|under|above|below|least|most|exceeds?|超过|低于|高于|多于|少于|不到|至少)\s*$",
+            r"(?:than|under|above|below|least|most|exceeds?|超过|低于|高于|多于|少于|不到|至少)\s*$"
+            + ("" if recent else r"|over\s*$"),
             self.text[: match.start()],
         ):
-            match = None  # "more than 2000": a number, not a year
+            match = None  # "more than 2000": a number, not a year ("over 2025": a recent year, the year)
         if match:
             year = int(match.group(1) or match.group(2))
             if 2000 <= year <= 2100:

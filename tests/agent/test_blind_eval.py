@@ -48,6 +48,9 @@ SETS = (
     "blind24",
     "blind25",
     "blind26",
+    "blind27",
+    "blind28",
+    "blind29",
     "holdout",
     "holdout4",
 )
@@ -72,12 +75,16 @@ LANGUAGES = {
     "blind23": ("en",),
     "blind24": ("zh",),
     "blind25": ("en",),
+    "blind27": ("zh",),
+    "blind28": ("en",),
 }  # written for one language each; the others hold both
 SMALLER = {
     ("blind8", "zh"): 100,
     ("blind10", "en"): 80,
     ("blind10", "zh"): 60,
     ("blind19", "en"): 90,
+    ("blind29", "zh"): 90,
+    ("blind29", "en"): 90,
 }  # fewer than the usual 150
 CASES: list[tuple[str, dict[str, Any]]] = [
     (name, case)
@@ -124,6 +131,12 @@ WRONG_CEILING = {
     "blind24": {"zh": 0.005},  # 1.3% when it was written (the holdout5 brief), mid sixth round
     "blind25": {"en": 0.005},  # 0.4% when it was written (the holdout5 brief), mid sixth round
     "blind26": {"zh": 0.01, "en": 0.005},  # 4.1% / 1.5% when it was written (traps), mid sixth round
+    "blind27": {"zh": 0.005},  # 0.8% when it was written (the holdout5 brief), late in the sixth round
+    "blind28": {"en": 0.005},  # 1.7% when it was written (the holdout5 brief), late in the sixth round
+    "blind29": {
+        "zh": 0.015,
+        "en": 0.025,
+    },  # 2.4% / 6.5% when it was written (conversations), late sixth round
 }
 
 

@@ -1488,3 +1488,46 @@ def test_records_counted_after_a_condition_and_columns_named_after_a_list(eval_p
     assert eval_planner.plan("把本月投诉周报发邮件给我老板").intent.kind == "unsupported"
     assert eval_planner.plan("帮我写一段统计各渠道满意度的SQL").intent.kind == "unsupported"
     assert eval_planner.plan("what will the backlog be at the end of the month?").intent.kind == "unsupported"
+
+
+def test_follow_ups_that_exclude_more_or_turn_a_flag_round(eval_planner: Planner) -> None:
+    first = eval_planner.plan("tickets by channel last month excluding email")
+    more = eval_planner.plan("leave out the app too", first.state).intent
+    assert more.query is not None and _filters(more) == {("channel", "not_in", frozenset({"邮件", "App"}))}
+    chinese = eval_planner.plan("上月各渠道工单量，不算电话")
+    also = eval_planner.plan("微信的也不算", chinese.state).intent
+    assert also.query is not None and _filters(also) == {("channel", "not_in", frozenset({"电话", "微信"}))}
+    never = eval_planner.plan("csat for non-complaint tickets this month")
+    other = eval_planner.plan("and the complaint ones?", never.state).intent
+    assert other.query is not None and list(other.query.metrics) == ["avg_csat"]
+    split = eval_planner.plan("complaint rate by channel")
+    flagged = eval_planner.plan("split by reopened or not instead", split.state).intent
+    assert flagged.query is not None and [d.name for d in flagged.query.dimensions] == ["reopened"]
+    assert list(flagged.query.metrics) == ["complaint_rate"]
+
+
+def test_a_new_topic_said_so_and_rankings_asked_in_few_words(eval_planner: Planner) -> None:
+    first = eval_planner.plan("各问题类型的投诉量")
+    fresh = eval_planner.plan("换个话题，今年各行业的流失客户数", first.state).intent
+    assert fresh.query is not None and [d.name for d in fresh.query.dimensions] == ["industry"]
+    assert not fresh.query.filters
+    rates = eval_planner.plan("reopen rate by team this quarter")
+    highest = eval_planner.plan("which is highest?", rates.state).intent
+    assert highest.query is not None and highest.query.limit == 1
+    sorted_first = eval_planner.plan("sort lowest first", rates.state).intent
+    assert sorted_first.query is not None and [o.desc for o in sorted_first.query.order_by] == [False]
+    slowest = eval_planner.plan("slowest 3", eval_planner.plan("first response by agent").state).intent
+    assert slowest.query is not None and slowest.query.limit == 3
+    worst = eval_planner.plan("region with the worst reopen rate last month").intent
+    assert worst.query is not None and worst.query.limit == 1
+
+
+def test_years_after_over_and_postposed_exclusions(eval_planner: Planner) -> None:
+    year = eval_planner.plan("complaint rate over 2025, by quarter").intent
+    assert year.query is not None and not year.query.filters and year.query.time_range is not None
+    assert year.query.time_range.start == date(2025, 1, 1)
+    postposed = eval_planner.plan("电话的不算 上月投诉量").intent
+    assert postposed.query is not None and list(postposed.query.metrics) == ["complaint_count"]
+    assert _filters(postposed) == {("channel", "ne", frozenset({"电话"}))}
+    looked_up = eval_planner.plan("ticket T000123456 - which channel did it come from?").intent
+    assert looked_up.kind == "detail" and looked_up.query is not None and "channel" in looked_up.query.fields
