@@ -61,7 +61,7 @@ FOLLOW_UP = re.compile(
 NEGATED_VERB = r"weren't|wasn't|aren't|isn't|were not|was not|are not|is not"
 EXCLUDE = re.compile(
     r"(除了?|不含|不包括|没有?|未|不走|没走|不算|不看|别看|不要看|leav(?:e|ing)(?: out)?|不计|刨除|除开|排除|去掉|剔除|除去|非|不是|不在|不属于|excluding|exclude|except( for)?|other than|apart from|not including"
-    r"|not counting|leaving out|leave out|without|w/o|besides|ignoring|outside( of)?|not in|not from|not on|not via|not through|not|non-?|^no(?= )"
+    r"|not counting|leaving out|leave out|without|w/o|besides|ignoring|(?:did not|didn't|do not|don't|does not|doesn't) (?:come|arrive|get) (?:in )?(?:via|through|from|by|on)|outside( of)?|not in|not from|not on|not via|not through|not|non-?|^no(?= )"
     r"|(?:everything|anything|all|everyone) but|minus|but not"
     r"|(that |which |who )?("
     + NEGATED_VERB

@@ -140,6 +140,9 @@ _COLUMNS_NAMED = re.compile(
 )
 _SORT_WORD = re.compile(r"\b(?:sort|sorted|order|ordered|rank|ranked)\b|排序|排一下|排个序")
 _WHETHER_BEFORE = re.compile(r"(?:\bwhether\s+(?:or not\s+)?(?:\w+\s+){0,3}|是否)$")
+_SHOW_VERB = re.compile(
+    r"^(?:pls |please |can you |could you )?(?:show|give|get|pull|find|list|display)\b|列出|列一下|拉出来"
+)
 _TOO = re.compile(r"\btoo\b|\bas well\b|\balso\b|\beither\b|也|还有")
 _PRONOUN = re.compile(r"他们|她们|它们|them|their|they")
 _WITH_FIELD = re.compile(
@@ -1191,11 +1194,16 @@ class Planner:
             and not reading.looked_up
         ):
             wants_detail = False  # "FCR不到七成的客服名单": a list of agents is a breakdown by agent
+        scored_rows = (
+            bool(reading.thresholds)
+            and reading.has(_SHOW_VERB)
+            and all(self.attribute_for(m) for m in metrics)
+        )  # "show me csat 2 or less ... w customer names": the surveys, the score their condition
         if (
             columns
             and metrics
             and not (counted or trended or reading.has(cues.DISTRIBUTION))
-            and all(is_count(self.model.metric(m)) for m in metrics)
+            and (all(is_count(self.model.metric(m)) for m in metrics) or scored_rows)
         ):
             wants_detail = True  # "打1分的回访，评价时间和评论都要", "surveys rated 5, with their comments"
         if wants_detail and not (
@@ -2268,7 +2276,9 @@ class Planner:
         time_range, compare = base.time_range, reading.compare or base.compare
         old = base.time_range
         if reading.period_before:  # "and the month before?": before the period shown (none shown: asked)
-            if old is not None and old.start is not None:
+            default, _ = self.time_range(lang, Reading(text=""))
+            said = old is not None and (old.start, old.end) != (default and (default.start, default.end))
+            if old is not None and old.start is not None and said:  # (the default year is no month shown)
                 return _period_before(old.start, reading.period_before), compare
             reading.unplaced.append(f"the {reading.period_before} before")
         if reading.time is not None and reading.time.start is None and reading.time.end is None:

@@ -1531,3 +1531,19 @@ def test_years_after_over_and_postposed_exclusions(eval_planner: Planner) -> Non
     assert _filters(postposed) == {("channel", "ne", frozenset({"电话"}))}
     looked_up = eval_planner.plan("ticket T000123456 - which channel did it come from?").intent
     assert looked_up.kind == "detail" and looked_up.query is not None and "channel" in looked_up.query.fields
+
+
+def test_the_period_before_a_default_range_is_asked_and_rows_shown_with_columns(
+    eval_planner: Planner,
+) -> None:
+    grouped = eval_planner.plan("complaint rate by channel")  # no period said: the default twelve months
+    before = eval_planner.plan("and the month before?", grouped.state).intent
+    assert before.kind == "clarify"
+    said = eval_planner.plan("complaint rate by channel last month")
+    earlier = eval_planner.plan("and the month before?", said.state).intent
+    assert earlier.query is not None and earlier.query.time_range is not None
+    assert earlier.query.time_range.start == date(2026, 9, 1)
+    rows = eval_planner.plan("show csat of 1 from east china last week with customer names").intent
+    assert rows.kind == "detail" and rows.query is not None and "customer_name" in rows.query.fields
+    not_via = eval_planner.plan("surveys last month that didn't come in via email").intent
+    assert not_via.query is not None and _filters(not_via) == {("channel", "ne", frozenset({"邮件"}))}
