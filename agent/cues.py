@@ -259,7 +259,7 @@ REFERENCES: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"这些|那些|这几个|那几个|它们|他们|\b(?:them|those|these|they|their)\b"), 0),
     (
         re.compile(
-            r"(?:最多|最高|最大|最少|最低|最差|最好|最慢|最快|排第一)的?那个|那个|这个(?!月|季度|星期|周|年)|它(?!们)|(?<!其)他(?!们)|她(?!们)|\b(?:his|her)\b"
+            r"(?:最多|最高|最大|最少|最低|最差|最好|最慢|最快|排(?:名)?第[一1](?:名|位)?|第[一1]名)的?那个|那个|这个(?!月|季度|星期|周|年)|它(?!们)|(?<!其)他(?!们)|她(?!们)|\b(?:his|her)\b"
             r"|\b(?:that|this) (?!month|week|quarter|year|weekend|time)(?=[a-z])|\bthat one\b|\bthe top one\b|\b(?:for|of|about) it\b|(?<!\bin )(?<!\binto )\bthere\b"
         ),
         1,

@@ -74,7 +74,7 @@ _SHORTHANDS = re.compile(
 # "one" is a number only where a number is expected ("more than one contact", "one star", "top one");
 # elsewhere it is a word ("quick one", "in one table", "that one").
 _ONE = re.compile(
-    r"\b(than|least|most|top|first|last|over|under|above|below|exactly|gave|rated|scored|a) one\b"
+    r"\b(?<!the )(than|least|most|top|first|last|over|under|above|below|exactly|gave|rated|scored|a) one\b"
     r"|\bone(?=[ -](?:day|week|month|quarter|year|hour|minute|star|point|contact|time)s?\b)"
 )
 _TYPOS = re.compile(r"\b(" + "|".join(_TYPO_FIXES) + r")\b")

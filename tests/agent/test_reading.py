@@ -1547,3 +1547,25 @@ def test_the_period_before_a_default_range_is_asked_and_rows_shown_with_columns(
     assert rows.kind == "detail" and rows.query is not None and "customer_name" in rows.query.fields
     not_via = eval_planner.plan("surveys last month that didn't come in via email").intent
     assert not_via.query is not None and _filters(not_via) == {("channel", "ne", frozenset({"邮件"}))}
+
+
+def test_the_top_one_and_the_first_placed_name_the_group_shown_first(
+    planner: Planner, eval_layer: SemanticLayer, frames: dict[str, pd.DataFrame]
+) -> None:
+    tickets = frames["tickets"]
+    year = tickets[(tickets["created_at"] >= "2026-01-01") & (tickets["created_at"] < "2027-01-01")]
+    by_channel = year.groupby("channel").size()
+    first = by_channel.idxmax()
+    assert (by_channel == by_channel.max()).sum() == 1  # no tie at the top
+    top = _ask_all(
+        planner, eval_layer, "tickets by channel this year, highest first", "monthly trend for the top one"
+    )
+    assert (
+        top.query is not None and Filter(dimension="channel", op="eq", values=(first,)) in top.query.filters
+    )
+    assert [d.grain for d in top.query.dimensions] == ["month"]
+    placed = _ask_all(planner, eval_layer, "今年各渠道工单量排名", "排第一的那个渠道按月看")
+    assert (
+        placed.query is not None
+        and Filter(dimension="channel", op="eq", values=(first,)) in placed.query.filters
+    )
