@@ -130,7 +130,6 @@ _COMPARED = re.compile(
 )
 _ALL_ACROSS = re.compile(r"(?:(?:^|[,;:(])\s*|\bacross\s+)all (?:the |our )?$")
 _ALL_BEFORE = re.compile(r"\ball (?:the |our )?$|\bevery $|\bany $|(?:所有|全部|全)的?$")
-_FILLER_BEFORE_MEASURE = re.compile(r"^(?:那个|这个)\|(?:metric|field)$")
 _RANKED_BEFORE = re.compile(r"\b(?:most|fewest|least|highest|lowest|largest|biggest|more|fewer)\s+$")
 _RANKED_AFTER = re.compile(r"\s*(?:最多|最少|最高|最低|排|前\s*\d|倒数)")
 _FURTHER = re.compile(r"^再(?:按|分|拆|细分|按照)|进一步按|\bfurther (?:split|broken|break)")
@@ -143,7 +142,7 @@ _WHETHER_BEFORE = re.compile(r"(?:\bwhether\s+(?:or not\s+)?(?:\w+\s+){0,3}|是�
 _SHOW_VERB = re.compile(
     r"^(?:pls |please |can you |could you )?(?:show|give|get|pull|find|list|display)\b|列出|列一下|拉出来"
 )
-_TOO = re.compile(r"\btoo\b|\bas well\b|\balso\b|\beither\b|也|还有")
+_TOO = re.compile(r"\beither\b|也|还有")  # with cues.ADD's "too", "as well", "also": one more of the same
 _PRONOUN = re.compile(r"他们|她们|它们|them|their|they")
 _WITH_FIELD = re.compile(
     r"\s*(?:with|having|that (?:have|had|got)|which (?:have|had)|where)\s+(?:an?\s+|the\s+|their\s+)?"
@@ -330,7 +329,7 @@ class Planner:
                 if g.role == "reference"
                 and g.text not in ("their", "they")
                 and not (g.text == "both" and re.search(r"\bboth\b.+\band\b", text))  # "both X and Y"
-                and not _FILLER_BEFORE_MEASURE.search(g.text + "|" + _next_role(segments, g))
+                and not (g.text in ("那个", "这个") and _next_role(segments, g) in ("metric", "field"))
             ]  # fmt: skip ("打的那个满意分": a filler before a measure, nothing pointed at)
             unknown = [*words, *unknown]  # "它们的满意度" with nothing shown before: whose?
         before = state.last.query.filters if state.last is not None and state.last.query is not None else ()
@@ -880,9 +879,7 @@ class Planner:
                 and any(before[0].end <= at < match.start for *_, at in reading.thresholds)
             ):
                 continue  # "首响超过两小时的工单数": the records counted, the measure before is their condition
-            ranked = _RANKED_BEFORE.search(
-                work[max(0, match.start - 24) : match.start]
-            ) or _RANKED_AFTER.match(work[match.end :])
+            ranked = _ranked_beside(work, match)
             counts_too = any(is_count(self.model.metric(m)) for m in reading.metrics if m != name)
             if _SORTED_BY.search(work[: match.start]) or (ranked and not counts_too):
                 continue  # "sorted by tickets", "NPS of the cities with the most tickets": the measure ranked by
@@ -927,9 +924,7 @@ class Planner:
             )
             if flag is None:
                 continue
-            if _RANKED_BEFORE.search(work[max(0, match.start - 24) : match.start]) or _RANKED_AFTER.match(
-                work[match.end :]
-            ):
+            if _ranked_beside(work, match):
                 continue  # "the three models with the most complaints": the count ranks, it is a measure
             others = [m for m in reading.metrics if m != names[0]]
             window = max(0, match.start - 16)
@@ -2373,6 +2368,13 @@ def _said(number: float, unit: str | None) -> str:
         if unit and unit[0].isascii() and unit[0].isalpha()
         else f"{number:g}{unit or ''}"
     )
+
+
+def _ranked_beside(work: str, term: Match) -> bool:
+    """Whether a superlative stands beside a count's words ("the most complaints", "投诉最多"): the
+    count is what the list is ranked by, not which records."""
+    before = _RANKED_BEFORE.search(work[max(0, term.start - 24) : term.start])
+    return bool(before or _RANKED_AFTER.match(work[term.end :]))
 
 
 def _next_role(segments: tuple[ReadingSegment, ...], segment: ReadingSegment) -> str:
